@@ -26,28 +26,28 @@ EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 .PHONY: all check test test-unit clean deps
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
-deps: node_modules/.package-lock.json
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+# Installs apt packages and node_modules when missing (idempotent).
+deps:
+	@scripts/install-deps
+node_modules/.kago-lock-stamp: package-lock.json scripts/install-deps
+	scripts/install-deps
 
-native/plan.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | deps
+native/plan.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | node_modules/.kago-lock-stamp
 	$(NODE) plan/gen.mjs native/plan.gen.h host/plan/format.gen.ts
 
-$(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | deps
+$(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | node_modules/.kago-lock-stamp
 	$(WASI_CC) $(CORE_CFLAGS) $(CORE_LDFLAGS) -o $@ $(CORE_SRC) -L$(EMNAPI)/lib/wasm32-wasi -lemnapi
 
 $(EXEC_BIN): $(EXEC_SRC) $(EXEC_HDR)
 	$(CC) $(EXEC_CFLAGS) -o $@ $(EXEC_SRC)
 
-$(BUNDLE): $(HOST_SRC) | deps
-	$(NODE) node_modules/esbuild/bin/esbuild host/cli/main.ts --bundle --platform=node \
-	  --target=node24 --format=cjs --external:koffi --log-level=warning --outfile=$@
+$(BUNDLE): $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
+	$(NODE) scripts/bundle.mjs
 
-check: host/plan/format.gen.ts | deps
+check: host/plan/format.gen.ts | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
-test: all check
+test: deps all check
 	$(NODE) node_modules/mocha/bin/mocha.js
 
 clean:

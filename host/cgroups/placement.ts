@@ -1,0 +1,120 @@
+// Where a container's cgroup is, creating it, and removing it. Limits are
+// written elsewhere; this module only makes the directories the init process
+// joins (by writing "0" to cgroup.procs from inside the executor) before any
+// user code runs.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { KagoError } from '../errors.ts';
+import type { CgroupPlacement } from '../state/types.ts';
+import { type Hierarchy, ownCgroup } from './layout.ts';
+
+const SYSTEMD_FORM = /^[^/:]*:[^/:]*:[^/:]*$/;
+
+/** The cgroup path (same in every hierarchy) for cgroupsPath, as runc resolves it. */
+export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  if (cgroupsPath === undefined || cgroupsPath === '') return `/kago/${id}`;
+  if (SYSTEMD_FORM.test(cgroupsPath)) {
+    throw new KagoError('config.json: /linux/cgroupsPath', 'the systemd form "slice:prefix:name" needs the systemd cgroup driver, which kago does not have yet');
+  }
+  return cgroupsPath;
+}
+
+/** The container's directory in each hierarchy. A relative path is under kago's own cgroup. */
+export function cgroupDirs(path: string, hierarchies: Hierarchy[], procSelfCgroup: string): string[] {
+  return hierarchies.map((h) => {
+    const absolute = path.startsWith('/') ? path : posix.join(ownCgroup(h, procSelfCgroup), path);
+    const normalized = posix.normalize(absolute);
+    // Inside a cgroup namespace the mount shows a subtree: strip its root.
+    const rel = h.mountRoot !== '/' && normalized.startsWith(h.mountRoot) ? normalized.slice(h.mountRoot.length) : normalized;
+    if (rel.split('/').includes('..')) throw new KagoError('config.json: /linux/cgroupsPath', 'must not leave the cgroup hierarchy');
+    return join(h.mountPoint, rel);
+  });
+}
+
+function isCpuset(dir: string, hierarchies: Hierarchy[]): boolean {
+  return hierarchies.some((h) => h.version === 1 && h.controllers.includes('cpuset') && dir.startsWith(h.mountPoint + '/'));
+}
+
+/**
+ * Makes every directory, recording each one in placement.created before
+ * making it (so a crash midway still leaves a complete record for cleanup).
+ * Ancestors another container made at the same moment are not ours.
+ */
+export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], placement: CgroupPlacement, record: () => void): void {
+  for (const dir of dirs) {
+    const h = hierarchies.find((x) => dir === x.mountPoint || dir.startsWith(x.mountPoint + '/'));
+    if (!h) continue;
+    let current = h.mountPoint;
+    for (const part of dir.slice(h.mountPoint.length).split('/').filter(Boolean)) {
+      const parent = current;
+      current = join(current, part);
+      if (existsSync(current)) continue;
+      placement.created.push(current);
+      record();
+      try {
+        mkdirSync(current, { mode: 0o755 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+          placement.created.pop();
+          continue;
+        }
+        throw new KagoError(`cgroup ${current}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      // A new v1 cpuset starts with no cpus and mems, and joining it fails
+      // with ENOSPC until they are set: inherit the parent's.
+      if (isCpuset(current, hierarchies)) {
+        for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+          const own = readFileSync(join(current, file), 'utf8').trim();
+          if (own === '') writeFileSync(join(current, file), readFileSync(join(parent, file), 'utf8').trim() || '\n');
+        }
+      }
+    }
+  }
+}
+
+/** Pids in any of the container's cgroups. */
+export function cgroupPids(dirs: string[]): number[] {
+  const pids = new Set<number>();
+  for (const dir of dirs) {
+    try {
+      for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
+        const pid = Number(line);
+        if (pid > 0) pids.add(pid);
+      }
+    } catch {
+      // a missing hierarchy has no processes
+    }
+  }
+  return [...pids];
+}
+
+const RMDIR_ATTEMPTS = 400;
+
+/**
+ * Removes the directories kago created, deepest first. The container's own
+ * directories (leaves) are retried while exiting processes keep them busy;
+ * an ancestor still used by other containers is left in place.
+ */
+export function removeCgroupDirs(created: readonly string[], leaves: readonly string[]): void {
+  for (const dir of [...created].reverse()) {
+    const leaf = leaves.includes(dir);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (!leaf && (code === 'EBUSY' || code === 'ENOTEMPTY')) break;
+        if (code !== 'EBUSY' || attempt >= RMDIR_ATTEMPTS) {
+          throw new KagoError(`cgroup ${dir}`, `rmdir: ${code ?? (e as Error).message}`);
+        }
+        sleepMs(5);
+      }
+    }
+  }
+}
+
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}

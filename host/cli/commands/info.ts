@@ -1,0 +1,46 @@
+// state, list: what engines and people read about containers.
+import { stateReport } from '../../lifecycle/report.ts';
+import { UsageError } from '../../errors.ts';
+import { bool, str } from '../args.ts';
+import { type Command, requireArgs } from '../command.ts';
+
+export const state: Command = {
+  name: 'state',
+  usage: 'state <container-id>',
+  summary: 'print the state of a container as JSON',
+  flags: [],
+  run(ctx, args) {
+    const [id] = requireArgs(args, 1, 1, 'container id');
+    process.stdout.write(JSON.stringify(stateReport(ctx.store, ctx.store.read(id!)), null, 2) + '\n');
+    return 0;
+  },
+};
+
+export const list: Command = {
+  name: 'list',
+  usage: 'list [command options]',
+  summary: 'list containers',
+  flags: [
+    { names: ['format', 'f'], type: 'string', arg: 'table|json', help: 'output format (default: table)' },
+    { names: ['quiet', 'q'], type: 'bool', help: 'print only the ids' },
+  ],
+  run(ctx, args) {
+    requireArgs(args, 0, 0, 'none');
+    const format = str(args.flags, 'format') ?? 'table';
+    if (format !== 'table' && format !== 'json') throw new UsageError(`invalid format option ${JSON.stringify(format)}`);
+    const reports = ctx.store.ids().flatMap((id) => {
+      const s = ctx.store.tryRead(id);
+      return s ? [stateReport(ctx.store, s)] : [];
+    });
+    if (bool(args.flags, 'quiet')) {
+      for (const r of reports) process.stdout.write(r.id + '\n');
+    } else if (format === 'json') {
+      process.stdout.write(JSON.stringify(reports) + '\n');
+    } else {
+      const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...reports.map((r) => [r.id, String(r.pid), r.status, r.bundle, r.created, r.owner || 'root'])];
+      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+      for (const row of rows) process.stdout.write(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('') + '\n');
+    }
+    return 0;
+  },
+};

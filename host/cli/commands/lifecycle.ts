@@ -1,0 +1,107 @@
+// create, start, run, kill, delete: thin wrappers over host/lifecycle.
+import { createContainer, prepareCreate } from '../../lifecycle/create.ts';
+import { deleteContainer } from '../../lifecycle/delete.ts';
+import { killContainer } from '../../lifecycle/kill.ts';
+import { runDetached, runForeground } from '../../lifecycle/run.ts';
+import { parseSignal } from '../../lifecycle/signal.ts';
+import { startContainer } from '../../lifecycle/start.ts';
+import { showPlan } from '../../plan/show.ts';
+import { validateId } from '../../state/store.ts';
+import { UsageError } from '../../errors.ts';
+import { bool, type FlagSpec, type Parsed, str } from '../args.ts';
+import { type Command, requireArgs } from '../command.ts';
+
+const createFlags: FlagSpec[] = [
+  { names: ['bundle', 'b'], type: 'string', arg: 'DIR', help: 'path to the bundle (default: the current directory)' },
+  { names: ['pid-file'], type: 'string', arg: 'FILE', help: 'write the init process pid to FILE' },
+  { names: ['console-socket'], type: 'string', arg: 'PATH', help: 'unix socket that receives the pty master (process.terminal)' },
+  { names: ['no-pivot'], type: 'bool', help: 'use MS_MOVE and chroot instead of pivot_root' },
+  { names: ['no-new-keyring'], type: 'bool', help: 'do not create a session keyring' },
+  { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass N extra fds (from fd 3) to the container' },
+  { names: ['dry-run'], type: 'bool', help: 'print the plan the executor would run, and do nothing' },
+];
+
+function rejectUnsupported(args: Parsed): void {
+  if (args.flags.has('console-socket')) throw new UsageError('--console-socket: terminals are not supported yet');
+  if (bool(args.flags, 'no-pivot')) throw new UsageError('--no-pivot is not supported yet');
+  const preserve = str(args.flags, 'preserve-fds');
+  if (preserve !== undefined && preserve !== '0') throw new UsageError('--preserve-fds is not supported yet');
+}
+
+export const create: Command = {
+  name: 'create',
+  usage: 'create [command options] <container-id>',
+  summary: 'create a container (its init waits for start)',
+  flags: createFlags,
+  interspersed: true,
+  run(ctx, args) {
+    const [id] = requireArgs(args, 1, 1, 'container id');
+    validateId(id!);
+    rejectUnsupported(args);
+    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file') };
+    if (bool(args.flags, 'dry-run')) {
+      process.stdout.write(showPlan(prepareCreate(ctx.store, opts).plan));
+      return 0;
+    }
+    createContainer(ctx.store, opts);
+    return 0;
+  },
+};
+
+export const run: Command = {
+  name: 'run',
+  usage: 'run [command options] <container-id>',
+  summary: 'create and start a container; wait for it unless --detach',
+  flags: [...createFlags.filter((f) => f.names[0] !== 'dry-run'), { names: ['detach', 'd'], type: 'bool', help: 'do not wait for the container to exit' }],
+  interspersed: true,
+  async run(ctx, args) {
+    const [id] = requireArgs(args, 1, 1, 'container id');
+    validateId(id!);
+    rejectUnsupported(args);
+    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file') };
+    if (bool(args.flags, 'detach')) {
+      runDetached(ctx.store, opts);
+      return 0;
+    }
+    return runForeground(ctx.store, opts);
+  },
+};
+
+export const start: Command = {
+  name: 'start',
+  usage: 'start <container-id>',
+  summary: 'start a created container',
+  flags: [],
+  interspersed: true,
+  run(ctx, args) {
+    const [id] = requireArgs(args, 1, 1, 'container id');
+    startContainer(ctx.store, id!);
+    return 0;
+  },
+};
+
+export const kill: Command = {
+  name: 'kill',
+  usage: 'kill [command options] <container-id> [signal]',
+  summary: 'send a signal (default SIGTERM) to the container',
+  flags: [{ names: ['all', 'a'], type: 'bool', help: 'send it to every process of the container' }],
+  interspersed: true,
+  run(ctx, args) {
+    const [id, sig] = requireArgs(args, 1, 2, 'container id and optional signal');
+    killContainer(ctx.store, id!, parseSignal(sig ?? 'SIGTERM'), bool(args.flags, 'all'));
+    return 0;
+  },
+};
+
+export const del: Command = {
+  name: 'delete',
+  usage: 'delete [command options] <container-id>',
+  summary: 'delete a container and everything it holds',
+  flags: [{ names: ['force', 'f'], type: 'bool', help: 'kill it first if it is still running' }],
+  interspersed: true,
+  run(ctx, args) {
+    const ids = requireArgs(args, 1, Infinity, 'container ids');
+    for (const id of ids) deleteContainer(ctx.store, id, bool(args.flags, 'force'));
+    return 0;
+  },
+};

@@ -1,0 +1,66 @@
+// spec, features, validate: commands that run no container.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { getCore } from '../../core.ts';
+import { KagoError, UsageError } from '../../errors.ts';
+import { features as featureReport } from '../../features.ts';
+import { defaultSpec, rootlessSpec } from '../../spec/default.ts';
+import { formatProblem, readConfigText } from '../../spec/load.ts';
+import { bool, str } from '../args.ts';
+import { type Command, requireArgs } from '../command.ts';
+
+export const spec: Command = {
+  name: 'spec',
+  usage: 'spec [command options]',
+  summary: 'write a default config.json to the bundle',
+  flags: [
+    { names: ['bundle', 'b'], type: 'string', arg: 'DIR', help: 'where to write config.json (default: the current directory)' },
+    { names: ['rootless'], type: 'bool', help: 'a config for a container started by an unprivileged user' },
+  ],
+  run(_ctx, args) {
+    requireArgs(args, 0, 0, 'none');
+    const path = join(resolve(str(args.flags, 'bundle') ?? '.'), 'config.json');
+    if (existsSync(path)) throw new KagoError(path, 'exists already: remove it first');
+    const s = bool(args.flags, 'rootless') ? rootlessSpec(process.geteuid!(), process.getegid!()) : defaultSpec();
+    writeFileSync(path, JSON.stringify(s, null, '\t') + '\n', { mode: 0o666 });
+    return 0;
+  },
+};
+
+export const features: Command = {
+  name: 'features',
+  usage: 'features',
+  summary: 'print what this runtime supports, as JSON',
+  flags: [],
+  run(_ctx, args) {
+    requireArgs(args, 0, 0, 'none');
+    process.stdout.write(JSON.stringify(featureReport(), null, '    ') + '\n');
+    return 0;
+  },
+};
+
+export const validate: Command = {
+  name: 'validate',
+  usage: 'validate [--bundle DIR | FILE]',
+  summary: 'check a config.json and print every problem with its JSON pointer',
+  flags: [
+    { names: ['bundle', 'b'], type: 'string', arg: 'DIR', help: 'validate DIR/config.json' },
+    { names: ['format', 'f'], type: 'string', arg: 'text|json', help: 'output format (default: text)' },
+  ],
+  run(_ctx, args) {
+    const [file] = requireArgs(args, 0, 1, 'optional config file');
+    const bundle = str(args.flags, 'bundle');
+    if (file && bundle) throw new UsageError('give either --bundle or a file, not both');
+    const path = file ?? join(resolve(bundle ?? '.'), 'config.json');
+    const result = getCore().validateConfig(readConfigText(path), { requireProcess: false });
+    const format = str(args.flags, 'format') ?? 'text';
+    if (format === 'json') {
+      process.stdout.write(JSON.stringify(result.problems, null, 2) + '\n');
+    } else if (format === 'text') {
+      for (const p of result.problems) process.stdout.write(`${p.severity}: ${formatProblem(path, p)}\n`);
+    } else {
+      throw new UsageError(`invalid format ${JSON.stringify(format)}`);
+    }
+    return result.problems.some((p) => p.severity === 'error') ? 1 : 0;
+  },
+};

@@ -1,0 +1,80 @@
+// kago's command line: runc's global flags, commands and exit codes, since
+// engines drive it exactly as they drive runc.
+import { formatError, UsageError } from '../errors.ts';
+import { configureLog, log } from '../log.ts';
+import { defaultStateRoot } from '../paths.ts';
+import { StateStore } from '../state/store.ts';
+import { KAGO_VERSION, SPEC_VERSION } from '../version.ts';
+import { bool, type FlagSpec, formatFlagHelp, parseFlags, str } from './args.ts';
+import type { Command } from './command.ts';
+import { features, spec, validate } from './commands/tools.ts';
+import { list, state } from './commands/info.ts';
+import { create, del, kill, run, start } from './commands/lifecycle.ts';
+
+const GLOBAL_FLAGS: FlagSpec[] = [
+  { names: ['root'], type: 'string', arg: 'DIR', help: `where container state is kept (default: ${defaultStateRoot})` },
+  { names: ['log'], type: 'string', arg: 'FILE', help: 'write log messages to FILE (default: stderr)' },
+  { names: ['log-format'], type: 'string', arg: 'text|json', help: 'log format (default: text)' },
+  { names: ['debug'], type: 'bool', help: 'log debug messages' },
+  { names: ['systemd-cgroup'], type: 'bool', help: 'use the systemd cgroup driver (not supported yet)' },
+  { names: ['rootless'], type: 'string', arg: 'true|false|auto', help: 'accepted for runc compatibility' },
+  { names: ['criu'], type: 'string', arg: 'PATH', help: 'accepted for runc compatibility (checkpointing is not supported)' },
+  { names: ['version', 'v'], type: 'bool', help: 'print the version' },
+  { names: ['help', 'h'], type: 'bool', help: 'show help' },
+];
+
+const COMMANDS: Command[] = [create, start, run, state, kill, del, list, spec, features, validate];
+
+function versionText(): string {
+  return `kago version ${KAGO_VERSION}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`;
+}
+
+function usage(): string {
+  const cmds = COMMANDS.map((c) => `   ${c.name.padEnd(12)} ${c.summary}`).join('\n');
+  return `kago: an OCI container runtime\n\nUSAGE:\n   kago [global options] command [command options] [arguments...]\n\nCOMMANDS:\n${cmds}\n   help         show help for a command\n\nGLOBAL OPTIONS:\n${formatFlagHelp(GLOBAL_FLAGS)}\n`;
+}
+
+function commandUsage(c: Command): string {
+  const flags = c.flags.length ? `\n\nOPTIONS:\n${formatFlagHelp([...c.flags, { names: ['help', 'h'], type: 'bool', help: 'show help' }])}` : '';
+  return `kago ${c.name} - ${c.summary}\n\nUSAGE:\n   kago ${c.usage}${flags}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const global = parseFlags(argv, GLOBAL_FLAGS);
+  const logFormat = str(global.flags, 'log-format') ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`invalid log format ${JSON.stringify(logFormat)}`);
+  configureLog({ file: str(global.flags, 'log'), format: logFormat, debug: bool(global.flags, 'debug') });
+  if (bool(global.flags, 'version')) {
+    process.stdout.write(versionText());
+    return 0;
+  }
+  const [name, ...rest] = global.positionals;
+  if (!name || name === 'help' || bool(global.flags, 'help')) {
+    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(topic ? commandUsage(topic) : usage());
+    return 0;
+  }
+  if (bool(global.flags, 'systemd-cgroup')) throw new UsageError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);
+  const parsed = parseFlags(rest, [...command.flags, { names: ['help', 'h'], type: 'bool', help: '' }], command.interspersed);
+  if (bool(parsed.flags, 'help')) {
+    process.stdout.write(commandUsage(command));
+    return 0;
+  }
+  const root = str(global.flags, 'root') ?? defaultStateRoot;
+  log('debug', `${name} ${rest.join(' ')}`);
+  return command.run({ store: new StateStore(root), root }, parsed);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const text = formatError(err);
+    log('error', text);
+    process.stderr.write(`kago: ${text}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,119 @@
+// `create`: validate, plan, claim the state directory, make the cgroups,
+// run the plan, record the state. Any failure undoes everything made so far.
+import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { KagoError } from '../errors.ts';
+import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
+import { detectHierarchies } from '../cgroups/layout.ts';
+import { buildCreatePlan } from '../plan/build.ts';
+import { gatherFacts } from '../plan/facts.ts';
+import type { Plan } from '../plan/types.ts';
+import { runPlan } from '../process/executor.ts';
+import type { LinuxIdMapping, Spec } from '../spec/config.ts';
+import { loadBundle } from '../spec/load.ts';
+import { readProcStat } from '../state/proc.ts';
+import type { StateStore } from '../state/store.ts';
+import type { ContainerState } from '../state/types.ts';
+import { mkfifo } from '../sys/libc.ts';
+import { destroyContainer } from './destroy.ts';
+import { writePidFile } from './pidfile.ts';
+
+export interface CreateOptions {
+  id: string;
+  bundle?: string;
+  pidFile?: string;
+  stdio?: [unknown, unknown, unknown];
+}
+
+export interface Prepared {
+  spec: Spec;
+  bundle: string;
+  plan: Plan;
+  rootfs: string;
+  cgroupLeaves: string[];
+  hierarchies: ReturnType<typeof detectHierarchies>;
+}
+
+/** Everything up to the plan; touches nothing, so `--dry-run` stops here. */
+export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared {
+  const { bundle, spec } = loadBundle(opts.bundle, true);
+  if (spec.process?.terminal) {
+    throw new KagoError('config.json: /process/terminal', 'terminals are not supported yet: set it to false');
+  }
+  const hierarchies = detectHierarchies();
+  const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
+  const leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
+  const version = hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1;
+  const facts = gatherFacts(spec, bundle, store.fifoPath(opts.id), {
+    dirs: leaves,
+    mountPoints: hierarchies.map((h) => h.mountPoint),
+    version,
+  });
+  return { spec, bundle, plan: buildCreatePlan(spec, facts), rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
+}
+
+function idMapText(maps: LinuxIdMapping[] | undefined): string {
+  return (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function writeProcFile(path: string, text: string): void {
+  // One write(2): the kernel accepts a map only whole, and only once.
+  const fd = openSync(path, constants.O_WRONLY);
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    throw new KagoError(`write ${path}`, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function createContainer(store: StateStore, opts: CreateOptions): ContainerState {
+  const prepared = prepareCreate(store, opts);
+  const { spec, bundle, plan } = prepared;
+  store.claim(opts.id);
+  const state: ContainerState = {
+    ociVersion: spec.ociVersion,
+    id: opts.id,
+    status: 'creating',
+    pid: 0,
+    bundle,
+    rootfs: prepared.rootfs,
+    created: new Date().toISOString(),
+    owner: '',
+    kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] } },
+  };
+  if (spec.annotations) state.annotations = spec.annotations;
+  const save = () => store.write(state);
+  try {
+    save();
+    mkfifo(store.fifoPath(opts.id), 0o622);
+    createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
+    runPlan(plan, opts.stdio ?? ['inherit', 'inherit', 'inherit'], {
+      started(pid) {
+        state.kago.executorPid = pid;
+        state.kago.executorStartTime = readProcStat(pid)?.startTime;
+        save();
+      },
+      idMapsRequested(pid) {
+        writeProcFile(`/proc/${pid}/uid_map`, idMapText(spec.linux?.uidMappings));
+        writeProcFile(`/proc/${pid}/gid_map`, idMapText(spec.linux?.gidMappings));
+      },
+      childForked(pid) {
+        state.pid = pid;
+        state.kago.initStartTime = readProcStat(pid)?.startTime;
+        save();
+      },
+    });
+    state.status = 'created';
+    save();
+    if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
+  } catch (e) {
+    try {
+      destroyContainer(store, state);
+    } catch {
+      // the original error says more than the cleanup's
+    }
+    throw e;
+  }
+  return state;
+}

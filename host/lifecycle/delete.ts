@@ -1,0 +1,31 @@
+import { KagoError } from '../errors.ts';
+import type { StateStore } from '../state/store.ts';
+import { destroyContainer } from './destroy.ts';
+
+/**
+ * runc's rules: a stopped or created container is deleted; a running one
+ * only with force. A directory without a state file is a create that crashed
+ * before writing anything: nothing else can exist yet, so it goes.
+ */
+export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+  if (!store.exists(id)) {
+    // runc: forcing the deletion of what is already gone is not an error.
+    if (force) return;
+    throw new KagoError(`container ${id}`, 'container does not exist');
+  }
+  store.withLock(id, () => {
+    const state = store.tryRead(id);
+    if (!state) {
+      store.remove(id);
+      return;
+    }
+    const status = store.status(state);
+    if (status === 'running' && !force) {
+      throw new KagoError(`container ${id}`, `cannot delete container ${id} that is not stopped: running`);
+    }
+    if (status === 'creating' && !force) {
+      throw new KagoError(`container ${id}`, 'is being created: use --force to remove it');
+    }
+    destroyContainer(store, state);
+  });
+}

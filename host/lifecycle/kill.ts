@@ -1,0 +1,34 @@
+import { closeSync } from 'node:fs';
+import { cgroupPids } from '../cgroups/placement.ts';
+import { KagoError } from '../errors.ts';
+import { isSameLiveProcess } from '../state/proc.ts';
+import type { StateStore } from '../state/store.ts';
+import { pidfdOpen, pidfdSendSignal, SyscallError } from '../sys/libc.ts';
+import { killProcess } from './signal.ts';
+
+/**
+ * Signals init through a pidfd, checked against init's start time after
+ * opening it: a recycled pid can then never receive the signal.
+ */
+export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
+  const state = store.read(id);
+  const status = store.status(state);
+  if (status !== 'created' && status !== 'running') throw new KagoError(`container ${id}`, 'container not running');
+  if (all) {
+    for (const pid of cgroupPids(state.kago.cgroup.dirs)) killProcess(pid, signal);
+    return;
+  }
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(state.pid);
+  } catch (e) {
+    if (e instanceof SyscallError && e.code === 'ESRCH') throw new KagoError(`container ${id}`, 'container not running');
+    throw e;
+  }
+  try {
+    if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) throw new KagoError(`container ${id}`, 'container not running');
+    pidfdSendSignal(pidfd, signal);
+  } finally {
+    closeSync(pidfd);
+  }
+}

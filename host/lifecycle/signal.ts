@@ -1,0 +1,24 @@
+import { constants } from 'node:os';
+import { KagoError } from '../errors.ts';
+
+/** SIGTERM, TERM, term and 15 all name the same signal, as runc accepts. */
+export function parseSignal(text: string): number {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n > 0 && n <= 64) return n;
+  }
+  const upper = text.toUpperCase();
+  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const n = (constants.signals as Record<string, number>)[name];
+  if (n === undefined) throw new KagoError(`signal ${JSON.stringify(text)}`, 'unknown signal');
+  return n;
+}
+
+/** kill(2) that treats an already-gone process as success. */
+export function killProcess(pid: number, signal: number): void {
+  try {
+    process.kill(pid, signal);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}

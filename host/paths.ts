@@ -1,0 +1,11 @@
+// Where kago's own files are. Both the bundle (dist/kago.cjs) and the sources
+// (host/*.ts, run directly by tests) sit one directory below the project root.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const installRoot = join(here, '..');
+export const executorPath = join(installRoot, 'native', 'kago-exec');
+export const coreWasmPath = join(installRoot, 'wasm', 'kago-core.wasm');
+export const defaultStateRoot = '/run/kago';

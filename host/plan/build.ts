@@ -1,0 +1,11 @@
+import { KagoError } from '../errors.ts';
+import type { Spec } from '../spec/config.ts';
+import { buildInitOps } from './init.ts';
+import { buildIntermediateOps } from './intermediate.ts';
+import type { HostFacts, Plan } from './types.ts';
+
+/** The whole create plan: a pure function of the validated config and the host facts. */
+export function buildCreatePlan(spec: Spec, facts: HostFacts): Plan {
+  if (!spec.process?.args?.length) throw new KagoError('config.json: /process/args', 'the container needs a program to run');
+  return { ops: [...buildIntermediateOps(spec, facts), ...buildInitOps(spec, facts)] };
+}

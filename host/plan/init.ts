@@ -1,0 +1,66 @@
+// Stage 2, the init process (pid 1 of a new pid namespace): the root
+// filesystem, the kernel settings, the user, then READY and the wait on the
+// exec FIFO, and finally execve of the container's program.
+import { KagoError } from '../errors.ts';
+import type { Spec } from '../spec/config.ts';
+import * as L from './linux.ts';
+import { propagationFlags } from './mount-options.ts';
+import { wantsNew } from './namespaces.ts';
+import { addDevices, addDevLinks, addMounts, inRootfs } from './rootfs.ts';
+import type { HostFacts, PlannedOp } from './types.ts';
+
+/** The fd slot that holds the exec FIFO from before pivot_root until start. */
+export const FIFO_SLOT = 31;
+
+export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
+  const ops: PlannedOp[] = [];
+  const add = (op: PlannedOp['op'], what: string) => ops.push({ stage: 'init', op, what });
+  const proc = spec.process!;
+
+  add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // The FIFO lives in the state directory, which pivot_root hides: keep an
+  // O_PATH descriptor and reopen it through /proc/self/fd when it is time.
+  add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: FIFO_SLOT }, `open the exec FIFO ${facts.execFifo}`);
+
+  if (!wantsNew(spec, 'mount')) {
+    throw new KagoError('config.json: /linux/namespaces', 'kago needs a new mount namespace to set up the root filesystem');
+  }
+  const propagation = spec.linux?.rootfsPropagation;
+  // Default rslave: host mounts still reach the container, the container's never reach the host.
+  const rootFlags = propagation ? propagationFlags(propagation)! : L.MS_SLAVE | L.MS_REC;
+  add({ op: 'mount', source: '', target: '/', fstype: '', flags: (rootFlags & ~L.MS_SHARED) | (rootFlags & L.MS_SHARED ? L.MS_SLAVE : 0) | L.MS_REC, data: '' }, 'change the propagation of the host mounts');
+  // pivot_root refuses a new root whose parent mount is shared.
+  add({ op: 'mount', source: '', target: facts.rootfsParentMount, fstype: '', flags: L.MS_PRIVATE, data: '' }, `make ${facts.rootfsParentMount} private`);
+  add({ op: 'mount', source: facts.rootfs, target: facts.rootfs, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, 'bind the root filesystem onto itself');
+
+  addMounts(spec, facts, add);
+  addDevices(spec, facts, add);
+  addDevLinks(spec, facts, add);
+  add({ op: 'mkdir_all', path: inRootfs(facts, proc.cwd), mode: 0o755 }, `mkdir ${proc.cwd}`);
+
+  add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
+  if (rootFlags & L.MS_SHARED) {
+    add({ op: 'mount', source: '', target: '/', fstype: '', flags: rootFlags, data: '' }, `make / ${propagation}`);
+  }
+  if (spec.root?.readonly) add({ op: 'remount', target: '/', flags: L.MS_RDONLY }, 'remount / read-only');
+  if (spec.hostname !== undefined) add({ op: 'sethostname', name: spec.hostname }, `set the hostname to ${spec.hostname}`);
+  if (spec.domainname !== undefined) add({ op: 'setdomainname', name: spec.domainname }, `set the domain name to ${spec.domainname}`);
+  for (const path of spec.linux?.readonlyPaths ?? []) add({ op: 'readonly_path', path }, `make ${path} read-only`);
+  for (const path of spec.linux?.maskedPaths ?? []) add({ op: 'mask_path', path }, `mask ${path}`);
+
+  const user = proc.user;
+  add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
+  add({ op: 'setresgid', gid: user.gid }, `set gid ${user.gid}`);
+  add({ op: 'setresuid', uid: user.uid }, `set uid ${user.uid}`);
+  add({ op: 'umask', mask: user.umask ?? 0o022 }, 'set the umask');
+  add({ op: 'chdir', path: proc.cwd }, `chdir to ${proc.cwd}`);
+
+  // From READY on the container must outlive `kago create`.
+  add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
+  add({ op: 'ready' }, 'report ready');
+  add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
+  const args = proc.args ?? [];
+  add({ op: 'exec', path: args[0]!, argv: args, envp: proc.env ?? [] }, `exec ${args[0]}`);
+  return ops;
+}
+

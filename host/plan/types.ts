@@ -1,0 +1,38 @@
+import type { PlanOp } from './format.gen.ts';
+
+export type Stage = 'intermediate' | 'init';
+
+/** One operation with what a person should read when it fails. */
+export interface PlannedOp {
+  stage: Stage;
+  op: PlanOp;
+  /** "mount proc on /proc", "join the user namespace at /proc/42/ns/user" */
+  what: string;
+}
+
+export interface Plan {
+  ops: PlannedOp[];
+}
+
+/**
+ * Facts about the host the builder needs; gathered by facts.ts so the builder
+ * itself is a pure function of (config, facts) and testable without root.
+ */
+export interface HostFacts {
+  /** absolute bundle directory */
+  bundle: string;
+  /** absolute, symlink-free root filesystem path */
+  rootfs: string;
+  /** mount point of the host mount that contains rootfs */
+  rootfsParentMount: string;
+  /** the container's directory in each cgroup hierarchy */
+  cgroupDirs: string[];
+  /** mount points of the hierarchies, in the same order as cgroupDirs */
+  cgroupMountPoints: string[];
+  cgroupVersion: 1 | 2;
+  execFifo: string;
+  /** what each bind-mount source is, by absolute host path */
+  sourceKinds: Record<string, 'dir' | 'file' | 'missing'>;
+  /** container paths (like /dev/null) that already exist in the rootfs on disk */
+  existingInRootfs: string[];
+}

@@ -1,0 +1,56 @@
+// config.json from a bundle, validated by the core. All problems are reported
+// together, each with its JSON pointer.
+import { readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { getCore } from '../core.ts';
+import { KagoError } from '../errors.ts';
+import { log } from '../log.ts';
+import type { Problem } from '../../wasm/core.ts';
+import type { Spec } from './config.ts';
+
+/** Larger than any real config; a bound so a hostile file cannot exhaust memory. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+/** "config.json: /mounts/3/destination" or "config.json: line 4, column 7" */
+export function problemLocation(file: string, p: Problem): string {
+  if (p.pointer !== '') return `${file}: ${p.pointer}`;
+  return p.line ? `${file}: line ${p.line}, column ${p.column}` : file;
+}
+
+export function formatProblem(file: string, p: Problem): string {
+  return `${problemLocation(file, p)}: ${p.message}`;
+}
+
+export function readConfigText(path: string): string {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new KagoError(path, 'is not a regular file');
+    size = st.size;
+  } catch (e) {
+    if (e instanceof KagoError) throw e;
+    throw new KagoError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String((e as Error).message));
+  }
+  if (size > MAX_CONFIG_BYTES) throw new KagoError(path, `is larger than ${MAX_CONFIG_BYTES} bytes`);
+  return readFileSync(path, 'utf8');
+}
+
+export interface LoadedBundle {
+  bundle: string;
+  spec: Spec;
+}
+
+export function loadBundle(bundleArg: string | undefined, requireProcess: boolean): LoadedBundle {
+  const bundle = resolve(bundleArg ?? '.');
+  const text = readConfigText(join(bundle, 'config.json'));
+  const result = getCore().validateConfig(text, { requireProcess });
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  for (const w of result.problems.filter((p) => p.severity === 'warning')) log('warning', formatProblem('config.json', w));
+  if (errors.length > 0 || !result.config) {
+    const lines = errors.map((p) => formatProblem('config.json', p));
+    const first = errors[0];
+    if (!first) throw new KagoError('config.json', 'invalid');
+    throw new KagoError(problemLocation('config.json', first), first.message, lines.slice(1));
+  }
+  return { bundle, spec: result.config };
+}

@@ -1,0 +1,122 @@
+// The state directory: one directory per container under --root, holding
+// state.json and the exec FIFO. Creating the directory is the atomic step that
+// decides which of two concurrent `create`s of one id wins.
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KagoError } from '../errors.ts';
+import { flock, LOCK_EX, LOCK_UN } from '../sys/libc.ts';
+import { isSameLiveProcess } from './proc.ts';
+import type { ContainerState, Status } from './types.ts';
+
+const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
+const MAX_ID_LENGTH = 1024;
+
+export function validateId(id: string): void {
+  if (!id) throw new KagoError('', 'container id cannot be empty');
+  if (id.length > MAX_ID_LENGTH || !ID_PATTERN.test(id) || id === '.' || id === '..') {
+    throw new KagoError(`container id ${JSON.stringify(id)}`, 'invalid format: use letters, digits, _ + - . only');
+  }
+}
+
+export class StateStore {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  fifoPath(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  /** Makes the container's directory; fails if the id is taken. */
+  claim(id: string): string {
+    validateId(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new KagoError(`container ${id}`, 'a container with this id already exists');
+      }
+      throw e;
+    }
+    return dir;
+  }
+
+  write(state: ContainerState): void {
+    const dir = this.dir(state.id);
+    const tmp = join(dir, 'state.json.tmp');
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+    renameSync(tmp, join(dir, 'state.json'));
+  }
+
+  /** The stored state, or null when the directory exists without one yet. */
+  tryRead(id: string): ContainerState | null {
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as ContainerState;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new KagoError(`container ${id}`, `unreadable state: ${(e as Error).message}`);
+    }
+  }
+
+  read(id: string): ContainerState {
+    validateId(id);
+    const state = this.tryRead(id);
+    if (!state) {
+      if (existsSync(this.dir(id))) throw new KagoError(`container ${id}`, 'is being created (no state yet)');
+      throw new KagoError(`container ${id}`, 'does not exist');
+    }
+    return state;
+  }
+
+  exists(id: string): boolean {
+    return existsSync(this.dir(id));
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((name) => ID_PATTERN.test(name)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  /** The current status: stored facts checked against the live system. */
+  status(state: ContainerState): Status {
+    if (state.status === 'creating' && !state.pid) return 'creating';
+    if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) return 'stopped';
+    return existsSync(this.fifoPath(state.id)) ? 'created' : 'running';
+  }
+
+  /** Runs fn holding the container's lock (flock on its directory). */
+  withLock<T>(id: string, fn: () => T): T {
+    let fd: number;
+    try {
+      fd = openSync(this.dir(id), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new KagoError(`container ${id}`, 'does not exist');
+      throw e;
+    }
+    try {
+      flock(fd, LOCK_EX);
+      try {
+        return fn();
+      } finally {
+        flock(fd, LOCK_UN);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+// The persisted state of one container: the runtime-spec state (ociVersion,
+// id, status, pid, bundle, annotations), the fields runc adds and engines
+// read (created, rootfs, owner), and what kago needs to clean up later.
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped';
+
+export interface CgroupPlacement {
+  /** hierarchy mount point -> the container's cgroup directory in it */
+  dirs: string[];
+  /** directories kago created, parents first; removed deepest first */
+  created: string[];
+}
+
+export interface ContainerState {
+  ociVersion: string;
+  id: string;
+  status: Status;
+  pid: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+  rootfs: string;
+  created: string;
+  owner: string;
+  kago: {
+    /** /proc/PID/stat starttime of init: a pid reused by another process differs */
+    initStartTime?: string;
+    cgroup: CgroupPlacement;
+    /** pid of the executor's first process while create runs; killed by delete --force */
+    executorPid?: number;
+    executorStartTime?: string;
+  };
+}
