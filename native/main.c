@@ -1,0 +1,91 @@
+/* kago-exec: performs, verbatim, the plan the host built (see DESIGN.md,
+ * "Why a native executor at all"). It runs as root between clone and execve
+ * of a container, so it decides nothing and stays small enough to audit.
+ *
+ * fd 3 is the sync socket; stdio is the container's. Exit status: 0 when the
+ * plan ran to its end (or this process was the parent of a `fork`), 1 when an
+ * operation failed (reported on the socket), 2 when there was no valid plan. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ops.h"
+#include "plan_reader.h"
+#include "sync.h"
+
+#define SYNC_FD 3
+
+/* Nothing of the host may reach the container: every inherited fd, the sync
+ * socket included, closes at execve. */
+static int mark_inherited_fds_cloexec(void) {
+  if (close_range(SYNC_FD, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+  /* CLOSE_RANGE_CLOEXEC needs Linux 5.11. */
+  DIR *dir = opendir("/proc/self/fd");
+  if (dir == NULL) return -1;
+  struct dirent *entry;
+  while ((entry = readdir(dir)) != NULL) {
+    int fd = atoi(entry->d_name);
+    if (fd < SYNC_FD || fd == dirfd(dir)) continue;
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0) fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+  }
+  closedir(dir);
+  return 0;
+}
+
+static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsigned code, int err) {
+  const char *detail = x->detail != NULL ? x->detail : "";
+  if (x->sync_fd >= 0 &&
+      kago_sync_send(x->sync_fd, KAGO_MSG_ERROR, index, err, detail, strlen(detail)) == 0) {
+    _exit(1);
+  }
+  /* After `ready` (or with the host gone) stderr is the only way left. */
+  dprintf(STDERR_FILENO, "kago-exec: operation %u (%s) failed: %s%s%s\n", index,
+          kago_op_name(code), strerror(err), detail[0] ? ": " : "", detail);
+  _exit(1);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    printf("kago-exec plan version %d\n", KAGO_PLAN_VERSION);
+    return 0;
+  }
+  if (mark_inherited_fds_cloexec() != 0) {
+    dprintf(STDERR_FILENO, "kago-exec: cannot mark fds close-on-exec: %s\n", strerror(errno));
+    return 2;
+  }
+  const uint8_t *encoded;
+  size_t encoded_len;
+  if (kago_sync_recv_plan(SYNC_FD, &encoded, &encoded_len) != 0) {
+    dprintf(STDERR_FILENO, "kago-exec: cannot read the plan from fd %d: %s\n", SYNC_FD,
+            strerror(errno));
+    return 2;
+  }
+  struct kago_plan plan;
+  char why[160];
+  if (kago_plan_decode(encoded, encoded_len, &plan, why, sizeof why) != 0) {
+    dprintf(STDERR_FILENO, "kago-exec: malformed plan: %s\n", why);
+    return 2;
+  }
+  for (uint32_t i = 0; i < plan.count; i++) {
+    if (kago_op_handler(plan.ops[i].code) == NULL) {
+      dprintf(STDERR_FILENO, "kago-exec: malformed plan: operation %u: code %u not supported\n",
+              i, plan.ops[i].code);
+      return 2;
+    }
+  }
+
+  struct kago_exec x = {.sync_fd = SYNC_FD, .detail = NULL};
+  for (int s = 0; s < KAGO_SLOTS; s++) x.slots[s] = -1;
+  for (uint32_t i = 0; i < plan.count; i++) {
+    x.detail = NULL;
+    if (kago_op_handler(plan.ops[i].code)(&x, &plan.ops[i]) != 0) {
+      report_failure(&x, i, plan.ops[i].code, errno);
+    }
+  }
+  return 0;
+}

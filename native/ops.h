@@ -1,0 +1,83 @@
+/* The operations of the plan: one handler per op code, run in order by main.c.
+ * A handler returns 0, or -1 with errno set; it may point x->detail at text
+ * (a path, a program name) that says what the failure was about. */
+#ifndef KAGO_OPS_H
+#define KAGO_OPS_H
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "plan.gen.h"
+
+#define KAGO_SLOTS 32
+
+struct kago_exec {
+  int sync_fd; /* -1 once `ready` has closed it */
+  int slots[KAGO_SLOTS];
+  const char *detail;
+};
+
+typedef int (*kago_op_fn)(struct kago_exec *x, const struct kago_op *op);
+
+/* ops_fs.c */
+int op_write_file(struct kago_exec *x, const struct kago_op *op);
+int op_open(struct kago_exec *x, const struct kago_op *op);
+int op_close(struct kago_exec *x, const struct kago_op *op);
+int op_mount(struct kago_exec *x, const struct kago_op *op);
+int op_remount(struct kago_exec *x, const struct kago_op *op);
+int op_mkdir_all(struct kago_exec *x, const struct kago_op *op);
+int op_mkfile(struct kago_exec *x, const struct kago_op *op);
+int op_mknod(struct kago_exec *x, const struct kago_op *op);
+int op_chown(struct kago_exec *x, const struct kago_op *op);
+int op_symlink(struct kago_exec *x, const struct kago_op *op);
+int op_pivot_root(struct kago_exec *x, const struct kago_op *op);
+int op_mask_path(struct kago_exec *x, const struct kago_op *op);
+int op_readonly_path(struct kago_exec *x, const struct kago_op *op);
+/* ops_ns.c */
+int op_unshare(struct kago_exec *x, const struct kago_op *op);
+int op_setns(struct kago_exec *x, const struct kago_op *op);
+int op_request_id_maps(struct kago_exec *x, const struct kago_op *op);
+int op_setresgid(struct kago_exec *x, const struct kago_op *op);
+int op_setresuid(struct kago_exec *x, const struct kago_op *op);
+int op_setgroups(struct kago_exec *x, const struct kago_op *op);
+int op_fork(struct kago_exec *x, const struct kago_op *op);
+/* ops_process.c */
+int op_sethostname(struct kago_exec *x, const struct kago_op *op);
+int op_setdomainname(struct kago_exec *x, const struct kago_op *op);
+int op_umask(struct kago_exec *x, const struct kago_op *op);
+int op_chdir(struct kago_exec *x, const struct kago_op *op);
+int op_prctl(struct kago_exec *x, const struct kago_op *op);
+int op_ready(struct kago_exec *x, const struct kago_op *op);
+int op_wait_exec_fifo(struct kago_exec *x, const struct kago_op *op);
+int op_exec(struct kago_exec *x, const struct kago_op *op);
+
+static inline kago_op_fn kago_op_handler(unsigned code) {
+  static const kago_op_fn table[] = {
+      [KAGO_OP_WRITE_FILE] = op_write_file,       [KAGO_OP_UNSHARE] = op_unshare,
+      [KAGO_OP_OPEN] = op_open,                   [KAGO_OP_SETNS] = op_setns,
+      [KAGO_OP_CLOSE] = op_close,                 [KAGO_OP_REQUEST_ID_MAPS] = op_request_id_maps,
+      [KAGO_OP_SETRESGID] = op_setresgid,         [KAGO_OP_SETRESUID] = op_setresuid,
+      [KAGO_OP_SETGROUPS] = op_setgroups,         [KAGO_OP_FORK] = op_fork,
+      [KAGO_OP_MOUNT] = op_mount,                 [KAGO_OP_REMOUNT] = op_remount,
+      [KAGO_OP_MKDIR_ALL] = op_mkdir_all,         [KAGO_OP_MKFILE] = op_mkfile,
+      [KAGO_OP_MKNOD] = op_mknod,                 [KAGO_OP_CHOWN] = op_chown,
+      [KAGO_OP_SYMLINK] = op_symlink,             [KAGO_OP_PIVOT_ROOT] = op_pivot_root,
+      [KAGO_OP_MASK_PATH] = op_mask_path,         [KAGO_OP_READONLY_PATH] = op_readonly_path,
+      [KAGO_OP_SETHOSTNAME] = op_sethostname,     [KAGO_OP_SETDOMAINNAME] = op_setdomainname,
+      [KAGO_OP_UMASK] = op_umask,                 [KAGO_OP_CHDIR] = op_chdir,
+      [KAGO_OP_READY] = op_ready,                 [KAGO_OP_WAIT_EXEC_FIFO] = op_wait_exec_fifo,
+      [KAGO_OP_EXEC] = op_exec,                   [KAGO_OP_PRCTL] = op_prctl,
+  };
+  return code < sizeof table / sizeof table[0] ? table[code] : NULL;
+}
+
+/* The fd in a slot, or -1 with errno EBADF for an empty or out-of-range slot. */
+static inline int kago_slot_fd(const struct kago_exec *x, int64_t slot) {
+  if (slot < 0 || slot >= KAGO_SLOTS || x->slots[slot] < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  return x->slots[slot];
+}
+
+#endif
