@@ -81,7 +81,10 @@ export class StateStore {
 
   ids(): string[] {
     try {
-      return readdirSync(this.root).filter((name) => ID_PATTERN.test(name)).sort();
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && ID_PATTERN.test(e.name))
+        .map((e) => e.name)
+        .sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;

@@ -1,0 +1,59 @@
+// Bundles for tests: a busybox root filesystem in a scratch directory and a
+// config.json derived from kago's default spec.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Spec } from '../../host/spec/config.ts';
+import { defaultSpec } from '../../host/spec/default.ts';
+
+const BUSYBOX = '/bin/busybox';
+let applets: string[] | null = null;
+
+function busyboxApplets(): string[] {
+  applets ??= spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  return applets;
+}
+
+export interface Bundle {
+  dir: string;
+  rootfs: string;
+  spec: Spec;
+  /** writes spec to config.json again after a change */
+  save(): void;
+  remove(): void;
+}
+
+export function makeRootfs(rootfs: string): void {
+  for (const d of ['bin', 'proc', 'sys', 'dev', 'etc', 'tmp', 'root']) mkdirSync(join(rootfs, d), { recursive: true });
+  copyFileSync(BUSYBOX, join(rootfs, 'bin', 'busybox'));
+  for (const a of busyboxApplets()) {
+    if (a !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', a));
+  }
+  writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\n');
+}
+
+/** A bundle running `args` (a shell command by default) without a terminal. */
+export function makeBundle(args: string[], configure?: (spec: Spec) => void): Bundle {
+  const dir = mkdtempSync(join(tmpdir(), 'kago-bundle-'));
+  const rootfs = join(dir, 'rootfs');
+  makeRootfs(rootfs);
+  const spec = defaultSpec();
+  spec.process!.terminal = false;
+  spec.process!.args = args;
+  configure?.(spec);
+  const bundle: Bundle = {
+    dir,
+    rootfs,
+    spec,
+    save: () => writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2)),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+  bundle.save();
+  return bundle;
+}
+
+export function shell(script: string): string[] {
+  return ['sh', '-c', script];
+}

@@ -1,0 +1,6 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const kagoBin = join(repoRoot, 'bin', 'kago');
+export const sharedData = join(repoRoot, '..', 'shared', 'data');

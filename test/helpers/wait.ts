@@ -1,0 +1,11 @@
+export function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function waitFor(cond: () => boolean, timeoutMs = 10_000): void {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    sleepMs(5);
+  }
+}
