@@ -50,6 +50,7 @@ int op_prctl(struct kago_exec *x, const struct kago_op *op);
 int op_ready(struct kago_exec *x, const struct kago_op *op);
 int op_wait_exec_fifo(struct kago_exec *x, const struct kago_op *op);
 int op_exec(struct kago_exec *x, const struct kago_op *op);
+int op_check_exec(struct kago_exec *x, const struct kago_op *op);
 
 static inline kago_op_fn kago_op_handler(unsigned code) {
   static const kago_op_fn table[] = {
@@ -67,6 +68,7 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_UMASK] = op_umask,                 [KAGO_OP_CHDIR] = op_chdir,
       [KAGO_OP_READY] = op_ready,                 [KAGO_OP_WAIT_EXEC_FIFO] = op_wait_exec_fifo,
       [KAGO_OP_EXEC] = op_exec,                   [KAGO_OP_PRCTL] = op_prctl,
+      [KAGO_OP_CHECK_EXEC] = op_check_exec,
   };
   return code < sizeof table / sizeof table[0] ? table[code] : NULL;
 }

@@ -76,30 +76,43 @@ static const char *path_of(const struct kago_strs *envp) {
   return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
-/* execvpe(3) would search the executor's PATH; the container's own env decides. */
-int op_exec(struct kago_exec *x, const struct kago_op *op) {
-  const struct kago_op_exec *e = &op->u.exec;
-  char *const *argv = (char *const *)e->argv.items;
-  char *const *envp = (char *const *)e->envp.items;
-  x->detail = e->path;
-  if (e->path[0] == '\0') {
+static bool is_executable_file(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) return false;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EACCES;
+    return false;
+  }
+  return access(path, X_OK) == 0;
+}
+
+/* Resolves name the way execvp(3) does, but with the PATH of the container's
+ * env, not the executor's. Returns 0 with the path in out, or -1 and errno. */
+static int find_program(const char *name, const struct kago_strs *envp, char *out, size_t out_len) {
+  size_t name_len = strlen(name);
+  if (name_len == 0) {
     errno = ENOENT;
     return -1;
   }
-  if (strchr(e->path, '/') != NULL) return execve(e->path, argv, envp);
-  size_t name_len = strlen(e->path);
+  if (strchr(name, '/') != NULL) {
+    if (name_len >= out_len) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(out, name, name_len + 1);
+    return is_executable_file(out) ? 0 : -1;
+  }
   bool denied = false;
-  for (const char *dir = path_of(&e->envp);; dir++) {
+  for (const char *dir = path_of(envp);; dir++) {
     const char *end = strchrnul(dir, ':');
     size_t dir_len = (size_t)(end - dir);
-    char candidate[PATH_MAX];
     /* An empty PATH entry means the working directory, as in execvp(3). */
     if (dir_len == 0) dir = ".", dir_len = 1;
-    if (dir_len + 1 + name_len < sizeof candidate) {
-      memcpy(candidate, dir, dir_len);
-      candidate[dir_len] = '/';
-      memcpy(candidate + dir_len + 1, e->path, name_len + 1);
-      execve(candidate, argv, envp);
+    if (dir_len + 1 + name_len < out_len) {
+      memcpy(out, dir, dir_len);
+      out[dir_len] = '/';
+      memcpy(out + dir_len + 1, name, name_len + 1);
+      if (is_executable_file(out)) return 0;
       if (errno == EACCES) denied = true;
       else if (errno != ENOENT && errno != ENOTDIR) return -1;
     }
@@ -108,4 +121,19 @@ int op_exec(struct kago_exec *x, const struct kago_op *op) {
   }
   errno = denied ? EACCES : ENOENT;
   return -1;
+}
+
+/* Checked before READY so that `create`, not `start`, reports a missing program. */
+int op_check_exec(struct kago_exec *x, const struct kago_op *op) {
+  char resolved[PATH_MAX];
+  x->detail = op->u.check_exec.path;
+  return find_program(op->u.check_exec.path, &op->u.check_exec.envp, resolved, sizeof resolved);
+}
+
+int op_exec(struct kago_exec *x, const struct kago_op *op) {
+  const struct kago_op_exec *e = &op->u.exec;
+  char resolved[PATH_MAX];
+  x->detail = e->path;
+  if (find_program(e->path, &e->envp, resolved, sizeof resolved) != 0) return -1;
+  return execve(resolved, (char *const *)e->argv.items, (char *const *)e->envp.items);
 }

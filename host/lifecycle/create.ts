@@ -1,6 +1,6 @@
 // `create`: validate, plan, claim the state directory, make the cgroups,
 // run the plan, record the state. Any failure undoes everything made so far.
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
@@ -14,6 +14,7 @@ import { readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { mkfifo } from '../sys/libc.ts';
+import { crashPoint } from './crash.ts';
 import { destroyContainer } from './destroy.ts';
 import { writePidFile } from './pidfile.ts';
 
@@ -71,6 +72,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
   const prepared = prepareCreate(store, opts);
   const { spec, bundle, plan } = prepared;
   store.claim(opts.id);
+  crashPoint('claimed');
   const state: ContainerState = {
     ociVersion: spec.ociVersion,
     id: opts.id,
@@ -86,13 +88,19 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
   const save = () => store.write(state);
   try {
     save();
+    crashPoint('state-written');
     mkfifo(store.fifoPath(opts.id), 0o622);
+    // Whatever kago's umask: the container's user, any uid, must be able to open it for writing.
+    chmodSync(store.fifoPath(opts.id), 0o622);
+    crashPoint('fifo-made');
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
+    crashPoint('cgroups-made');
     runPlan(plan, opts.stdio ?? ['inherit', 'inherit', 'inherit'], {
       started(pid) {
         state.kago.executorPid = pid;
         state.kago.executorStartTime = readProcStat(pid)?.startTime;
         save();
+        crashPoint('executor-started');
       },
       idMapsRequested(pid) {
         writeProcFile(`/proc/${pid}/uid_map`, idMapText(spec.linux?.uidMappings));
@@ -102,8 +110,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
         state.pid = pid;
         state.kago.initStartTime = readProcStat(pid)?.startTime;
         save();
+        crashPoint('init-forked');
       },
     });
+    crashPoint('init-ready');
     state.status = 'created';
     save();
     if (opts.pidFile) writePidFile(opts.pidFile, state.pid);

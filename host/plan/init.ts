@@ -7,10 +7,8 @@ import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
 import { wantsNew } from './namespaces.ts';
 import { addDevices, addDevLinks, addMounts, inRootfs } from './rootfs.ts';
+import { FIFO_SLOT } from './intermediate.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
-
-/** The fd slot that holds the exec FIFO from before pivot_root until start. */
-export const FIFO_SLOT = 31;
 
 export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   const ops: PlannedOp[] = [];
@@ -18,9 +16,6 @@ export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   const proc = spec.process!;
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
-  // The FIFO lives in the state directory, which pivot_root hides: keep an
-  // O_PATH descriptor and reopen it through /proc/self/fd when it is time.
-  add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: FIFO_SLOT }, `open the exec FIFO ${facts.execFifo}`);
 
   if (!wantsNew(spec, 'mount')) {
     throw new KagoError('config.json: /linux/namespaces', 'kago needs a new mount namespace to set up the root filesystem');
@@ -55,11 +50,12 @@ export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   add({ op: 'umask', mask: user.umask ?? 0o022 }, 'set the umask');
   add({ op: 'chdir', path: proc.cwd }, `chdir to ${proc.cwd}`);
 
+  const args = proc.args ?? [];
+  add({ op: 'check_exec', path: args[0]!, envp: proc.env ?? [] }, `find ${args[0]}`);
   // From READY on the container must outlive `kago create`.
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
   add({ op: 'ready' }, 'report ready');
   add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
-  const args = proc.args ?? [];
   add({ op: 'exec', path: args[0]!, argv: args, envp: proc.env ?? [] }, `exec ${args[0]}`);
   return ops;
 }

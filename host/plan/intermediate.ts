@@ -6,12 +6,19 @@ import * as L from './linux.ts';
 import { JOIN_ORDER, NAMESPACE_FLAGS, namespaceList, wantsNew } from './namespaces.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
+/** The fd slot that holds the exec FIFO from the start until `kago start`. */
+export const FIFO_SLOT = 31;
+
 export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   const ops: PlannedOp[] = [];
   const add = (op: PlannedOp['op'], what: string) => ops.push({ stage: 'intermediate', op, what });
 
   // If kago dies while setting up, the half-made container must die with it.
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // Opened while still the host's root: the state directory may be closed to
+  // the container's user, and pivot_root will hide it. init inherits the fd
+  // and reopens the FIFO through /proc/self/fd when setup is done.
+  add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: FIFO_SLOT }, `open the exec FIFO ${facts.execFifo}`);
   for (const dir of facts.cgroupDirs) {
     add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
   }

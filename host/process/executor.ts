@@ -53,8 +53,9 @@ export function runPlan(plan: Plan, stdio: [unknown, unknown, unknown], events: 
         case MSG.error: {
           const failed = plan.ops[m.a];
           const detail = new TextDecoder().decode(m.payload);
-          const reason = errnoName(m.b) + (detail ? ` (${detail})` : '');
-          throw new KagoError(failed ? failed.what : `operation ${m.a}`, reason);
+          const what = failed ? failed.what : `operation ${m.a}`;
+          const reason = errnoName(m.b) + (detail && !what.includes(detail) ? ` (${detail})` : '');
+          throw new KagoError(what, reason);
         }
         default:
           throw new KagoError('executor', `unexpected message type ${m.type}`);

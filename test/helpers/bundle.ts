@@ -1,7 +1,7 @@
 // Bundles for tests: a busybox root filesystem in a scratch directory and a
 // config.json derived from kago's default spec.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
@@ -37,6 +37,8 @@ export function makeRootfs(rootfs: string): void {
 /** A bundle running `args` (a shell command by default) without a terminal. */
 export function makeBundle(args: string[], configure?: (spec: Spec) => void): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'kago-bundle-'));
+  // A container in a user namespace runs as a mapped uid that must still reach its root.
+  chmodSync(dir, 0o755);
   const rootfs = join(dir, 'rootfs');
   makeRootfs(rootfs);
   const spec = defaultSpec();

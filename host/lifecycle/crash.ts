@@ -1,0 +1,10 @@
+// Fault injection for the crash tests: KAGO_CRASH_AT=<point> makes kago kill
+// itself with SIGKILL at that point of create, to prove that `delete --force`
+// cleans up after a crash anywhere.
+export type CrashPoint = 'claimed' | 'state-written' | 'fifo-made' | 'cgroups-made' | 'executor-started' | 'init-forked' | 'init-ready';
+
+export const CRASH_POINTS: readonly CrashPoint[] = ['claimed', 'state-written', 'fifo-made', 'cgroups-made', 'executor-started', 'init-forked', 'init-ready'];
+
+export function crashPoint(point: CrashPoint): void {
+  if (process.env.KAGO_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Spec } from '../../host/spec/config.ts';
+import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
+import { Kago, uniqueId } from '../helpers/kago.ts';
+import { leftovers } from '../helpers/leaks.ts';
+
+const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+
+describe('isolation', function () {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+  const scratch: string[] = [];
+
+  /** Runs args in a fresh container in the foreground; returns its output. */
+  function runIn(args: string[], configure?: (s: Spec) => void): { code: number | null; out: string; err: string } {
+    const id = uniqueId();
+    const bundle = makeBundle(args, configure);
+    made.push({ id, bundle });
+    const r = kago.run(['run', '--bundle', bundle.dir, id]);
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  }
+
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  after(() => kago.cleanup());
+
+  function withAllNamespaces(s: Spec): void {
+    s.linux!.namespaces = [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, { type: 'time' }, { type: 'user' }];
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  }
+
+  it('creates all eight namespaces, each different from the host one', function () {
+    const script = NAMESPACES.map((ns) => `readlink /proc/self/ns/${ns}`).join('; ');
+    const r = runIn(shell(script), withAllNamespaces);
+    assert.equal(r.code, 0, r.err);
+    const inside = r.out.trim().split('\n');
+    assert.equal(inside.length, 8);
+    NAMESPACES.forEach((ns, i) => {
+      const host = readlinkSync(`/proc/self/ns/${ns}`);
+      assert.match(inside[i]!, new RegExp(`^${ns}:\\[\\d+\\]$`));
+      assert.notEqual(inside[i], host, `${ns} namespace must differ from the host's`);
+    });
+  });
+
+  it('runs the program as pid 1 with its own hostname and domain name, and no host root', function () {
+    const marker = `kago-host-marker-${process.pid}`;
+    writeFileSync(join('/', marker), 'host');
+    scratch.push(join('/', marker));
+    const r = runIn(shell(`echo $$; hostname; cat /proc/sys/kernel/domainname; ls /; test -e /${marker} && echo LE''AK; cat /proc/1/cmdline | tr '\\0' ' '`), (s) => {
+      s.hostname = 'kago-test-host';
+      s.domainname = 'kago.example';
+    });
+    assert.equal(r.code, 0, r.err);
+    const [pid, hostname, domain, ...rest] = r.out.trim().split('\n');
+    assert.equal(pid, '1');
+    assert.equal(hostname, 'kago-test-host');
+    assert.equal(domain, 'kago.example');
+    assert.ok(!r.out.includes('LEAK'), 'the host root must be invisible');
+    assert.deepEqual(rest.slice(0, -1), ['bin', 'dev', 'etc', 'proc', 'root', 'sys', 'tmp']);
+    assert.match(rest.at(-1)!, /^sh -c /, 'pid 1 is the container program');
+  });
+
+  it('maps uid 0 to 100000 in a user namespace; files it creates are owned by 100000 outside', function () {
+    const shared = mkdtempSync(join(tmpdir(), 'kago-shared-'));
+    scratch.push(shared);
+    // the directory must be writable by the mapped root (host uid 100000)
+    chmodSync(shared, 0o777);
+    const r = runIn(shell('cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /tmp/made-inside'), (s) => {
+      withAllNamespaces(s);
+      s.mounts!.push({ destination: '/tmp', type: 'bind', source: shared, options: ['rbind', 'rw'] });
+    });
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    assert.deepEqual(lines, ['0 100000 65536', '0 100000 65536', '0']);
+    const st = statSync(join(shared, 'made-inside'));
+    assert.equal(st.uid, 100000);
+    assert.equal(st.gid, 100000);
+  });
+
+  it('joins a namespace given by path', function () {
+    const ownerId = uniqueId();
+    const owner = makeBundle(['sleep', '1000']);
+    made.push({ id: ownerId, bundle: owner });
+    kago.ok(['run', '-d', '--bundle', owner.dir, ownerId]);
+    const pid = kago.state(ownerId).pid;
+    const r = runIn(shell('readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname'), (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.map((ns) =>
+        ns.type === 'network' || ns.type === 'uts' ? { type: ns.type, path: `/proc/${pid}/ns/${ns.type === 'network' ? 'net' : 'uts'}` } : ns,
+      );
+      delete s.hostname;
+    });
+    assert.equal(r.code, 0, r.err);
+    const [net, uts, hostname] = r.out.trim().split('\n');
+    assert.equal(net, readlinkSync(`/proc/${pid}/ns/net`));
+    assert.equal(uts, readlinkSync(`/proc/${pid}/ns/uts`));
+    assert.equal(hostname, 'kago', 'the joined UTS namespace keeps the owner container hostname');
+  });
+
+  it('a read-only root refuses writes; a writable one accepts them', function () {
+    const ro = runIn(shell('touch /new-file 2>&1; echo rc=$?'));
+    assert.match(ro.out, /Read-only file system/);
+    assert.match(ro.out, /rc=1/);
+    const rw = runIn(shell('touch /new-file && echo written'), (s) => {
+      s.root!.readonly = false;
+    });
+    assert.equal(rw.out.trim(), 'written');
+  });
+
+  it('applies args, env, cwd, uid, gid, additional gids and umask', function () {
+    const r = runIn(['sh', '-c', 'echo "$GREETING"; pwd; id -u; id -g; id -G; umask', 'ignored-arg0'], (s) => {
+      s.process!.env = ['PATH=/bin', 'GREETING=hello from kago'];
+      s.process!.cwd = '/tmp/work';
+      s.process!.user = { uid: 1234, gid: 4321, additionalGids: [7, 8], umask: 0o027 };
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trim().split('\n'), ['hello from kago', '/tmp/work', '1234', '4321', '4321 7 8', '0027']);
+  });
+
+  it('finds the program in the container PATH', function () {
+    const r = runIn(['echo', 'found'], (s) => {
+      s.process!.env = ['PATH=/nowhere:/bin'];
+    });
+    assert.equal(r.out.trim(), 'found');
+    const missing = runIn(['no-such-program']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /^kago: find no-such-program: ENOENT$/m);
+  });
+
+  it('masks and write-protects the configured /proc paths', function () {
+    const r = runIn(shell('cat /proc/keys | wc -c; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo refused; ls /proc/acpi 2>&1 | wc -l'));
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trim().split('\n').map((l) => l.trim()), ['0', 'refused', '0']);
+  });
+
+  it('places the container in its cgroup in every hierarchy before the program runs', function () {
+    const id = uniqueId();
+    const bundle = makeBundle(shell('cat /proc/self/cgroup'), (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
+    });
+    made.push({ id, bundle });
+    const r = kago.run(['run', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const host = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+    assert.equal(lines.length, host.length);
+    for (const line of lines) assert.match(line, new RegExp(`:/kago/${id}$`), line);
+  });
+});
+
