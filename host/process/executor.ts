@@ -5,6 +5,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
+import { log } from '../log.ts';
 import { encodePlan } from '../plan/encode.ts';
 import { MSG } from '../plan/format.gen.ts';
 import type { Plan } from '../plan/types.ts';
@@ -54,8 +55,9 @@ export function runPlan(plan: Plan, stdio: [unknown, unknown, unknown], events: 
           const failed = plan.ops[m.a];
           const detail = new TextDecoder().decode(m.payload);
           const what = failed ? failed.what : `operation ${m.a}`;
-          const reason = errnoName(m.b) + (detail && !what.includes(detail) ? ` (${detail})` : '');
-          throw new KagoError(what, reason);
+          // The executor's detail is the raw host-side argument; the message names the container's view.
+          if (detail) log('debug', `operation ${m.a} (${failed?.op.op}) failed on ${detail}`);
+          throw new KagoError(what, errnoName(m.b));
         }
         default:
           throw new KagoError('executor', `unexpected message type ${m.type}`);

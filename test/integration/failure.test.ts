@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CRASH_POINTS } from '../../host/lifecycle/crash.ts';
+import { type Bundle, makeBundle } from '../helpers/bundle.ts';
+import { Kago, uniqueId } from '../helpers/kago.ts';
+import { leftovers } from '../helpers/leaks.ts';
+
+describe('bad input and failures leave nothing behind', function () {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+
+  function bundleFor(configure?: Parameters<typeof makeBundle>[1]): { id: string; bundle: Bundle } {
+    const entry = { id: uniqueId(), bundle: makeBundle(['sleep', '1000'], configure) };
+    made.push(entry);
+    return entry;
+  }
+
+  /** Leftovers are checked without any delete first: a failed create must clean up by itself. */
+  function assertNothingLeft(id: string, bundle: Bundle): void {
+    assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
+  }
+
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+  });
+  after(() => kago.cleanup());
+
+  it('a JSON syntax error is reported with line and column', function () {
+    const { id, bundle } = bundleFor();
+    writeFileSync(join(bundle.dir, 'config.json'), '{\n  "ociVersion": "1.3.0",\n  "root": {"path": "rootfs",}\n}\n');
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^kago: config\.json: line 3, column \d+: /m);
+    assertNothingLeft(id, bundle);
+  });
+
+  it('every invalid field is named by its JSON pointer, all at once', function () {
+    const { id, bundle } = bundleFor((s) => {
+      s.ociVersion = '2.0.0';
+      s.process!.cwd = 'relative';
+    });
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config\.json: \/ociVersion: /);
+    assert.match(r.stderr, /config\.json: \/process\/cwd: /);
+    assertNothingLeft(id, bundle);
+  });
+
+  it('a missing config.json or root filesystem is a clear error', function () {
+    const { id, bundle } = bundleFor((s) => {
+      s.root!.path = 'no-such-rootfs';
+    });
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config\.json: \/root\/path: .*no-such-rootfs does not exist/);
+    assertNothingLeft(id, bundle);
+    const none = kago.run(['create', '--bundle', join(bundle.dir, 'nowhere'), id]);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /config\.json: does not exist/);
+  });
+
+  it('an operation that fails in the container is named with its errno, and undone', function () {
+    const { id, bundle } = bundleFor((s) => {
+      s.mounts!.push({ destination: '/data', type: 'no-such-fs', source: 'none' });
+    });
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^kago: mount no-such-fs on \/data: ENODEV$/m);
+    assertNothingLeft(id, bundle);
+  });
+
+  it('a missing program fails create, not start', function () {
+    const { id, bundle } = bundleFor((s) => {
+      s.process!.args = ['/bin/not-here'];
+    });
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /find \/bin\/not-here: ENOENT/);
+    assertNothingLeft(id, bundle);
+  });
+
+  it('errors go to the --log file as JSON lines when asked', function () {
+    const { id, bundle } = bundleFor((s) => {
+      s.ociVersion = 'nope';
+    });
+    const log = join(bundle.dir, 'kago.log');
+    const r = kago.run(['--log', log, '--log-format', 'json', 'create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    const entries = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
+    const error = entries.find((e) => e.level === 'error');
+    assert.ok(error, 'an error entry');
+    assert.match(error.msg, /\/ociVersion/);
+    assert.ok(!Number.isNaN(Date.parse(error.time)));
+  });
+
+  it('rejects bad ids and unknown flags', function () {
+    const { bundle } = bundleFor();
+    for (const bad of ['../escape', 'a/b', '.', '..']) {
+      const r = kago.run(['create', '--bundle', bundle.dir, bad]);
+      assert.equal(r.code, 1, bad);
+      assert.match(r.stderr, /container id/);
+    }
+    const flag = kago.run(['create', '--no-such-flag', 'x']);
+    assert.equal(flag.code, 1);
+    assert.match(flag.stderr, /flag provided but not defined: -no-such-flag/);
+    assert.equal(kago.run(['state']).code, 1);
+    assert.match(kago.run(['state', 'nonexistent']).stderr, /does not exist/);
+  });
+
+  for (const point of CRASH_POINTS) {
+    it(`delete --force cleans up after kill -9 of create at "${point}"`, function () {
+      const { id, bundle } = bundleFor();
+      const r = kago.run(['create', '--bundle', bundle.dir, id], { env: { ...process.env, KAGO_CRASH_AT: point } });
+      assert.equal(r.signal, 'SIGKILL', `create should have been killed: ${r.stderr}`);
+      const pid = readPidIfAny(join(kago.root, id, 'state.json'));
+      kago.ok(['delete', '--force', id]);
+      assert.deepEqual(leftovers(kago.root, id, bundle.dir, pid ? [pid] : []), []);
+    });
+  }
+});
+
+function readPidIfAny(stateFile: string): number {
+  try {
+    return (JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number }).pid;
+  } catch {
+    return 0;
+  }
+}
