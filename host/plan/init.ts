@@ -31,7 +31,8 @@ export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   addMounts(spec, facts, add);
   addDevices(spec, facts, add);
   addDevLinks(spec, facts, add);
-  add({ op: 'mkdir_all', path: inRootfs(facts, proc.cwd), mode: 0o755 }, `mkdir ${proc.cwd}`);
+  // runc creates a missing working directory; "/" always exists.
+  if (inRootfs(facts, proc.cwd) !== facts.rootfs) add({ op: 'mkdir_all', path: inRootfs(facts, proc.cwd), mode: 0o755 }, `mkdir ${proc.cwd}`);
 
   add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
   if (rootFlags & L.MS_SHARED) {

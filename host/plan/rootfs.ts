@@ -12,7 +12,8 @@ type Add = (op: PlannedOp['op'], what: string) => void;
 
 /** The host path of a container path. Relative destinations are relative to "/" (runtime-spec 1.3). */
 export function inRootfs(facts: HostFacts, containerPath: string): string {
-  return join(facts.rootfs, posix.normalize('/' + containerPath));
+  const joined = join(facts.rootfs, posix.normalize('/' + containerPath));
+  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
 }
 
 /** runc resolves a relative bind source against the bundle. */

@@ -1,0 +1,165 @@
+// Config in, plan out: the policy the executor will carry out, checked
+// without privileges.
+import assert from 'node:assert/strict';
+import { buildCreatePlan } from '../../host/plan/build.ts';
+import type { PlanOp } from '../../host/plan/format.gen.ts';
+import * as L from '../../host/plan/linux.ts';
+import { showPlan } from '../../host/plan/show.ts';
+import type { HostFacts } from '../../host/plan/types.ts';
+import type { Spec } from '../../host/spec/config.ts';
+import { defaultSpec } from '../../host/spec/default.ts';
+
+const facts: HostFacts = {
+  bundle: '/b',
+  rootfs: '/b/rootfs',
+  rootfsParentMount: '/',
+  cgroupDirs: ['/sys/fs/cgroup/pids/kago/c1'],
+  cgroupMountPoints: ['/sys/fs/cgroup/pids'],
+  cgroupVersion: 1,
+  execFifo: '/run/kago/c1/exec.fifo',
+  sourceKinds: { '/host/data': 'dir', '/host/file': 'file', '/b/relative': 'dir' },
+  existingInRootfs: [],
+};
+
+function minimal(): Spec {
+  return {
+    ociVersion: '1.3.0',
+    root: { path: 'rootfs' },
+    process: { user: { uid: 0, gid: 0 }, args: ['sh'], env: ['PATH=/bin'], cwd: '/' },
+    linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }] },
+  };
+}
+
+const ops = (spec: Spec, f: HostFacts = facts): PlanOp[] => buildCreatePlan(spec, f).ops.map((p) => p.op);
+
+describe('the create plan', function () {
+  it('is exactly this for a minimal config', function () {
+    assert.deepEqual(ops(minimal()), [
+      { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL },
+      { op: 'open', path: '/run/kago/c1/exec.fifo', flags: L.O_PATH, slot: 31 },
+      { op: 'write_file', path: '/sys/fs/cgroup/pids/kago/c1/cgroup.procs', data: '0' },
+      { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS },
+      { op: 'fork', flags: L.CLONE_PARENT },
+      { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL },
+      { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
+      { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_PRIVATE, data: '' },
+      { op: 'mount', source: '/b/rootfs', target: '/b/rootfs', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
+      { op: 'mkdir_all', path: '/b/rootfs/dev', mode: 0o755 },
+      { op: 'mknod', path: '/b/rootfs/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
+      { op: 'chown', path: '/b/rootfs/dev/null', uid: 0, gid: 0 },
+      { op: 'mknod', path: '/b/rootfs/dev/zero', mode: L.S_IFCHR | 0o666, major: 1, minor: 5 },
+      { op: 'chown', path: '/b/rootfs/dev/zero', uid: 0, gid: 0 },
+      { op: 'mknod', path: '/b/rootfs/dev/full', mode: L.S_IFCHR | 0o666, major: 1, minor: 7 },
+      { op: 'chown', path: '/b/rootfs/dev/full', uid: 0, gid: 0 },
+      { op: 'mknod', path: '/b/rootfs/dev/random', mode: L.S_IFCHR | 0o666, major: 1, minor: 8 },
+      { op: 'chown', path: '/b/rootfs/dev/random', uid: 0, gid: 0 },
+      { op: 'mknod', path: '/b/rootfs/dev/urandom', mode: L.S_IFCHR | 0o666, major: 1, minor: 9 },
+      { op: 'chown', path: '/b/rootfs/dev/urandom', uid: 0, gid: 0 },
+      { op: 'mknod', path: '/b/rootfs/dev/tty', mode: L.S_IFCHR | 0o666, major: 5, minor: 0 },
+      { op: 'chown', path: '/b/rootfs/dev/tty', uid: 0, gid: 0 },
+      { op: 'symlink', target: '/proc/self/fd', path: '/b/rootfs/dev/fd' },
+      { op: 'symlink', target: '/proc/self/fd/0', path: '/b/rootfs/dev/stdin' },
+      { op: 'symlink', target: '/proc/self/fd/1', path: '/b/rootfs/dev/stdout' },
+      { op: 'symlink', target: '/proc/self/fd/2', path: '/b/rootfs/dev/stderr' },
+      { op: 'pivot_root', root: '/b/rootfs' },
+      { op: 'setgroups', gids: [] },
+      { op: 'setresgid', gid: 0 },
+      { op: 'setresuid', uid: 0 },
+      { op: 'umask', mask: 0o022 },
+      { op: 'chdir', path: '/' },
+      { op: 'check_exec', path: 'sh', envp: ['PATH=/bin'] },
+      { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 },
+      { op: 'ready' },
+      { op: 'wait_exec_fifo', slot: 31 },
+      { op: 'exec', path: 'sh', argv: ['sh'], envp: ['PATH=/bin'] },
+    ]);
+  });
+
+  it('maps ids right after creating the user namespace, before any other namespace', function () {
+    const spec = minimal();
+    spec.linux!.namespaces!.push({ type: 'user' }, { type: 'network' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const list = ops(spec);
+    const names = list.map((o) => o.op);
+    const userAt = list.findIndex((o) => o.op === 'unshare' && o.flags === L.CLONE_NEWUSER);
+    assert.ok(userAt > 0);
+    assert.deepEqual(names.slice(userAt, userAt + 5), ['unshare', 'request_id_maps', 'setresgid', 'setresuid', 'unshare']);
+    assert.deepEqual(list[userAt + 4], { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWNET });
+    // mknod is refused in a user namespace: devices are bound from the host.
+    assert.ok(!names.includes('mknod'));
+    assert.ok(list.some((o) => o.op === 'mount' && o.source === '/dev/null' && o.flags === L.MS_BIND));
+  });
+
+  it('joins namespaces given by path, the user namespace first', function () {
+    const spec = minimal();
+    spec.linux!.namespaces = [
+      { type: 'network', path: '/proc/7/ns/net' },
+      { type: 'user', path: '/proc/7/ns/user' },
+      { type: 'mount' },
+    ];
+    const list = ops(spec);
+    const joins = list.filter((o) => o.op === 'open' || o.op === 'setns');
+    assert.deepEqual(joins.slice(1), [
+      { op: 'open', path: '/proc/7/ns/user', flags: L.O_RDONLY, slot: 0 },
+      { op: 'open', path: '/proc/7/ns/net', flags: L.O_RDONLY, slot: 1 },
+      { op: 'setns', slot: 0, nstype: L.CLONE_NEWUSER },
+      { op: 'setns', slot: 1, nstype: L.CLONE_NEWNET },
+    ]);
+    assert.deepEqual(list.find((o) => o.op === 'unshare'), { op: 'unshare', flags: L.CLONE_NEWNS });
+  });
+
+  it('mounts in config order, remounting bind mounts for their flags and applying propagation', function () {
+    const spec = minimal();
+    spec.mounts = [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid'] },
+      { destination: '/data', type: 'bind', source: '/host/data', options: ['rbind', 'ro', 'rslave'] },
+      { destination: '/etc/file', source: '/host/file', options: ['bind'] },
+      { destination: 'rel', source: 'relative', options: ['bind'] },
+    ];
+    const list = ops(spec);
+    const from = list.findIndex((o) => o.op === 'mkdir_all' && o.path === '/b/rootfs/proc');
+    assert.deepEqual(list.slice(from, from + 11), [
+      { op: 'mkdir_all', path: '/b/rootfs/proc', mode: 0o755 },
+      { op: 'mount', source: 'proc', target: '/b/rootfs/proc', fstype: 'proc', flags: L.MS_NOSUID, data: '' },
+      { op: 'mkdir_all', path: '/b/rootfs/data', mode: 0o755 },
+      { op: 'mount', source: '/host/data', target: '/b/rootfs/data', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
+      { op: 'remount', target: '/b/rootfs/data', flags: L.MS_RDONLY },
+      { op: 'mount', source: '', target: '/b/rootfs/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
+      { op: 'mkfile', path: '/b/rootfs/etc/file', mode: 0o644 },
+      { op: 'mount', source: '/host/file', target: '/b/rootfs/etc/file', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_all', path: '/b/rootfs/rel', mode: 0o755 },
+      { op: 'mount', source: '/b/relative', target: '/b/rootfs/rel', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_all', path: '/b/rootfs/dev', mode: 0o755 },
+    ]);
+  });
+
+  it('applies the root, hostname, masked and read-only paths after pivot_root', function () {
+    const spec = defaultSpec();
+    spec.process!.terminal = false;
+    const list = ops(spec);
+    const pivot = list.findIndex((o) => o.op === 'pivot_root');
+    const after = list.slice(pivot + 1);
+    assert.deepEqual(after[0], { op: 'remount', target: '/', flags: L.MS_RDONLY });
+    assert.deepEqual(after[1], { op: 'sethostname', name: 'kago' });
+    assert.ok(after.some((o) => o.op === 'mask_path' && o.path === '/proc/kcore'));
+    assert.ok(after.some((o) => o.op === 'readonly_path' && o.path === '/proc/sys'));
+    assert.ok(list.slice(0, pivot).every((o) => o.op !== 'mask_path' && o.op !== 'sethostname'));
+  });
+
+  it('refuses what cannot be done, naming the field', function () {
+    const noMountNs = minimal();
+    noMountNs.linux!.namespaces = [{ type: 'pid' }];
+    assert.throws(() => ops(noMountNs), /config\.json: \/linux\/namespaces: kago needs a new mount namespace/);
+    const missingSource = minimal();
+    missingSource.mounts = [{ destination: '/x', type: 'bind', source: '/nowhere', options: ['bind'] }];
+    assert.throws(() => ops(missingSource), /config\.json: \/mounts\/0\/source: \/nowhere does not exist/);
+  });
+
+  it('prints readably, one operation a line with what it is for', function () {
+    const text = showPlan(buildCreatePlan(minimal(), facts));
+    assert.match(text, /^# intermediate process$/m);
+    assert.match(text, /^# init process$/m);
+    assert.match(text, /mknod\(path="\/b\/rootfs\/dev\/null", mode=0o20666, major=1, minor=3\)\s+# mknod \/dev\/null/);
+  });
+});
