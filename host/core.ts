@@ -1,12 +1,18 @@
-// The portable core, loaded on first use: only commands that parse a config
-// pay the few milliseconds it costs.
+// The portable core, loaded on first use from its own bundle: only commands
+// that parse a config pay for compiling its loader and instantiating the wasm.
 import { readFileSync } from 'node:fs';
-import { type Core, loadCoreSync } from '../wasm/core.ts';
-import { coreWasmPath } from './paths.ts';
+import { createRequire } from 'node:module';
+import type { Core } from '../wasm/core.ts';
+import { coreBundlePath, coreWasmPath } from './paths.ts';
+
+type CoreModule = typeof import('../wasm/core.ts');
 
 let core: Core | null = null;
 
 export function getCore(): Core {
-  core ??= loadCoreSync(readFileSync(coreWasmPath));
+  if (!core) {
+    const loader = createRequire(import.meta.url)(coreBundlePath) as CoreModule;
+    core = loader.loadCoreSync(readFileSync(coreWasmPath));
+  }
   return core;
 }

@@ -8,4 +8,5 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const installRoot = join(here, '..');
 export const executorPath = join(installRoot, 'native', 'kago-exec');
 export const coreWasmPath = join(installRoot, 'wasm', 'kago-core.wasm');
+export const coreBundlePath = join(installRoot, 'dist', 'core.cjs');
 export const defaultStateRoot = '/run/kago';
