@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Core } from '../wasm/core.ts';
+import { log } from './log.ts';
 import { coreBundlePath, coreWasmPath } from './paths.ts';
 
 type CoreModule = typeof import('../wasm/core.ts');
@@ -11,8 +12,10 @@ let core: Core | null = null;
 
 export function getCore(): Core {
   if (!core) {
+    const started = performance.now();
     const loader = createRequire(import.meta.url)(coreBundlePath) as CoreModule;
     core = loader.loadCoreSync(readFileSync(coreWasmPath));
+    log('debug', `core loaded in ${(performance.now() - started).toFixed(1)} ms`);
   }
   return core;
 }

@@ -16,6 +16,8 @@ export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   const proc = spec.process!;
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // Modes in the plan are exact (device nodes are 0666); the process's own umask comes last.
+  add({ op: 'umask', mask: 0 }, 'clear the umask for setup');
 
   if (!wantsNew(spec, 'mount')) {
     throw new KagoError('config.json: /linux/namespaces', 'kago needs a new mount namespace to set up the root filesystem');

@@ -266,7 +266,7 @@ export interface LinuxWeightDevice extends LinuxBlockIoDevice {
 }
 
 export interface LinuxThrottleDevice extends LinuxBlockIoDevice {
-  rate?: number;
+  rate: number;
 }
 
 export interface LinuxBlockIo {
@@ -398,7 +398,7 @@ export type MemoryPolicyMode =
 export type MemoryPolicyFlag = 'MPOL_F_NUMA_BALANCING' | 'MPOL_F_RELATIVE_NODES' | 'MPOL_F_STATIC_NODES';
 
 export interface LinuxMemoryPolicy {
-  mode?: MemoryPolicyMode;
+  mode: MemoryPolicyMode;
   nodes?: string;
   flags?: MemoryPolicyFlag[];
 }
@@ -406,6 +406,6 @@ export interface LinuxMemoryPolicy {
 export type PersonalityDomain = 'LINUX' | 'LINUX32';
 
 export interface LinuxPersonality {
-  domain?: PersonalityDomain;
+  domain: PersonalityDomain;
   flags?: string[];
 }

@@ -70,6 +70,18 @@ describe('commands that run no container', function () {
     assert.equal(f.linux.seccomp.enabled, false, 'seccomp is not applied yet, so it must not be claimed');
   });
 
+  it('loads the core only for commands that parse a config', function () {
+    const dir = scratch();
+    const log = join(dir, 'debug.log');
+    for (const args of [['list'], ['state', 'none'], ['kill', 'none'], ['delete', 'none'], ['start', 'none'], ['features']]) {
+      kago.run(['--debug', '--log', log, ...args]);
+    }
+    assert.doesNotMatch(readFileSync(log, 'utf8'), /core loaded/);
+    kago.ok(['spec', '--bundle', dir]);
+    kago.run(['--debug', '--log', log, 'validate', '--bundle', dir]);
+    assert.match(readFileSync(log, 'utf8'), /core loaded/);
+  });
+
   it('prints its version and help', function () {
     assert.match(kago.ok(['--version']).stdout, /^kago version \d+\.\d+\.\d+\nspec: 1\.3\.0\n/);
     assert.match(kago.ok(['help']).stdout, /COMMANDS:[\s\S]*create[\s\S]*delete/);

@@ -143,6 +143,38 @@ describe('isolation', function () {
     assert.deepEqual(r.out.trim().split('\n').map((l) => l.trim()), ['0', 'refused', '0']);
   });
 
+  it('has the default devices and the /dev links', function () {
+    const r = runIn(shell('for f in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$f; done; for l in fd stdin stdout stderr ptmx; do echo "/dev/$l -> $(readlink /dev/$l)"; done; echo hi > /dev/null && head -c 4 /dev/zero | wc -c'));
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trim().split('\n'), [
+      '/dev/null character special file 1:3 666',
+      '/dev/zero character special file 1:5 666',
+      '/dev/full character special file 1:7 666',
+      '/dev/random character special file 1:8 666',
+      '/dev/urandom character special file 1:9 666',
+      '/dev/tty character special file 5:0 666',
+      '/dev/fd -> /proc/self/fd',
+      '/dev/stdin -> /proc/self/fd/0',
+      '/dev/stdout -> /proc/self/fd/1',
+      '/dev/stderr -> /proc/self/fd/2',
+      '/dev/ptmx -> pts/ptmx',
+      '4',
+    ]);
+  });
+
+  it('applies rootfsPropagation and mount flags', function () {
+    const r = runIn(shell('grep -E " / | /proc | /dev/shm " /proc/self/mountinfo'), (s) => {
+      s.linux!.rootfsPropagation = 'rshared';
+    });
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n');
+    const root = lines.find((l) => l.split(' ')[4] === '/')!;
+    assert.match(root, / ro[, ]/, 'readonly root');
+    assert.match(root, / shared:\d+/, 'rshared root');
+    const shm = lines.find((l) => l.split(' ')[4] === '/dev/shm')!;
+    assert.match(shm.split(' ')[5]!, /^rw,nosuid,nodev,noexec/);
+  });
+
   it('places the container in its cgroup in every hierarchy before the program runs', function () {
     const id = uniqueId();
     const bundle = makeBundle(shell('cat /proc/self/cgroup'), (s) => {
