@@ -1,5 +1,6 @@
 // `kago features` (runtime-spec features.md): what this build really does.
 // Only what is implemented is listed; everything else is left out or false.
+import { CAPABILITIES } from './plan/capabilities.ts';
 import { KAGO_VERSION, SPEC_VERSION } from './version.ts';
 
 const MOUNT_OPTIONS = [
@@ -18,7 +19,7 @@ export function features(): object {
     mountOptions: MOUNT_OPTIONS,
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
-      capabilities: [],
+      capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: { enabled: false },
       apparmor: { enabled: false },

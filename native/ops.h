@@ -51,6 +51,11 @@ int op_ready(struct kago_exec *x, const struct kago_op *op);
 int op_wait_exec_fifo(struct kago_exec *x, const struct kago_op *op);
 int op_exec(struct kago_exec *x, const struct kago_op *op);
 int op_check_exec(struct kago_exec *x, const struct kago_op *op);
+int op_drop_bounding(struct kago_exec *x, const struct kago_op *op);
+int op_capset(struct kago_exec *x, const struct kago_op *op);
+int op_set_ambient(struct kago_exec *x, const struct kago_op *op);
+int op_setrlimit(struct kago_exec *x, const struct kago_op *op);
+int op_seccomp(struct kago_exec *x, const struct kago_op *op);
 
 static inline kago_op_fn kago_op_handler(unsigned code) {
   static const kago_op_fn table[] = {
@@ -68,7 +73,9 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_UMASK] = op_umask,                 [KAGO_OP_CHDIR] = op_chdir,
       [KAGO_OP_READY] = op_ready,                 [KAGO_OP_WAIT_EXEC_FIFO] = op_wait_exec_fifo,
       [KAGO_OP_EXEC] = op_exec,                   [KAGO_OP_PRCTL] = op_prctl,
-      [KAGO_OP_CHECK_EXEC] = op_check_exec,
+      [KAGO_OP_CHECK_EXEC] = op_check_exec,       [KAGO_OP_DROP_BOUNDING] = op_drop_bounding,
+      [KAGO_OP_CAPSET] = op_capset,               [KAGO_OP_SET_AMBIENT] = op_set_ambient,
+      [KAGO_OP_SETRLIMIT] = op_setrlimit,         [KAGO_OP_SECCOMP] = op_seccomp,
   };
   return code < sizeof table / sizeof table[0] ? table[code] : NULL;
 }

@@ -77,6 +77,7 @@ export function gatherFacts(spec: Spec, bundle: string, execFifo: string, cgroup
     cgroupVersion: cgroups.version,
     execFifo,
     sourceKinds,
+    lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     existingInRootfs: ROOTFS_PATHS_TO_CHECK.filter((p) => existsNoFollow(join(rootfs, posix.normalize(p)))),
   };
 }

@@ -7,6 +7,7 @@ import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
 import { wantsNew } from './namespaces.ts';
 import { addDevices, addDevLinks, addMounts, inRootfs } from './rootfs.ts';
+import { addLimits, addUserAndCapabilities } from './security.ts';
 import { FIFO_SLOT } from './intermediate.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
@@ -46,12 +47,8 @@ export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   for (const path of spec.linux?.readonlyPaths ?? []) add({ op: 'readonly_path', path }, `make ${path} read-only`);
   for (const path of spec.linux?.maskedPaths ?? []) add({ op: 'mask_path', path }, `mask ${path}`);
 
-  const user = proc.user;
-  add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
-  add({ op: 'setresgid', gid: user.gid }, `set gid ${user.gid}`);
-  add({ op: 'setresuid', uid: user.uid }, `set uid ${user.uid}`);
-  add({ op: 'umask', mask: user.umask ?? 0o022 }, 'set the umask');
-  add({ op: 'chdir', path: proc.cwd }, `chdir to ${proc.cwd}`);
+  addLimits(spec, add);
+  addUserAndCapabilities(spec, facts, add);
 
   const args = proc.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: proc.env ?? [] }, `find ${args[0]}`);

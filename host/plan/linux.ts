@@ -40,4 +40,6 @@ export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 
 export const PR_SET_PDEATHSIG = 1;
+export const PR_SET_KEEPCAPS = 8;
+export const PR_SET_NO_NEW_PRIVS = 38;
 export const SIGKILL = 9;

@@ -33,6 +33,8 @@ export interface HostFacts {
   execFifo: string;
   /** what each bind-mount source is, by absolute host path */
   sourceKinds: Record<string, 'dir' | 'file' | 'missing'>;
+  /** the highest capability this kernel knows (/proc/sys/kernel/cap_last_cap) */
+  lastCap: number;
   /** container paths (like /dev/null) that already exist in the rootfs on disk */
   existingInRootfs: string[];
 }

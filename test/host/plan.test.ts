@@ -18,6 +18,7 @@ const facts: HostFacts = {
   cgroupVersion: 1,
   execFifo: '/run/kago/c1/exec.fifo',
   sourceKinds: { '/host/data': 'dir', '/host/file': 'file', '/b/relative': 'dir' },
+  lastCap: 40,
   existingInRootfs: [],
 };
 
@@ -64,10 +65,15 @@ describe('the create plan', function () {
       { op: 'symlink', target: '/proc/self/fd/2', path: '/b/rootfs/dev/stderr' },
       { op: 'pivot_root', root: '/b/rootfs' },
       { op: 'setgroups', gids: [] },
+      { op: 'drop_bounding', keep: 0, last: 40 },
+      { op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 },
       { op: 'setresgid', gid: 0 },
       { op: 'setresuid', uid: 0 },
+      { op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 0 },
       { op: 'umask', mask: 0o022 },
       { op: 'chdir', path: '/' },
+      { op: 'capset', effective: 0, permitted: 0, inheritable: 0 },
+      { op: 'set_ambient', raise: 0, last: 40 },
       { op: 'check_exec', path: 'sh', envp: ['PATH=/bin'] },
       { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 },
       { op: 'ready' },
@@ -146,6 +152,33 @@ describe('the create plan', function () {
     assert.ok(after.some((o) => o.op === 'mask_path' && o.path === '/proc/kcore'));
     assert.ok(after.some((o) => o.op === 'readonly_path' && o.path === '/proc/sys'));
     assert.ok(list.slice(0, pivot).every((o) => o.op !== 'mask_path' && o.op !== 'sethostname'));
+  });
+
+  it('turns capability and rlimit names into masks and numbers', function () {
+    const spec = minimal();
+    spec.process!.capabilities = {
+      bounding: ['CAP_KILL', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'],
+      effective: ['CAP_KILL'],
+      permitted: ['CAP_KILL', 'CAP_KILL'],
+      ambient: ['CAP_KILL'],
+    };
+    spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 }, { type: 'RLIMIT_CORE', soft: 2 ** 64 - 1, hard: 2 ** 64 - 1 }];
+    spec.process!.noNewPrivileges = true;
+    spec.process!.oomScoreAdj = 100;
+    // CAP_CHECKPOINT_RESTORE (40) is beyond this pretend kernel's last capability.
+    const list = ops(spec, { ...facts, lastCap: 39 });
+    assert.deepEqual(list.find((o) => o.op === 'drop_bounding'), { op: 'drop_bounding', keep: 2 ** 5 + 2 ** 39, last: 39 });
+    assert.deepEqual(list.find((o) => o.op === 'capset'), { op: 'capset', effective: 32, permitted: 32, inheritable: 0 });
+    assert.deepEqual(list.find((o) => o.op === 'set_ambient'), { op: 'set_ambient', raise: 32, last: 39 });
+    assert.deepEqual(list.filter((o) => o.op === 'setrlimit'), [
+      { op: 'setrlimit', resource: 7, soft: 512, hard: 1024 },
+      { op: 'setrlimit', resource: 4, soft: -1, hard: -1 },
+    ]);
+    assert.ok(list.some((o) => o.op === 'write_file' && o.path === '/proc/self/oom_score_adj' && o.data === '100'));
+    const names = list.map((o) => o.op);
+    assert.ok(names.indexOf('prctl', names.indexOf('set_ambient')) < names.indexOf('ready'), 'no_new_privs before ready');
+    spec.process!.capabilities = { bounding: ['CAP_NOPE'] };
+    assert.throws(() => ops(spec), /\/process\/capabilities\/bounding\/0: unknown capability "CAP_NOPE"/);
   });
 
   it('refuses what cannot be done, naming the field', function () {

@@ -190,3 +190,72 @@ describe('isolation', function () {
   });
 });
 
+
+describe('privileges', function () {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+  function runIn(args: string[], configure?: (s: Spec) => void) {
+    const id = uniqueId();
+    const bundle = makeBundle(args, configure);
+    made.push({ id, bundle });
+    const r = kago.run(['run', '--bundle', bundle.dir, id]);
+    return { code: r.code, out: r.stdout, err: r.stderr };
+  }
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+  });
+  after(() => kago.cleanup());
+
+  function capLine(status: string, name: string): bigint {
+    const line = status.split('\n').find((l) => l.startsWith(name + ':'))!;
+    return BigInt('0x' + line.split(/\s+/)[1]);
+  }
+
+  it('sets all five capability sets, for root and for another user', function () {
+    for (const user of [{ uid: 0, gid: 0 }, { uid: 1000, gid: 1000 }]) {
+      const r = runIn(['cat', '/proc/self/status'], (s) => {
+        s.process!.user = user;
+        s.process!.capabilities = {
+          bounding: ['CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_CHOWN'],
+          effective: ['CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+          permitted: ['CAP_KILL', 'CAP_NET_BIND_SERVICE'],
+          inheritable: ['CAP_NET_BIND_SERVICE'],
+          ambient: ['CAP_NET_BIND_SERVICE'],
+        };
+      });
+      assert.equal(r.code, 0, r.err);
+      const kill = 1n << 5n;
+      const bind = 1n << 10n;
+      const chown = 1n << 0n;
+      // exec recomputes the sets: ambient capabilities survive into permitted and effective.
+      assert.equal(capLine(r.out, 'CapBnd'), kill | bind | chown, `bounding for uid ${user.uid}`);
+      assert.equal(capLine(r.out, 'CapInh'), bind);
+      assert.equal(capLine(r.out, 'CapAmb'), bind);
+      assert.equal(capLine(r.out, 'CapPrm'), user.uid === 0 ? kill | bind : bind);
+      assert.equal(capLine(r.out, 'CapEff'), user.uid === 0 ? kill | bind : bind);
+    }
+  });
+
+  it('applies rlimits, no_new_privs and oom_score_adj', function () {
+    const r = runIn(shell('ulimit -n; ulimit -Hn; grep NoNewPrivs /proc/self/status; cat /proc/self/oom_score_adj'), (s) => {
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 321, hard: 654 }];
+      s.process!.noNewPrivileges = true;
+      s.process!.oomScoreAdj = 123;
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trim().split('\n').map((l) => l.replace(/\s+/g, ' ')), ['321', '654', 'NoNewPrivs: 1', '123']);
+  });
+
+  it('a hard limit above the host one is a clear error (no CAP_SYS_RESOURCE here)', function () {
+    const r = runIn(['true'], (s) => {
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 1 << 30 }];
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /set RLIMIT_NOFILE: E(PERM|INVAL)/);
+  });
+});

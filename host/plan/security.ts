@@ -1,0 +1,38 @@
+// The process's privileges, in the order the kernel requires: limits and the
+// OOM score while still root, the bounding set while CAP_SETPCAP is held,
+// the user switch keeping the permitted set, then the final sets,
+// no_new_privs, and the seccomp filter last of all.
+import type { Spec } from '../spec/config.ts';
+import { capabilityMasks, rlimitNumber, rlimitValue } from './capabilities.ts';
+import * as L from './linux.ts';
+import type { HostFacts, PlannedOp } from './types.ts';
+
+type Add = (op: PlannedOp['op'], what: string) => void;
+
+export function addLimits(spec: Spec, add: Add): void {
+  const proc = spec.process!;
+  (proc.rlimits ?? []).forEach((r, i) => {
+    add({ op: 'setrlimit', resource: rlimitNumber(r.type, `/process/rlimits/${i}/type`), soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) }, `set ${r.type}`);
+  });
+  if (proc.oomScoreAdj !== undefined) {
+    add({ op: 'write_file', path: '/proc/self/oom_score_adj', data: String(proc.oomScoreAdj) }, `set oom_score_adj to ${proc.oomScoreAdj}`);
+  }
+}
+
+export function addUserAndCapabilities(spec: Spec, facts: HostFacts, add: Add): void {
+  const proc = spec.process!;
+  const user = proc.user;
+  const caps = capabilityMasks(proc.capabilities, facts.lastCap);
+  add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
+  add({ op: 'drop_bounding', keep: caps.bounding, last: facts.lastCap }, 'limit the bounding capability set');
+  // Without KEEPCAPS, leaving uid 0 would empty the permitted set before capset could choose from it.
+  add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 }, 'keep capabilities across the user switch');
+  add({ op: 'setresgid', gid: user.gid }, `set gid ${user.gid}`);
+  add({ op: 'setresuid', uid: user.uid }, `set uid ${user.uid}`);
+  add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 0 }, 'stop keeping capabilities');
+  add({ op: 'umask', mask: user.umask ?? 0o022 }, 'set the umask');
+  add({ op: 'chdir', path: proc.cwd }, `chdir to ${proc.cwd}`);
+  add({ op: 'capset', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable }, 'set the capabilities');
+  add({ op: 'set_ambient', raise: caps.ambient, last: facts.lastCap }, 'set the ambient capabilities');
+  if (proc.noNewPrivileges) add({ op: 'prctl', option: L.PR_SET_NO_NEW_PRIVS, arg2: 1 }, 'set no_new_privs');
+}
