@@ -4,6 +4,7 @@
 #ifndef KAGO_ARENA_H
 #define KAGO_ARENA_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct kago_arena_block;
@@ -22,6 +23,9 @@ char *kago_arena_strndup(struct kago_arena *a, const char *s, size_t len);
 /* printf into the arena. */
 char *kago_arena_printf(struct kago_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* vprintf into the arena (ap is consumed). */
+char *kago_arena_vprintf(struct kago_arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void kago_arena_free(struct kago_arena *a);
 
 #endif

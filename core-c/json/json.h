@@ -49,6 +49,26 @@ const struct kj_value *kj_get(const struct kj_value *obj, const char *key);
 bool kj_as_i64(const struct kj_value *v, int64_t *out);
 bool kj_as_u64(const struct kj_value *v, uint64_t *out);
 double kj_as_double(const struct kj_value *v);
+/* Sign and magnitude of an integer literal, so a caller can check any range
+ * (int64, uint64, -1000..1000) with one conversion: false when the literal
+ * has a fraction or exponent or its magnitude exceeds UINT64_MAX. */
+bool kj_integer_parts(const struct kj_value *v, bool *negative, uint64_t *magnitude);
+/* A JSON type as a noun for messages ("string", "array", ...). */
+const char *kj_type_name(enum kj_type t);
+
+/* Building values to serialize (results of the core): all NULL on out of
+ * memory; strings and keys are copied. Arrays and objects are created with
+ * their final count and filled in place (items[i], members[i]). */
+struct kj_value *kj_new_null(struct kago_arena *a);
+struct kj_value *kj_new_bool(struct kago_arena *a, bool b);
+struct kj_value *kj_new_i64(struct kago_arena *a, int64_t n);
+struct kj_value *kj_new_u64(struct kago_arena *a, uint64_t n);
+struct kj_value *kj_new_string(struct kago_arena *a, const char *s, size_t len);
+struct kj_value *kj_new_array(struct kago_arena *a, size_t count);
+struct kj_value *kj_new_object(struct kago_arena *a, size_t count);
+/* Sets member i of an object made by kj_new_object; false on out of memory. */
+bool kj_set_member(struct kago_arena *a, struct kj_value *obj, size_t i, const char *key,
+                   struct kj_value *value);
 
 /* Serializes v compactly into the arena (NUL-terminated). */
 char *kj_write(struct kago_arena *a, const struct kj_value *v, size_t *len_out);

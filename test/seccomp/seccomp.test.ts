@@ -241,19 +241,6 @@ describe('seccomp compiler (core-c/seccomp)', function () {
       }
     });
 
-    it('compiles in under a millisecond in the wasm (median of 41)', () => {
-      const text = readFileSync(dockerProfile, 'utf8');
-      for (let i = 0; i < 10; i++) sc.compile(text);
-      const times: number[] = [];
-      for (let i = 0; i < 41; i++) {
-        const t0 = process.hrtime.bigint();
-        sc.compile(text);
-        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-      times.sort((a, b) => a - b);
-      assert.ok((times[20] ?? Infinity) <= 1, `median ${times[20]} ms`);
-    });
-
     it('is the same program in the wasm and natively', () => {
       const out = join(h.dir, 'docker-native.bpf');
       runJson(h.tool, ['compile', dockerProfile, '', out]);

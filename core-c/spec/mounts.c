@@ -1,0 +1,91 @@
+/* mounts (config.md "Mounts", config-linux.md for Linux mount options). */
+#include <string.h>
+
+#include "shape.h"
+
+static void check_destination(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
+  /* config.md (1.2.0): on Linux a relative destination is allowed and is
+   * relative to "/" in the container; an empty one names no place. */
+  if (v->u.string.len == 0) {
+    spec_error(c, v, at, "must not be empty");
+    return;
+  }
+  spec_check_no_nul(c, v, at);
+}
+
+/* mount(8) and mount_setattr(2) flag options, the propagation modes, and
+ * the extensions runc and crun share (tmpcopyup, idmap, ridmap, the
+ * recursive r* forms). Anything else is passed to the file system as data
+ * ("size=64m", "mode=755"). */
+static const char *const mount_flags[] = {
+    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion", "lazytime", "loud",
+    "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
+    "nostrictatime", "nosuid", "nosymfollow", "rbind", "relatime", "remount", "ro", "rw", "silent", "strictatime",
+    "suid", "symfollow", "sync", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
+    "runbindable", "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime",
+    "rdiratime", "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime",
+    "rnosymfollow", "rsymfollow", "tmpcopyup", "idmap", "ridmap", NULL,
+};
+
+static bool is_flag(const struct kj_value *v) {
+  for (const char *const *f = mount_flags; *f != NULL; f++) {
+    if (spec_str_eq(v, *f)) return true;
+  }
+  return false;
+}
+
+static bool has_option(const struct kj_value *options, const char *name) {
+  if (options == NULL || options->type != KJ_ARRAY) return false;
+  for (size_t i = 0; i < options->u.array.count; i++) {
+    if (spec_str_eq(options->u.array.items[i], name)) return true;
+  }
+  return false;
+}
+
+static void check_mount(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
+  const struct kj_value *options = kj_get(v, "options");
+  const struct kj_value *uid_maps = kj_get(v, "uidMappings");
+  const struct kj_value *gid_maps = kj_get(v, "gidMappings");
+  bool bind = spec_str_eq(kj_get(v, "type"), "bind") || has_option(options, "bind") || has_option(options, "rbind");
+  bool idmap = has_option(options, "idmap") || has_option(options, "ridmap");
+  /* An id-mapped mount is made from a user namespace that has both maps
+   * (mount_setattr(2) MOUNT_ATTR_IDMAP); runc refuses one without the other. */
+  if ((uid_maps == NULL) != (gid_maps == NULL)) {
+    struct spec_path p = spec_key(at, uid_maps == NULL ? "uidMappings" : "gidMappings");
+    spec_error(c, v, &p, "is required with %s: an id-mapped mount needs both", uid_maps == NULL ? "gidMappings" : "uidMappings");
+  }
+  if ((uid_maps != NULL || gid_maps != NULL || idmap) && !bind) {
+    /* config.md (1.2.0): idmap/ridmap and the mount's mappings apply to bind
+     * mounts; MOUNT_ATTR_IDMAP is set on a detached copy of a mount. */
+    struct spec_path p = spec_key(at, "options");
+    spec_error(c, options != NULL ? options : v, &p, "an id-mapped mount (idmap, ridmap or mappings) must be a bind mount (\"bind\" or \"rbind\")");
+  }
+  if (bind && options != NULL && options->type == KJ_ARRAY) {
+    for (size_t i = 0; i < options->u.array.count; i++) {
+      const struct kj_value *o = options->u.array.items[i];
+      if (o->type == KJ_STRING && !is_flag(o)) {
+        /* MS_BIND ignores the data argument of mount(2). */
+        struct spec_path po = spec_key(at, "options");
+        struct spec_path p = spec_index(&po, i);
+        spec_warning(c, o, &p, "%s is not a mount flag, and a bind mount takes no file system options: it has no effect", spec_show(c, o));
+      }
+    }
+  }
+}
+
+static const struct spec_shape destination = {.kind = SK_STRING, .check = check_destination};
+static const struct spec_shape no_nul_string = {.kind = SK_STRING, .check = spec_check_no_nul};
+static const struct spec_shape option = {.kind = SK_STRING, .check = spec_check_no_nul};
+static const struct spec_shape options = {.kind = SK_ARRAY, .item = &option};
+
+static const struct spec_field mount_fields[] = {
+    {"destination", &destination, SF_REQUIRED},
+    {"source", &no_nul_string, 0},
+    {"type", &no_nul_string, 0},
+    {"options", &options, 0},
+    {"uidMappings", &spec_id_mappings, 0},
+    {"gidMappings", &spec_id_mappings, 0},
+    {NULL, NULL, 0},
+};
+static const struct spec_shape mount = {.kind = SK_OBJECT, .fields = mount_fields, .check = check_mount};
+const struct spec_shape spec_mounts = {.kind = SK_ARRAY, .item = &mount};
