@@ -6,6 +6,7 @@ import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/plac
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { buildCreatePlan } from '../plan/build.ts';
 import { gatherFacts } from '../plan/facts.ts';
+import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Plan } from '../plan/types.ts';
 import { runPlan } from '../process/executor.ts';
 import type { LinuxIdMapping, Spec } from '../spec/config.ts';
@@ -49,7 +50,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     mountPoints: hierarchies.map((h) => h.mountPoint),
     version,
   });
-  return { spec, bundle, plan: buildCreatePlan(spec, facts), rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
+  return { spec, bundle, plan: buildCreatePlan(spec, facts, { seccomp: compileSeccomp(spec) }), rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
 
 function idMapText(maps: LinuxIdMapping[] | undefined): string {

@@ -9,9 +9,9 @@ import { wantsNew } from './namespaces.ts';
 import { addDevices, addDevLinks, addMounts, inRootfs } from './rootfs.ts';
 import { addLimits, addUserAndCapabilities } from './security.ts';
 import { FIFO_SLOT } from './intermediate.ts';
-import type { HostFacts, PlannedOp } from './types.ts';
+import type { Compiled, HostFacts, PlannedOp } from './types.ts';
 
-export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
+export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled): PlannedOp[] {
   const ops: PlannedOp[] = [];
   const add = (op: PlannedOp['op'], what: string) => ops.push({ stage: 'init', op, what });
   const proc = spec.process!;
@@ -48,12 +48,20 @@ export function buildInitOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   for (const path of spec.linux?.maskedPaths ?? []) add({ op: 'mask_path', path }, `mask ${path}`);
 
   addLimits(spec, add);
+  // runc's order: without no_new_privs, loading a filter needs CAP_SYS_ADMIN,
+  // so it happens before the user switch drops it; with no_new_privs, as late
+  // as possible. Either way the executor's last calls (sendmsg, open, write,
+  // execve) must be allowed by the profile, as with runc.
+  const filter = compiled.seccomp;
+  const seccompOp = filter ? ({ op: 'seccomp', flags: filter.flags, filter: filter.filter } as const) : undefined;
+  if (seccompOp && !spec.process!.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
   addUserAndCapabilities(spec, facts, add);
 
   const args = proc.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: proc.env ?? [] }, `find ${args[0]}`);
   // From READY on the container must outlive `kago create`.
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
+  if (seccompOp && spec.process!.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
   add({ op: 'ready' }, 'report ready');
   add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
   add({ op: 'exec', path: args[0]!, argv: args, envp: proc.env ?? [] }, `exec ${args[0]}`);

@@ -10,6 +10,11 @@ export interface PlannedOp {
   what: string;
 }
 
+/** What the core computed from the config for the plan. */
+export interface Compiled {
+  seccomp?: { flags: number; filter: Uint8Array };
+}
+
 export interface Plan {
   ops: PlannedOp[];
 }

@@ -67,7 +67,9 @@ describe('commands that run no container', function () {
     assert.equal(f.ociVersionMax, '1.3.0');
     assert.deepEqual(f.linux.namespaces, ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     assert.ok(f.mountOptions.includes('rbind'));
-    assert.equal(f.linux.seccomp.enabled, false, 'seccomp is not applied yet, so it must not be claimed');
+    assert.equal(f.linux.seccomp.enabled, true);
+    assert.ok(!f.linux.seccomp.actions.includes('SCMP_ACT_NOTIFY'), 'notify is not implemented, so not claimed');
+    assert.equal(f.linux.apparmor.enabled, false);
   });
 
   it('loads the core only for commands that parse a config', function () {
