@@ -55,8 +55,9 @@ static void check_mount(struct spec_ctx *c, const struct kj_value *v, const stru
     spec_error(c, v, &p, "is required with %s: an id-mapped mount needs both", uid_maps == NULL ? "gidMappings" : "uidMappings");
   }
   if ((uid_maps != NULL || gid_maps != NULL || idmap) && !bind) {
-    /* config.md (1.2.0): idmap/ridmap and the mount's mappings apply to bind
-     * mounts; MOUNT_ATTR_IDMAP is set on a detached copy of a mount. */
+    /* runc refuses id-mapped mounts other than bind mounts: it sets
+     * MOUNT_ATTR_IDMAP (mount_setattr(2)) on a detached copy of the source
+     * made with open_tree(OPEN_TREE_CLONE), which only a bind mount has. */
     struct spec_path p = spec_key(at, "options");
     spec_error(c, options != NULL ? options : v, &p, "an id-mapped mount (idmap, ridmap or mappings) must be a bind mount (\"bind\" or \"rbind\")");
   }

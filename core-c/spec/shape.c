@@ -294,12 +294,12 @@ static void walk_object(struct spec_ctx *c, const struct spec_shape *shape, cons
     const struct kj_value *shadowed = NULL;
     for (size_t i = 0; i < v->u.object.count; i++) {
       const struct kj_member *m = &v->u.object.members[i];
-      if (m->key_len == klen && memcmp(m->key, f->name, klen) == 0) {
+      if (m->key_len == klen && m->key[0] == f->name[0] && memcmp(m->key, f->name, klen) == 0) {
         if (found != NULL) shadowed = found;
         found = m->value;
       }
     }
-    struct spec_path child = spec_key(at, f->name);
+    struct spec_path child = {at, f->name, klen, 0};
     if (found == NULL) {
       if (f->flags & SF_REQUIRED) {
         spec_error(c, v, &child, "is required");
@@ -381,8 +381,8 @@ void spec_check_absolute_path(struct spec_ctx *c, const struct kj_value *v, cons
 }
 
 static void check_env_entry(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
-  /* config.md: env entries are "in the form of KEY=value" (IEEE Std
-   * 1003.1-2008 environ). */
+  /* config.md gives env "the same semantics as IEEE Std 1003.1-2008's
+   * environ", whose entries are strings of the form name=value (XBD 8.1). */
   const char *eq = memchr(v->u.string.s, '=', v->u.string.len);
   if (eq == NULL || eq == v->u.string.s) {
     spec_error(c, v, at, "must have the form NAME=value, found %s", spec_show(c, v));
