@@ -43,7 +43,12 @@ static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsign
       kago_sync_send(x->sync_fd, KAGO_MSG_ERROR, index, err, detail, strlen(detail)) == 0) {
     _exit(1);
   }
-  /* After `ready` (or with the host gone) stderr is the only way left. */
+  /* After `start` has released init, its reader of the FIFO is the one who
+   * can still tell the user; stderr (the container's) gets it too. */
+  if (x->exec_fifo >= 0) {
+    dprintf(x->exec_fifo, "operation %u (%s) failed: %s%s%s", index, kago_op_name(code), strerror(err),
+            detail[0] ? ": " : "", detail);
+  }
   dprintf(STDERR_FILENO, "kago-exec: operation %u (%s) failed: %s%s%s\n", index,
           kago_op_name(code), strerror(err), detail[0] ? ": " : "", detail);
   _exit(1);
@@ -79,7 +84,7 @@ int main(int argc, char **argv) {
     }
   }
 
-  struct kago_exec x = {.sync_fd = SYNC_FD, .detail = NULL};
+  struct kago_exec x = {.sync_fd = SYNC_FD, .detail = NULL, .seccomp_listener = -1, .exec_fifo = -1};
   for (int s = 0; s < KAGO_SLOTS; s++) x.slots[s] = -1;
   for (uint32_t i = 0; i < plan.count; i++) {
     x.detail = NULL;

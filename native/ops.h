@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "plan.gen.h"
 
@@ -15,6 +16,14 @@ struct kago_exec {
   int sync_fd; /* -1 once `ready` has closed it */
   int slots[KAGO_SLOTS];
   const char *detail;
+  /* the container state the host sent for the next hooks (sync_hooks, ready) */
+  uint8_t *hook_state;
+  size_t hook_state_len;
+  /* set by `seccomp` with SECCOMP_FILTER_FLAG_NEW_LISTENER */
+  int seccomp_listener;
+  /* the exec FIFO once `wait_exec_fifo` has passed: where a later failure is reported */
+  int exec_fifo;
+  char detail_buf[64];
 };
 
 typedef int (*kago_op_fn)(struct kago_exec *x, const struct kago_op *op);
@@ -56,6 +65,37 @@ int op_capset(struct kago_exec *x, const struct kago_op *op);
 int op_set_ambient(struct kago_exec *x, const struct kago_op *op);
 int op_setrlimit(struct kago_exec *x, const struct kago_op *op);
 int op_seccomp(struct kago_exec *x, const struct kago_op *op);
+int op_sync_hooks(struct kago_exec *x, const struct kago_op *op);
+int op_run_hook(struct kago_exec *x, const struct kago_op *op);
+int op_adopt_fd(struct kago_exec *x, const struct kago_op *op);
+int op_setup_console(struct kago_exec *x, const struct kago_op *op);
+int op_send_seccomp_listener(struct kago_exec *x, const struct kago_op *op);
+
+/* ops_root.c */
+int op_mount_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_remount_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_setattr_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_mkdir_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_mkfile_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_mknod_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_chown_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_symlink_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_open_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_copy_tree_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_make_userns(struct kago_exec *x, const struct kago_op *op);
+int op_open_tree(struct kago_exec *x, const struct kago_op *op);
+int op_idmap_tree(struct kago_exec *x, const struct kago_op *op);
+int op_move_mount_in_root(struct kago_exec *x, const struct kago_op *op);
+int op_move_root(struct kago_exec *x, const struct kago_op *op);
+/* ops_kernel.c */
+int op_write_proc(struct kago_exec *x, const struct kago_op *op);
+int op_personality(struct kago_exec *x, const struct kago_op *op);
+int op_set_mempolicy(struct kago_exec *x, const struct kago_op *op);
+int op_sched_setattr(struct kago_exec *x, const struct kago_op *op);
+int op_ioprio_set(struct kago_exec *x, const struct kago_op *op);
+int op_sched_setaffinity(struct kago_exec *x, const struct kago_op *op);
+/* ops_net.c */
+int op_request_net_devices(struct kago_exec *x, const struct kago_op *op);
 
 static inline kago_op_fn kago_op_handler(unsigned code) {
   static const kago_op_fn table[] = {
@@ -76,6 +116,20 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_CHECK_EXEC] = op_check_exec,       [KAGO_OP_DROP_BOUNDING] = op_drop_bounding,
       [KAGO_OP_CAPSET] = op_capset,               [KAGO_OP_SET_AMBIENT] = op_set_ambient,
       [KAGO_OP_SETRLIMIT] = op_setrlimit,         [KAGO_OP_SECCOMP] = op_seccomp,
+      [KAGO_OP_SYNC_HOOKS] = op_sync_hooks,       [KAGO_OP_RUN_HOOK] = op_run_hook,
+      [KAGO_OP_ADOPT_FD] = op_adopt_fd,           [KAGO_OP_SETUP_CONSOLE] = op_setup_console,
+      [KAGO_OP_SEND_SECCOMP_LISTENER] = op_send_seccomp_listener,
+      [KAGO_OP_MOUNT_IN_ROOT] = op_mount_in_root,           [KAGO_OP_REMOUNT_IN_ROOT] = op_remount_in_root,
+      [KAGO_OP_SETATTR_IN_ROOT] = op_setattr_in_root,       [KAGO_OP_MKDIR_IN_ROOT] = op_mkdir_in_root,
+      [KAGO_OP_MKFILE_IN_ROOT] = op_mkfile_in_root,         [KAGO_OP_MKNOD_IN_ROOT] = op_mknod_in_root,
+      [KAGO_OP_CHOWN_IN_ROOT] = op_chown_in_root,           [KAGO_OP_SYMLINK_IN_ROOT] = op_symlink_in_root,
+      [KAGO_OP_OPEN_IN_ROOT] = op_open_in_root,             [KAGO_OP_COPY_TREE_IN_ROOT] = op_copy_tree_in_root,
+      [KAGO_OP_MAKE_USERNS] = op_make_userns,               [KAGO_OP_OPEN_TREE] = op_open_tree,
+      [KAGO_OP_IDMAP_TREE] = op_idmap_tree,                 [KAGO_OP_MOVE_MOUNT_IN_ROOT] = op_move_mount_in_root,
+      [KAGO_OP_MOVE_ROOT] = op_move_root,                   [KAGO_OP_WRITE_PROC] = op_write_proc,
+      [KAGO_OP_PERSONALITY] = op_personality,               [KAGO_OP_SET_MEMPOLICY] = op_set_mempolicy,
+      [KAGO_OP_SCHED_SETATTR] = op_sched_setattr,           [KAGO_OP_IOPRIO_SET] = op_ioprio_set,
+      [KAGO_OP_SCHED_SETAFFINITY] = op_sched_setaffinity,   [KAGO_OP_REQUEST_NET_DEVICES] = op_request_net_devices,
   };
   return code < sizeof table / sizeof table[0] ? table[code] : NULL;
 }

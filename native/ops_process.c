@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -46,6 +47,18 @@ int op_ready(struct kago_exec *x, const struct kago_op *op) {
     return -1;
   }
   if (kago_sync_send(x->sync_fd, KAGO_MSG_READY, 0, 0, NULL, 0) != 0) return -1;
+  struct kago_msg_header reply;
+  uint8_t *state;
+  size_t state_len;
+  if (kago_sync_recv_payload(x->sync_fd, &reply, &state, &state_len) != 0) return -1;
+  if (reply.type != KAGO_MSG_READY_ACK) {
+    free(state);
+    errno = EPROTO;
+    return -1;
+  }
+  free(x->hook_state);
+  x->hook_state = state;
+  x->hook_state_len = state_len;
   close(x->sync_fd);
   x->sync_fd = -1;
   return 0;
@@ -62,9 +75,10 @@ int op_wait_exec_fifo(struct kago_exec *x, const struct kago_op *op) {
   int fd = open(proc_path, O_WRONLY | O_CLOEXEC);
   ssize_t n = fd < 0 ? -1 : write(fd, "0", 1);
   int err = errno;
-  if (fd >= 0) close(fd);
   close(path_fd);
-  x->slots[op->u.wait_exec_fifo.slot] = -1;
+  /* Kept open, close-on-exec: `start` reads end-of-file exactly when execve succeeds (or init dies). */
+  x->slots[op->u.wait_exec_fifo.slot] = fd;
+  x->exec_fifo = fd;
   errno = err;
   return n == 1 ? 0 : -1;
 }

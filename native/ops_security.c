@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ops.h"
+#include "sync.h"
 
 static bool has_bit(int64_t mask, int64_t cap) {
   return ((uint64_t)mask >> cap) & 1u;
@@ -69,7 +70,6 @@ int op_setrlimit(struct kago_exec *x, const struct kago_op *op) {
 }
 
 int op_seccomp(struct kago_exec *x, const struct kago_op *op) {
-  (void)x;
   const struct kago_op_seccomp *s = &op->u.seccomp;
   if (s->filter.len % sizeof(struct sock_filter) != 0 || s->filter.len / sizeof(struct sock_filter) > 0xffff) {
     errno = EINVAL;
@@ -79,5 +79,27 @@ int op_seccomp(struct kago_exec *x, const struct kago_op *op) {
       .len = (unsigned short)(s->filter.len / sizeof(struct sock_filter)),
       .filter = (struct sock_filter *)(uintptr_t)s->filter.data,
   };
-  return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)s->flags, &prog);
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)s->flags, &prog);
+  if (rc < 0) return -1;
+  /* With SECCOMP_FILTER_FLAG_NEW_LISTENER the result is the listener fd. */
+  if (s->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) x->seccomp_listener = (int)rc;
+  return 0;
+}
+
+int op_send_seccomp_listener(struct kago_exec *x, const struct kago_op *op) {
+  (void)op;
+  if (x->seccomp_listener < 0 || x->sync_fd < 0) {
+    errno = EBADF;
+    return -1;
+  }
+  if (kago_sync_send_fd(x->sync_fd, KAGO_MSG_SECCOMP_LISTENER, x->seccomp_listener, NULL, 0) != 0) return -1;
+  struct kago_msg_header reply;
+  if (kago_sync_recv(x->sync_fd, &reply) != 0) return -1;
+  close(x->seccomp_listener);
+  x->seccomp_listener = -1;
+  if (reply.type != KAGO_MSG_SECCOMP_LISTENER_DONE) {
+    errno = EPROTO;
+    return -1;
+  }
+  return 0;
 }

@@ -47,6 +47,63 @@ int kago_sync_recv(int fd, struct kago_msg_header *header) {
   return 0;
 }
 
+int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **payload, size_t *payload_len) {
+  char probe;
+  ssize_t size = recv_retrying(fd, &probe, 1, MSG_PEEK | MSG_TRUNC);
+  if (size < 0) return -1;
+  if (size == 0) {
+    errno = EPIPE;
+    return -1;
+  }
+  if ((size_t)size < sizeof *header) {
+    errno = EPROTO;
+    return -1;
+  }
+  uint8_t *buf = malloc((size_t)size);
+  if (buf == NULL) return -1;
+  if (recv_retrying(fd, buf, (size_t)size, 0) != size) {
+    free(buf);
+    errno = EPROTO;
+    return -1;
+  }
+  memcpy(header, buf, sizeof *header);
+  *payload_len = (size_t)size - sizeof *header;
+  *payload = NULL;
+  if (*payload_len > 0) {
+    *payload = malloc(*payload_len);
+    if (*payload == NULL) {
+      free(buf);
+      return -1;
+    }
+    memcpy(*payload, buf + sizeof *header, *payload_len);
+  }
+  free(buf);
+  return 0;
+}
+
+int kago_sync_send_fd(int fd, uint32_t type, int passed_fd, const void *payload, size_t payload_len) {
+  struct kago_msg_header h = {.type = type, .reserved = 0, .a = passed_fd, .b = 0};
+  struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, payload_len}};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = iov,
+                       .msg_iovlen = payload_len > 0 ? 2 : 1,
+                       .msg_control = control.buf,
+                       .msg_controllen = sizeof control.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &passed_fd, sizeof(int));
+  ssize_t n;
+  do n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n < 0 ? -1 : 0;
+}
+
 int kago_sync_recv_plan(int fd, const uint8_t **plan, size_t *plan_len) {
   char probe;
   /* On a SOCK_SEQPACKET socket MSG_TRUNC makes recv return the packet's full size. */

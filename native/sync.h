@@ -12,6 +12,10 @@
 int kago_sync_send(int fd, uint32_t type, int64_t a, int64_t b,
                    const void *payload, size_t payload_len);
 int kago_sync_recv(int fd, struct kago_msg_header *header);
+/* Receives a packet and its payload, which is malloc'd (NULL when empty). */
+int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **payload, size_t *payload_len);
+/* Sends a header-only packet carrying passed_fd (SCM_RIGHTS). */
+int kago_sync_send_fd(int fd, uint32_t type, int passed_fd, const void *payload, size_t payload_len);
 /* Reads the first packet, which must be the plan; *plan points into a
  * heap buffer that lives as long as the process. */
 int kago_sync_recv_plan(int fd, const uint8_t **plan, size_t *plan_len);

@@ -2,6 +2,7 @@
 // run the plan, record the state. Any failure undoes everything made so far.
 import { chmodSync, closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
+import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { buildCreatePlan } from '../plan/build.ts';
@@ -16,6 +17,7 @@ import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { mkfifo } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
+import { hookState, runHostHooks } from './hooks.ts';
 import { destroyContainer } from './destroy.ts';
 import { writePidFile } from './pidfile.ts';
 
@@ -83,9 +85,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
     rootfs: prepared.rootfs,
     created: new Date().toISOString(),
     owner: '',
-    kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] } },
+    kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
   if (spec.annotations) state.annotations = spec.annotations;
+  if (spec.hooks?.poststart || spec.hooks?.poststop) state.kago.hooks = { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop };
   const save = () => store.write(state);
   try {
     save();
@@ -95,8 +98,9 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
     chmodSync(store.fifoPath(opts.id), 0o622);
     crashPoint('fifo-made');
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
+    applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
-    runPlan(plan, opts.stdio ?? ['inherit', 'inherit', 'inherit'], {
+    runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'] }, {
       started(pid) {
         state.kago.executorPid = pid;
         state.kago.executorStartTime = readProcStat(pid)?.startTime;
@@ -106,6 +110,18 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
       idMapsRequested(pid) {
         writeProcFile(`/proc/${pid}/uid_map`, idMapText(spec.linux?.uidMappings));
         writeProcFile(`/proc/${pid}/gid_map`, idMapText(spec.linux?.gidMappings));
+      },
+      hooksRequested() {
+        const creating = hookState(state, 'creating');
+        runHostHooks('prestart', spec.hooks, creating);
+        runHostHooks('createRuntime', spec.hooks, creating);
+        return creating;
+      },
+      ready() {
+        return hookState(state, 'created');
+      },
+      seccompListener(fd) {
+        closeSync(fd);
       },
       childForked(pid) {
         state.pid = pid;

@@ -1,6 +1,7 @@
 import { KagoError } from '../errors.ts';
 import type { StateStore } from '../state/store.ts';
 import { destroyContainer } from './destroy.ts';
+import { hookState, runHostHooksLogged } from './hooks.ts';
 
 /**
  * runc's rules: a stopped or created container is deleted; a running one
@@ -20,12 +21,13 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       return;
     }
     const status = store.status(state);
-    if (status === 'running' && !force) {
-      throw new KagoError(`container ${id}`, `cannot delete container ${id} that is not stopped: running`);
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new KagoError(`container ${id}`, `cannot delete container ${id} that is not stopped: ${status}`);
     }
     if (status === 'creating' && !force) {
       throw new KagoError(`container ${id}`, 'is being created: use --force to remove it');
     }
     destroyContainer(store, state);
+    runHostHooksLogged('poststop', state.kago.hooks, hookState(state, 'stopped'));
   });
 }

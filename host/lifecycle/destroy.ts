@@ -2,6 +2,7 @@
 // `kago create` at any point included): kill what runs, remove the cgroups,
 // remove the state directory. Mounts need no cleanup: they all live in the
 // container's mount namespace and go with its last process.
+import { killCgroupProcesses } from '../cgroups/freezer.ts';
 import { cgroupPids, removeCgroupDirs, sleepMs } from '../cgroups/placement.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
@@ -23,6 +24,7 @@ export function killAll(state: ContainerState): void {
   if (exec && isSameLiveProcess(exec, state.kago.executorStartTime)) victims.push(exec);
   victims.push(...cgroupPids(state.kago.cgroup.dirs));
   for (const pid of new Set(victims)) killProcess(pid, 9);
+  killCgroupProcesses(state.kago.cgroup.dirs);
   const deadline = Date.now() + KILL_WAIT_MS;
   while (Date.now() < deadline) {
     const left = victims.filter((pid) => !gone(pid)).concat(cgroupPids(state.kago.cgroup.dirs).filter((pid) => !gone(pid)));

@@ -13,7 +13,7 @@ import { killProcess } from './signal.ts';
 export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
   const state = store.read(id);
   const status = store.status(state);
-  if (status !== 'created' && status !== 'running') throw new KagoError(`container ${id}`, 'container not running');
+  if (status !== 'created' && status !== 'running' && status !== 'paused') throw new KagoError(`container ${id}`, 'container not running');
   if (all) {
     for (const pid of cgroupPids(state.kago.cgroup.dirs)) killProcess(pid, signal);
     return;

@@ -7,8 +7,19 @@ import { KagoError } from '../errors.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
+import { hookState, runHostHooks } from './hooks.ts';
 
 const START_TIMEOUT_MS = 30_000;
+
+/** 1 for a byte, 0 at end-of-file, -1 when nothing is there yet. */
+function readNonBlocking(fd: number, byte: Uint8Array): number {
+  try {
+    return readSync(fd, byte, 0, 1, null);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return -1;
+    throw e;
+  }
+}
 
 export function startContainer(store: StateStore, id: string): ContainerState {
   return store.withLock(id, () => {
@@ -24,12 +35,7 @@ export function startContainer(store: StateStore, id: string): ContainerState {
       const byte = new Uint8Array(1);
       const deadline = Date.now() + START_TIMEOUT_MS;
       for (;;) {
-        let n = 0;
-        try {
-          n = readSync(fd, byte, 0, 1, null);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        }
+        const n = readNonBlocking(fd, byte);
         if (n === 1) break;
         // No byte yet: init may be between READY and its open of the FIFO.
         if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) {
@@ -38,12 +44,23 @@ export function startContainer(store: StateStore, id: string): ContainerState {
         if (Date.now() > deadline) throw new KagoError(`container ${id}`, 'init did not take the start signal');
         sleepMs(1);
       }
+      unlinkSync(fifo);
+      // init keeps its end open, close-on-exec, while it runs the
+      // startContainer hooks: end-of-file means execve has happened, and
+      // anything written before it is why init failed instead.
+      let failure = '';
+      for (let n; (n = readNonBlocking(fd, byte)) !== 0; ) {
+        if (n === 1) failure += String.fromCharCode(byte[0]!);
+        else sleepMs(1);
+      }
+      if (failure) throw new KagoError(`container ${id}`, `init failed before executing the program: ${failure}`);
     } finally {
       closeSync(fd);
     }
-    unlinkSync(fifo);
     state.status = 'running';
     store.write(state);
+    // runtime-spec: poststart runs after the program has started, and its failure is an error of start.
+    runHostHooks('poststart', state.kago.hooks, hookState(state, 'running'));
     return state;
   });
 }

@@ -11,9 +11,11 @@ import { addLimits, addUserAndCapabilities } from './security.ts';
 import { FIFO_SLOT } from './intermediate.ts';
 import type { Compiled, HostFacts, PlannedOp } from './types.ts';
 
+type Add = (op: PlannedOp['op'], what: string) => void;
+
 export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled): PlannedOp[] {
   const ops: PlannedOp[] = [];
-  const add = (op: PlannedOp['op'], what: string) => ops.push({ stage: 'init', op, what });
+  const add: Add = (op, what) => ops.push({ stage: 'init', op, what });
   const proc = spec.process!;
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
@@ -36,6 +38,8 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled): 
   addDevLinks(spec, facts, add);
   // runc creates a missing working directory; "/" always exists.
   if (inRootfs(facts, proc.cwd) !== facts.rootfs) add({ op: 'mkdir_all', path: inRootfs(facts, proc.cwd), mode: 0o755 }, `mkdir ${proc.cwd}`);
+
+  addCreateHooks(spec, add);
 
   add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
   if (rootFlags & L.MS_SHARED) {
@@ -64,7 +68,27 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled): 
   if (seccompOp && spec.process!.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
   add({ op: 'ready' }, 'report ready');
   add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
+  addHookOps('startContainer', spec, add);
   add({ op: 'exec', path: args[0]!, argv: args, envp: proc.env ?? [] }, `exec ${args[0]}`);
   return ops;
 }
 
+/**
+ * runtime-spec config.md: prestart and createRuntime run in the runtime
+ * namespace, createContainer in the container's, all after the environment
+ * is set up and before pivot_root. Init asks kago for the first two and
+ * runs the third itself.
+ */
+function addCreateHooks(spec: Spec, add: Add): void {
+  const h = spec.hooks;
+  if (!h?.prestart?.length && !h?.createRuntime?.length && !h?.createContainer?.length) return;
+  add({ op: 'sync_hooks' }, 'run the prestart and createRuntime hooks');
+  addHookOps('createContainer', spec, add);
+}
+
+function addHookOps(kind: 'createContainer' | 'startContainer', spec: Spec, add: Add): void {
+  (spec.hooks?.[kind] ?? []).forEach((hook, i) => {
+    const argv = hook.args?.length ? hook.args : [hook.path];
+    add({ op: 'run_hook', path: hook.path, argv, envp: hook.env ?? [], timeout_ms: (hook.timeout ?? 0) * 1000 }, `${kind} hook ${i} (${hook.path})`);
+  });
+}

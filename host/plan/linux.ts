@@ -43,3 +43,20 @@ export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_KEEPCAPS = 8;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const SIGKILL = 9;
+
+export const MS_I_VERSION = 0x800000;
+export const MS_MOVE = 0x2000;
+
+// mount_setattr(2), include/uapi/linux/mount.h
+export const MOUNT_ATTR_RDONLY = 0x1;
+export const MOUNT_ATTR_NOSUID = 0x2;
+export const MOUNT_ATTR_NODEV = 0x4;
+export const MOUNT_ATTR_NOEXEC = 0x8;
+export const MOUNT_ATTR__ATIME = 0x70;
+export const MOUNT_ATTR_RELATIME = 0x0;
+export const MOUNT_ATTR_NOATIME = 0x10;
+export const MOUNT_ATTR_STRICTATIME = 0x20;
+export const MOUNT_ATTR_NODIRATIME = 0x80;
+export const MOUNT_ATTR_NOSYMFOLLOW = 0x200000;
+
+export const O_DIRECTORY = 0o200000;

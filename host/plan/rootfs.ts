@@ -1,19 +1,41 @@
 // The root filesystem as config.json describes it: its mounts in order, the
 // device nodes, and the /dev links every container expects.
+//
+// Every path inside the root filesystem is carried as a container path and
+// resolved by the executor inside the directory in ROOTFS_SLOT (openat2
+// RESOLVE_IN_ROOT): an image whose /proc, /dev or mount destination is a
+// symlink to a host path gets its mounts and files inside itself, never on
+// the host (CVE-2019-16884, CVE-2021-30465 in runc). Only bind sources are
+// host paths, and they are the config's to choose.
 import { basename, join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
-import type { Mount, Spec } from '../spec/config.ts';
+import type { LinuxIdMapping, Mount, Spec } from '../spec/config.ts';
 import * as L from './linux.ts';
-import { parseMountOptions } from './mount-options.ts';
+import { parseMountOptions, type ParsedMountOptions } from './mount-options.ts';
 import { has } from './namespaces.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
 
+/** The root filesystem (the bind of it onto itself), from before the mounts until pivot_root. */
+export const ROOTFS_SLOT = 30;
+/** The source directory of a tmpcopyup mount, while its contents are copied. */
+const COPYUP_SLOT = 29;
+/** The user namespace of an id-mapped mount, while its tree is mapped. */
+const IDMAP_USERNS_SLOT = 28;
+/** Detached id-mapped trees, made in the intermediate process and attached by init. */
+const IDMAP_TREE_SLOTS = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
+
 /** The host path of a container path. Relative destinations are relative to "/" (runtime-spec 1.3). */
 export function inRootfs(facts: HostFacts, containerPath: string): string {
   const joined = join(facts.rootfs, posix.normalize('/' + containerPath));
   return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
+}
+
+/** A container path in its normal form: absolute, no "." or "..", no trailing slash. */
+export function containerPath(path: string): string {
+  const p = posix.normalize('/' + path);
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
 /** runc resolves a relative bind source against the bundle. */
@@ -25,45 +47,150 @@ export function isBindMount(m: Mount): boolean {
   return m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
 }
 
-export function addMounts(spec: Spec, facts: HostFacts, add: Add): void {
+function isIdmapped(m: Mount): boolean {
+  return parseMountOptions(m.options).idmap !== 'none' || m.uidMappings !== undefined || m.gidMappings !== undefined;
+}
+
+/** Opens the root filesystem for the in-root operations; done right after binding it onto itself. */
+export function addOpenRootfs(facts: HostFacts, add: Add): void {
+  add({ op: 'open', path: facts.rootfs, flags: L.O_PATH | L.O_DIRECTORY, slot: ROOTFS_SLOT }, `open the root filesystem ${facts.rootfs}`);
+}
+
+export function addCloseRootfs(add: Add): void {
+  add({ op: 'close', slot: ROOTFS_SLOT }, 'close the root filesystem');
+}
+
+function mapText(maps: LinuxIdMapping[]): string {
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** The slot of each id-mapped mount's tree, by mount index. */
+function idmapSlots(spec: Spec): Map<number, number> {
+  const slots = new Map<number, number>();
   (spec.mounts ?? []).forEach((m, i) => {
-    const dest = posix.normalize('/' + m.destination);
-    if (m.type === 'cgroup') addCgroupMount(m, dest, facts, add);
-    else if (isBindMount(m)) addBindMount(m, i, dest, facts, add);
-    else addFilesystemMount(m, dest, facts, add);
+    if (!isIdmapped(m)) return;
+    const slot = IDMAP_TREE_SLOTS[slots.size];
+    if (slot === undefined) throw new KagoError(`config.json: /mounts/${i}`, `kago supports at most ${IDMAP_TREE_SLOTS.length} id-mapped mounts`);
+    slots.set(i, slot);
   });
+  return slots;
 }
 
-function addPropagation(target: string, dest: string, propagation: number[], add: Add): void {
-  for (const flag of propagation) add({ op: 'mount', source: '', target, fstype: '', flags: flag, data: '' }, `change the propagation of ${dest}`);
+/**
+ * Id-mapped mounts (mount_setattr(2) MOUNT_ATTR_IDMAP), prepared in the
+ * intermediate process while it is still in the host's user and mount
+ * namespaces: only there may the source's mount be cloned and mapped (the
+ * kernel wants CAP_SYS_ADMIN over the source file system's user namespace).
+ * init attaches the detached trees inside the root file system. The user
+ * namespace that carries the mapping is a short-lived child's, whose maps the
+ * executor writes as the plan says.
+ */
+export function addIdmappedTrees(spec: Spec, facts: HostFacts, add: Add): void {
+  const slots = idmapSlots(spec);
+  for (const [i, slot] of slots) {
+    const m = spec.mounts![i]!;
+    const o = parseMountOptions(m.options);
+    const uid = m.uidMappings ?? (has(spec, 'user') ? spec.linux?.uidMappings : undefined);
+    const gid = m.gidMappings ?? (has(spec, 'user') ? spec.linux?.gidMappings : undefined);
+    if (!uid?.length || !gid?.length) {
+      throw new KagoError(`config.json: /mounts/${i}/uidMappings`, 'an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container');
+    }
+    if (!m.source) throw new KagoError(`config.json: /mounts/${i}/source`, 'a bind mount needs a source');
+    const source = bindSource(facts.bundle, m.source);
+    checkSource(facts, source, i);
+    const dest = containerPath(m.destination);
+    add({ op: 'make_userns', uid_map: mapText(uid), gid_map: mapText(gid), slot: IDMAP_USERNS_SLOT }, `make the user namespace of the id mapping of ${dest}`);
+    add({ op: 'open_tree', path: source, recursive: o.recursive ? 1 : 0, slot }, `clone the mount of ${source}`);
+    add({ op: 'idmap_tree', slot, userns: IDMAP_USERNS_SLOT, recursive: o.idmap === 'ridmap' ? 1 : 0 }, `id-map the mount for ${dest}`);
+    add({ op: 'close', slot: IDMAP_USERNS_SLOT }, 'close the id mapping user namespace');
+  }
 }
 
-function addFilesystemMount(m: Mount, dest: string, facts: HostFacts, add: Add): void {
-  const o = parseMountOptions(m.options);
-  const target = inRootfs(facts, dest);
-  const type = m.type ?? '';
-  add({ op: 'mkdir_all', path: target, mode: 0o755 }, `mkdir ${dest}`);
-  add({ op: 'mount', source: m.source ?? type, target, fstype: type, flags: o.flags, data: o.data.join(',') }, `mount ${type || m.source} on ${dest}`);
-  addPropagation(target, dest, o.propagation, add);
-}
-
-function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, add: Add): void {
-  const o = parseMountOptions(m.options);
-  if (!m.source) throw new KagoError(`config.json: /mounts/${index}/source`, 'a bind mount needs a source');
-  const source = bindSource(facts.bundle, m.source);
+function checkSource(facts: HostFacts, source: string, index: number): 'dir' | 'file' {
   const kind = facts.sourceKinds[source];
   if (kind === 'missing' || kind === undefined) {
     throw new KagoError(`config.json: /mounts/${index}/source`, `${source} does not exist`);
   }
-  const target = inRootfs(facts, dest);
-  if (kind === 'dir') add({ op: 'mkdir_all', path: target, mode: 0o755 }, `mkdir ${dest}`);
-  else add({ op: 'mkfile', path: target, mode: 0o644 }, `create ${dest}`);
-  add({ op: 'mount', source, target, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' }, `bind ${source} on ${dest}`);
+  return kind;
+}
+
+export function addMounts(spec: Spec, facts: HostFacts, add: Add): void {
+  const trees = idmapSlots(spec);
+  (spec.mounts ?? []).forEach((m, i) => {
+    const dest = containerPath(m.destination);
+    if (m.type === 'cgroup') addCgroupMount(m, dest, facts, add);
+    else if (isBindMount(m)) addBindMount(m, i, dest, facts, trees.get(i), add);
+    else addFilesystemMount(m, i, dest, spec, facts, add);
+  });
+}
+
+function addAfterMount(dest: string, o: ParsedMountOptions, add: Add): void {
+  if (o.recursiveSet || o.recursiveClear) {
+    add({ op: 'setattr_in_root', root: ROOTFS_SLOT, target: dest, set: o.recursiveSet, clear: o.recursiveClear, recursive: 1 }, `set the recursive options of ${dest}`);
+  }
+  for (const flag of o.propagation) {
+    add({ op: 'mount_in_root', source: '', root: ROOTFS_SLOT, target: dest, fstype: '', flags: flag, data: '' }, `change the propagation of ${dest}`);
+  }
+}
+
+function mountData(o: ParsedMountOptions, spec: Spec, facts: HostFacts, index: number): string {
+  const data = [...o.data];
+  const label = spec.linux?.mountLabel;
+  if (label) {
+    if (!facts.lsm?.selinux) throw new KagoError('config.json: /linux/mountLabel', 'SELinux is not enabled on this host');
+    // mount(8) "context=": one label for the whole file system; a label has commas, hence the quotes.
+    if (!data.some((d) => d.startsWith('context='))) data.push(`context="${label}"`);
+  }
+  void index;
+  return data.join(',');
+}
+
+function addFilesystemMount(m: Mount, index: number, dest: string, spec: Spec, facts: HostFacts, add: Add): void {
+  const o = parseMountOptions(m.options);
+  const type = m.type ?? '';
+  const data = mountData(o, spec, facts, index);
+  add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
+  const copyup = o.tmpcopyup && type === 'tmpfs';
+  if (copyup) {
+    add({ op: 'open_in_root', root: ROOTFS_SLOT, path: dest, flags: L.O_RDONLY | L.O_DIRECTORY, slot: COPYUP_SLOT }, `open ${dest} to copy it up`);
+  }
+  // A read-only tmpfs is made writable long enough to receive the copy.
+  const flags = copyup ? o.flags & ~L.MS_RDONLY : o.flags;
+  add({ op: 'mount_in_root', source: m.source ?? type, root: ROOTFS_SLOT, target: dest, fstype: type, flags, data }, `mount ${type || m.source} on ${dest}`);
+  if (copyup) {
+    add({ op: 'copy_tree_in_root', from: COPYUP_SLOT, root: ROOTFS_SLOT, path: dest }, `copy the contents of ${dest} into its tmpfs`);
+    add({ op: 'close', slot: COPYUP_SLOT }, `close the old ${dest}`);
+    if (o.flags & L.MS_RDONLY) {
+      add({ op: 'mount_in_root', source: '', root: ROOTFS_SLOT, target: dest, fstype: '', flags: L.MS_REMOUNT | o.flags, data }, `remount ${dest} read-only`);
+    }
+  }
+  addAfterMount(dest, o, add);
+}
+
+function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, tree: number | undefined, add: Add): void {
+  const o = parseMountOptions(m.options);
+  if (!m.source) throw new KagoError(`config.json: /mounts/${index}/source`, 'a bind mount needs a source');
+  const source = bindSource(facts.bundle, m.source);
+  const kind = checkSource(facts, source, index);
+  if (kind === 'dir') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
+  else addFile(dest, 0o644, add);
+  if (tree !== undefined) {
+    add({ op: 'move_mount_in_root', slot: tree, root: ROOTFS_SLOT, target: dest }, `attach the id-mapped ${source} on ${dest}`);
+    add({ op: 'close', slot: tree }, `close the id-mapped tree of ${dest}`);
+  } else {
+    add({ op: 'mount_in_root', source, root: ROOTFS_SLOT, target: dest, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' }, `bind ${source} on ${dest}`);
+  }
   // A bind mount ignores every flag but MS_REC on creation: read-only and the
   // like need a second, remounting call.
   const extra = o.flags & ~L.MS_REMOUNT;
-  if (extra) add({ op: 'remount', target, flags: extra }, `remount ${dest} with its options`);
-  addPropagation(target, dest, o.propagation, add);
+  if (extra) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags: extra }, `remount ${dest} with its options`);
+  addAfterMount(dest, o, add);
+}
+
+function addFile(path: string, mode: number, add: Add): void {
+  const dir = posix.dirname(path);
+  if (dir !== '/') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dir, mode: 0o755 }, `mkdir ${dir}`);
+  add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path, mode }, `create ${path}`);
 }
 
 /**
@@ -74,23 +201,23 @@ function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, a
  */
 function addCgroupMount(m: Mount, dest: string, facts: HostFacts, add: Add): void {
   const o = parseMountOptions(m.options);
-  const target = inRootfs(facts, dest);
   const flags = o.flags & (L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC | L.MS_RELATIME | L.MS_NOATIME);
-  add({ op: 'mkdir_all', path: target, mode: 0o755 }, `mkdir ${dest}`);
+  const inRoot = (target: string, what: string, rest: { source: string; fstype: string; flags: number; data: string }) =>
+    add({ op: 'mount_in_root', root: ROOTFS_SLOT, target, ...rest }, what);
+  add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
   if (facts.cgroupVersion === 2 && facts.cgroupDirs.length === 1) {
-    add({ op: 'mount', source: facts.cgroupDirs[0]!, target, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, `bind the container's cgroup on ${dest}`);
-    if (flags) add({ op: 'remount', target, flags }, `remount ${dest} with its options`);
+    inRoot(dest, `bind the container's cgroup on ${dest}`, { source: facts.cgroupDirs[0]!, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' });
+    if (flags) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags }, `remount ${dest} with its options`);
     return;
   }
-  add({ op: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, data: 'mode=755' }, `mount tmpfs on ${dest}`);
+  inRoot(dest, `mount tmpfs on ${dest}`, { source: 'tmpfs', fstype: 'tmpfs', flags: L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, data: 'mode=755' });
   facts.cgroupDirs.forEach((dir, i) => {
-    const sub = join(target, basename(facts.cgroupMountPoints[i]!));
-    const subDest = posix.join(dest, basename(facts.cgroupMountPoints[i]!));
-    add({ op: 'mkdir_all', path: sub, mode: 0o755 }, `mkdir ${subDest}`);
-    add({ op: 'mount', source: dir, target: sub, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, `bind cgroup ${dir} on ${subDest}`);
-    if (flags) add({ op: 'remount', target: sub, flags }, `remount ${subDest} with its options`);
+    const sub = posix.join(dest, basename(facts.cgroupMountPoints[i]!));
+    add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: sub, mode: 0o755 }, `mkdir ${sub}`);
+    inRoot(sub, `bind cgroup ${dir} on ${sub}`, { source: dir, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' });
+    if (flags) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: sub, flags }, `remount ${sub} with its options`);
   });
-  if (flags & L.MS_RDONLY) add({ op: 'remount', target, flags: flags | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC }, `remount ${dest} read-only`);
+  if (flags & L.MS_RDONLY) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags: flags | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC }, `remount ${dest} read-only`);
 }
 
 interface DeviceNode {
@@ -117,27 +244,26 @@ const TYPE_BITS = { c: L.S_IFCHR, u: L.S_IFCHR, b: L.S_IFBLK, p: L.S_IFIFO } as 
 
 export function addDevices(spec: Spec, facts: HostFacts, add: Add): void {
   const configured: DeviceNode[] = (spec.linux?.devices ?? []).map((d) => ({
-    path: d.path, type: d.type, major: d.major ?? 0, minor: d.minor ?? 0,
+    path: containerPath(d.path), type: d.type, major: d.major ?? 0, minor: d.minor ?? 0,
     mode: d.fileMode ?? 0o666, uid: d.uid ?? 0, gid: d.gid ?? 0,
   }));
   const devices = [...DEFAULT_DEVICES.filter((d) => !configured.some((c) => c.path === d.path)), ...configured];
   // A fresh /dev (a mount in config.json) is empty; otherwise leave what the image has.
-  const freshDev = (spec.mounts ?? []).some((m) => posix.normalize('/' + m.destination) === '/dev');
+  const freshDev = (spec.mounts ?? []).some((m) => containerPath(m.destination) === '/dev');
   // mknod is refused in a user namespace: bind the host's node instead.
   const userns = has(spec, 'user');
   const madeDirs = new Set<string>();
   for (const d of devices) {
     if (!freshDev && facts.existingInRootfs.includes(d.path)) continue;
-    const target = inRootfs(facts, d.path);
     const dir = posix.dirname(d.path);
-    if (!madeDirs.has(dir)) add({ op: 'mkdir_all', path: posix.dirname(target), mode: 0o755 }, `mkdir ${dir}`);
+    if (!madeDirs.has(dir)) add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dir, mode: 0o755 }, `mkdir ${dir}`);
     madeDirs.add(dir);
     if (userns) {
-      add({ op: 'mkfile', path: target, mode: 0o644 }, `create ${d.path}`);
-      add({ op: 'mount', source: d.path, target, fstype: '', flags: L.MS_BIND, data: '' }, `bind device ${d.path}`);
+      add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path: d.path, mode: 0o644 }, `create ${d.path}`);
+      add({ op: 'mount_in_root', source: d.path, root: ROOTFS_SLOT, target: d.path, fstype: '', flags: L.MS_BIND, data: '' }, `bind device ${d.path}`);
     } else {
-      add({ op: 'mknod', path: target, mode: TYPE_BITS[d.type] | (d.mode & 0o7777), major: d.major, minor: d.minor }, `mknod ${d.path}`);
-      add({ op: 'chown', path: target, uid: d.uid, gid: d.gid }, `chown ${d.path}`);
+      add({ op: 'mknod_in_root', root: ROOTFS_SLOT, path: d.path, mode: TYPE_BITS[d.type] | (d.mode & 0o7777), major: d.major, minor: d.minor }, `mknod ${d.path}`);
+      add({ op: 'chown_in_root', root: ROOTFS_SLOT, path: d.path, uid: d.uid, gid: d.gid }, `chown ${d.path}`);
     }
   }
 }
@@ -150,11 +276,29 @@ export function addDevLinks(spec: Spec, facts: HostFacts, add: Add): void {
     ['/proc/self/fd/2', '/dev/stderr'],
   ];
   // With a private devpts, /dev/ptmx must lead to its ptmx, not the host's.
-  if ((spec.mounts ?? []).some((m) => posix.normalize('/' + m.destination) === '/dev/pts' && m.type === 'devpts')) {
+  if ((spec.mounts ?? []).some((m) => containerPath(m.destination) === '/dev/pts' && m.type === 'devpts')) {
     links.push(['pts/ptmx', '/dev/ptmx']);
   }
   for (const [target, link] of links) {
     if (facts.existingInRootfs.includes(link)) continue;
-    add({ op: 'symlink', target, path: inRootfs(facts, link) }, `symlink ${link} -> ${target}`);
+    add({ op: 'symlink_in_root', root: ROOTFS_SLOT, target, path: link }, `symlink ${link} -> ${target}`);
   }
+}
+
+/** runc creates a missing working directory; "/" always exists. */
+export function addWorkingDirectory(cwd: string, add: Add): void {
+  const dir = containerPath(cwd);
+  if (dir !== '/') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dir, mode: 0o755 }, `mkdir ${cwd}`);
+}
+
+/**
+ * The switch to the new root: pivot_root, or for `--no-pivot` (a root file
+ * system on ramfs, which pivot_root refuses) a move onto / and a chroot.
+ * The latter leaves the old root reachable by a process that can escape a
+ * chroot, which is why it is not the default (runc's warning too).
+ */
+export function addRootSwitch(facts: HostFacts, noPivot: boolean, add: Add): void {
+  addCloseRootfs(add);
+  if (noPivot) add({ op: 'move_root', root: facts.rootfs }, `move ${facts.rootfs} onto / and chroot into it`);
+  else add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
 }

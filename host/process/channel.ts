@@ -1,13 +1,16 @@
 // The host's end of the sync socket (plan/plan.json "messages"): one packet
 // per message, a 24-byte header and an optional payload.
-import { closeSync, readSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { MSG_HEADER_SIZE } from '../plan/format.gen.ts';
+import { recvWithFd } from '../sys/libc.ts';
 
 export interface Message {
   type: number;
   a: number;
   b: number;
   payload: Uint8Array;
+  /** a descriptor the executor passed with the message (the seccomp listener) */
+  fd?: number;
 }
 
 const MAX_PACKET = 1 << 16;
@@ -31,26 +34,19 @@ export class SyncChannel {
 
   /** The next message, or null once every executor process has closed its end. */
   receive(): Message | null {
-    const packet = new Uint8Array(MAX_PACKET);
-    let n: number;
-    for (;;) {
-      try {
-        n = readSync(this.fd, packet, 0, packet.length, null);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EINTR' || (e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw e;
-      }
-    }
-    if (n === 0) return null;
-    if (n < MSG_HEADER_SIZE) throw new Error(`short sync packet (${n} bytes)`);
-    const view = new DataView(packet.buffer);
-    return {
+    // recvmsg, not read: a passed descriptor would be lost (closed) by read(2).
+    const { data, fd } = recvWithFd(this.fd, MAX_PACKET);
+    if (data.length === 0 && fd === undefined) return null;
+    if (data.length < MSG_HEADER_SIZE) throw new Error(`short sync packet (${data.length} bytes)`);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const message: Message = {
       type: view.getUint32(0, true),
       a: Number(view.getBigInt64(8, true)),
       b: Number(view.getBigInt64(16, true)),
-      payload: packet.slice(MSG_HEADER_SIZE, n),
+      payload: data.slice(MSG_HEADER_SIZE),
     };
+    if (fd !== undefined) message.fd = fd;
+    return message;
   }
 
   close(): void {

@@ -21,18 +21,32 @@ export interface ExecutorEvents {
   idMapsRequested(pid: number): void;
   /** the init process exists; pid is in the host's pid namespace */
   childForked(pid: number): void;
+  /** run the runtime-namespace hooks; returns the state the createContainer hooks get */
+  hooksRequested(): string;
+  /** init is ready; returns the state the startContainer hooks get */
+  ready(): string;
+  /** the seccomp listener fd, for the agent at listenerPath */
+  seccompListener(fd: number): void;
 }
 
 const DEFAULT_SNDBUF = 200 * 1024;
+const utf8 = new TextEncoder();
 
-export function runPlan(plan: Plan, stdio: [unknown, unknown, unknown], events: ExecutorEvents): void {
+export interface ExecutorIo {
+  /** the container's stdin, stdout and stderr */
+  stdio: [unknown, unknown, unknown];
+  /** descriptors the executor gets as fd 4, 5, ... (the console socket) */
+  extraFds?: number[];
+}
+
+export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): void {
   const encoded = encodePlan(plan.ops.map((p) => p.op));
   const [hostEnd, childEnd] = seqpacketPair();
   const channel = new SyncChannel(hostEnd);
   try {
     if (encoded.length + 64 > DEFAULT_SNDBUF) setSendBuffer(hostEnd, encoded.length + 4096);
     // An empty environment: nothing of kago's environment reaches the container.
-    const child = spawn(executorPath, [], { stdio: [...stdio, childEnd] as StdioOptions, env: {} });
+    const child = spawn(executorPath, [], { stdio: [...io.stdio, childEnd, ...(io.extraFds ?? [])] as StdioOptions, env: {} });
     closeSync(childEnd);
     if (child.pid === undefined) throw new KagoError('executor', `cannot start ${executorPath}`);
     child.on('error', () => {});
@@ -49,15 +63,26 @@ export function runPlan(plan: Plan, stdio: [unknown, unknown, unknown], events: 
         case MSG.child_pid:
           events.childForked(m.a);
           break;
+        case MSG.hooks_request:
+          channel.send(MSG.hooks_done, 0, 0, utf8.encode(events.hooksRequested()));
+          break;
+        case MSG.seccomp_listener:
+          if (m.fd === undefined) throw new KagoError('executor', 'the seccomp listener message carried no descriptor');
+          events.seccompListener(m.fd);
+          channel.send(MSG.seccomp_listener_done);
+          break;
         case MSG.ready:
+          channel.send(MSG.ready_ack, 0, 0, utf8.encode(events.ready()));
           return;
         case MSG.error: {
           const failed = plan.ops[m.a];
           const detail = new TextDecoder().decode(m.payload);
           const what = failed ? failed.what : `operation ${m.a}`;
-          // The executor's detail is the raw host-side argument; the message names the container's view.
+          // The executor's detail is usually the raw host-side argument, which the
+          // description already names from the container's view; for a hook it
+          // is how the hook failed.
           if (detail) log('debug', `operation ${m.a} (${failed?.op.op}) failed on ${detail}`);
-          throw new KagoError(what, errnoName(m.b));
+          throw new KagoError(what, failed?.op.op === 'run_hook' && detail ? detail : errnoName(m.b));
         }
         default:
           throw new KagoError('executor', `unexpected message type ${m.type}`);

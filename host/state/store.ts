@@ -3,6 +3,7 @@
 // decides which of two concurrent `create`s of one id wins.
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freezerOf, isFrozen } from '../cgroups/freezer.ts';
 import { KagoError } from '../errors.ts';
 import { flock, LOCK_EX, LOCK_UN } from '../sys/libc.ts';
 import { isSameLiveProcess } from './proc.ts';
@@ -99,6 +100,8 @@ export class StateStore {
   status(state: ContainerState): Status {
     if (state.status === 'creating' && !state.pid) return 'creating';
     if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) return 'stopped';
+    const freezer = freezerOf(state.kago.cgroup.dirs);
+    if (freezer && isFrozen(freezer)) return 'paused';
     return existsSync(this.fifoPath(state.id)) ? 'created' : 'running';
   }
 

@@ -1,8 +1,11 @@
 // The persisted state of one container: the runtime-spec state (ociVersion,
 // id, status, pid, bundle, annotations), the fields runc adds and engines
 // read (created, rootfs, owner), and what kago needs to clean up later.
+import type { LinuxResources } from '../spec/config.ts';
 
-export type Status = 'creating' | 'created' | 'running' | 'stopped';
+import type { Hooks } from '../spec/config.ts';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 export interface CgroupPlacement {
   /** hierarchy mount point -> the container's cgroup directory in it */
@@ -28,5 +31,9 @@ export interface ContainerState {
     /** pid of the executor's first process while create runs; killed by delete --force */
     executorPid?: number;
     executorStartTime?: string;
+    /** poststart and poststop run after create has returned: kept from config.json */
+    hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
+    /** linux.resources as last applied (create, then each update): update merges into it */
+    resources?: LinuxResources;
   };
 }

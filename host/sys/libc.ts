@@ -2,6 +2,7 @@
 // ~8 ms to load, so it is required on first use and commands that never
 // touch these calls do not pay for it.
 import { createRequire } from 'node:module';
+import { closeSync } from 'node:fs';
 import { errnoName } from './errno.ts';
 
 type Fn = (...args: unknown[]) => number;
@@ -10,6 +11,8 @@ interface Koffi {
   load(path: string): { func(decl: string): Fn };
   errno(): number;
   alias(name: string, to: string): void;
+  struct(name: string, fields: Record<string, string>): unknown;
+  sizeof(type: unknown): number;
 }
 
 interface Libc {
@@ -19,6 +22,11 @@ interface Libc {
   waitid: Fn;
   syscall: Fn;
   setsockopt: Fn;
+  recvmsg: Fn;
+  sendmsg: Fn;
+  socket: Fn;
+  connect: Fn;
+  eventfd: Fn;
 }
 
 let libc: Libc | null = null;
@@ -29,6 +37,12 @@ function load(): { libc: Libc; koffi: Koffi } {
   const require = createRequire(import.meta.url);
   const k = require('koffi') as Koffi;
   const lib = k.load('libc.so.6');
+  k.alias('ssize_t', 'intptr_t');
+  k.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });
+  k.struct('msghdr', {
+    msg_name: 'void *', msg_namelen: 'uint32_t', msg_iov: 'iovec *', msg_iovlen: 'size_t',
+    msg_control: 'void *', msg_controllen: 'size_t', msg_flags: 'int',
+  });
   libc = {
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
     mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
@@ -37,7 +51,21 @@ function load(): { libc: Libc; koffi: Koffi } {
     waitid: lib.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *info, int options)'),
     syscall: lib.func('long syscall(long number, ...)'),
     setsockopt: lib.func('int setsockopt(int fd, int level, int name, int *value, uint32_t len)'),
+    recvmsg: lib.func('ssize_t recvmsg(int fd, msghdr *msg, int flags)'),
+    sendmsg: lib.func('ssize_t sendmsg(int fd, const msghdr *msg, int flags)'),
+    socket: lib.func('int socket(int domain, int type, int protocol)'),
+    connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
+    eventfd: lib.func('int eventfd(uint32_t initval, int flags)'),
   };
+  // union bpf_attr, the members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH
+  // (include/uapi/linux/bpf.h); the kernel takes a shorter attr than its own.
+  k.struct('kago_bpf_prog_load', {
+    prog_type: 'uint32_t', insn_cnt: 'uint32_t', insns: 'const uint8_t *', license: 'const char *',
+    log_level: 'uint32_t', log_size: 'uint32_t', log_buf: 'uint8_t *', kern_version: 'uint32_t', prog_flags: 'uint32_t',
+  });
+  k.struct('kago_bpf_prog_attach', {
+    target_fd: 'uint32_t', attach_bpf_fd: 'uint32_t', attach_type: 'uint32_t', attach_flags: 'uint32_t', replace_bpf_fd: 'uint32_t',
+  });
   koffi = k;
   return { libc, koffi };
 }
@@ -123,4 +151,124 @@ const SO_SNDBUF = 7;
 export function setSendBuffer(fd: number, bytes: number): void {
   const { libc: c } = load();
   check('setsockopt SO_SNDBUF', c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, [bytes], 4));
+}
+
+const SYS_bpf = 321;
+const BPF_PROG_LOAD = 5;
+const BPF_PROG_ATTACH = 8;
+const BPF_PROG_DETACH = 9;
+const BPF_LOG_SIZE = 65536;
+
+/**
+ * BPF_PROG_LOAD: a close-on-exec fd for the program (the kernel makes every
+ * bpf fd O_CLOEXEC). On failure the verifier's log is part of the error.
+ */
+export function bpfProgLoad(progType: number, insns: Uint8Array, license: string): number {
+  const { libc: c, koffi: k } = load();
+  const log = new Uint8Array(BPF_LOG_SIZE);
+  const attr = { prog_type: progType, insn_cnt: insns.length / 8, insns, license, log_level: 1, log_size: log.length, log_buf: log, kern_version: 0, prog_flags: 0 };
+  const fd = c.syscall(SYS_bpf, 'int', BPF_PROG_LOAD, 'kago_bpf_prog_load *', attr, 'uint', k.sizeof('kago_bpf_prog_load'));
+  if (fd < 0) {
+    const errno = k.errno();
+    const text = Buffer.from(log).toString('latin1').replace(/\0.*$/s, '').trim().split('\n').slice(-3).join('; ');
+    const err = new SyscallError('bpf BPF_PROG_LOAD', errno);
+    if (text) err.message += ` (verifier: ${text})`;
+    throw err;
+  }
+  return fd;
+}
+
+function progAttach(cmd: number, name: string, targetFd: number, progFd: number, attachType: number, flags: number): void {
+  const { libc: c, koffi: k } = load();
+  const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: flags, replace_bpf_fd: 0 };
+  check(name, c.syscall(SYS_bpf, 'int', cmd, 'kago_bpf_prog_attach *', attr, 'uint', k.sizeof('kago_bpf_prog_attach')));
+}
+
+export function bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void {
+  progAttach(BPF_PROG_ATTACH, 'bpf BPF_PROG_ATTACH', targetFd, progFd, attachType, flags);
+}
+
+export function bpfProgDetach(targetFd: number, progFd: number, attachType: number): void {
+  progAttach(BPF_PROG_DETACH, 'bpf BPF_PROG_DETACH', targetFd, progFd, attachType, 0);
+}
+
+export const EFD_CLOEXEC = 0o2000000;
+
+export function eventfd(initval: number, flags: number): number {
+  return check('eventfd', load().libc.eventfd(initval, flags));
+}
+
+const SOCK_STREAM = 1;
+const SCM_RIGHTS = 1;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+/** struct cmsghdr (16 bytes on 64-bit) + one int, padded: CMSG_SPACE(sizeof(int)). */
+const FD_CONTROL_SIZE = 24;
+
+export interface Received {
+  data: Uint8Array;
+  /** a descriptor passed with SCM_RIGHTS, close-on-exec */
+  fd?: number;
+}
+
+/** One packet, and the fd it carries if any. n === 0 in data.length with no fd means end-of-file. */
+export function recvWithFd(fd: number, maxLength: number): Received {
+  const { libc: c } = load();
+  const data = new Uint8Array(maxLength);
+  const control = new Uint8Array(64);
+  const msg = {
+    msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: data, iov_len: maxLength }], msg_iovlen: 1,
+    msg_control: control, msg_controllen: control.length, msg_flags: 0,
+  };
+  let n: number;
+  for (;;) {
+    n = c.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+    if (n >= 0) break;
+    const errno = load().koffi.errno();
+    if (errno !== 4 /* EINTR */) throw new SyscallError('recvmsg', errno);
+  }
+  const view = new DataView(control.buffer);
+  const result: Received = { data: data.slice(0, n) };
+  if (view.getBigUint64(0, true) >= 20n && view.getInt32(8, true) === SOL_SOCKET && view.getInt32(12, true) === SCM_RIGHTS) {
+    result.fd = view.getInt32(16, true);
+  }
+  return result;
+}
+
+export function sendWithFd(fd: number, data: Uint8Array, passed: number): void {
+  const { libc: c } = load();
+  const control = new Uint8Array(FD_CONTROL_SIZE);
+  const view = new DataView(control.buffer);
+  view.setBigUint64(0, 20n, true);
+  view.setInt32(8, SOL_SOCKET, true);
+  view.setInt32(12, SCM_RIGHTS, true);
+  view.setInt32(16, passed, true);
+  const msg = {
+    msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: data, iov_len: data.length }], msg_iovlen: 1,
+    msg_control: control, msg_controllen: FD_CONTROL_SIZE, msg_flags: 0,
+  };
+  check('sendmsg', c.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */));
+}
+
+/** A connected AF_UNIX stream socket, close-on-exec. */
+export function connectUnix(path: string): number {
+  const { libc: c } = load();
+  const encoded = new TextEncoder().encode(path);
+  if (encoded.length >= 108) throw new SyscallError(`connect ${path}`, 36 /* ENAMETOOLONG */);
+  const addr = new Uint8Array(110);
+  new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
+  addr.set(encoded, 2);
+  const fd = check('socket', c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (c.connect(fd, addr, 2 + encoded.length + 1) < 0) {
+    const errno = load().koffi.errno();
+    closeSync(fd);
+    throw new SyscallError(`connect ${path}`, errno);
+  }
+  return fd;
+}
+
+/** A connected AF_UNIX stream pair, both ends close-on-exec. */
+export function streamPair(): [number, number] {
+  const sv = [0, 0];
+  check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+  return [sv[0]!, sv[1]!];
 }
