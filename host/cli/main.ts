@@ -10,6 +10,8 @@ import type { Command } from './command.ts';
 import { features, spec, validate } from './commands/tools.ts';
 import { list, state } from './commands/info.ts';
 import { create, del, kill, run, start } from './commands/lifecycle.ts';
+import { exec } from './commands/exec.ts';
+import { events, pause, ps, resume, update } from './commands/cgroups.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['root'], type: 'string', arg: 'DIR', help: `where container state is kept (default: ${defaultStateRoot})` },
@@ -23,7 +25,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['help', 'h'], type: 'bool', help: 'show help' },
 ];
 
-const COMMANDS: Command[] = [create, start, run, state, kill, del, list, spec, features, validate];
+const COMMANDS: Command[] = [create, start, run, exec, state, kill, del, list, ps, pause, resume, update, events, spec, features, validate];
 
 function versionText(): string {
   return `kago version ${KAGO_VERSION}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`;

@@ -7,8 +7,9 @@ import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/plac
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { buildCreatePlan } from '../plan/build.ts';
 import { gatherFacts } from '../plan/facts.ts';
+import { moveNetDevices } from '../plan/netdev.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
-import type { Plan } from '../plan/types.ts';
+import type { Compiled, Plan } from '../plan/types.ts';
 import { runPlan } from '../process/executor.ts';
 import type { LinuxIdMapping, Spec } from '../spec/config.ts';
 import { loadBundle } from '../spec/load.ts';
@@ -26,12 +27,15 @@ export interface CreateOptions {
   bundle?: string;
   pidFile?: string;
   stdio?: [unknown, unknown, unknown];
+  /** `--no-pivot`: MS_MOVE and chroot instead of pivot_root */
+  noPivot?: boolean;
 }
 
 export interface Prepared {
   spec: Spec;
   bundle: string;
   plan: Plan;
+  compiled: Compiled;
   rootfs: string;
   cgroupLeaves: string[];
   hierarchies: ReturnType<typeof detectHierarchies>;
@@ -39,7 +43,7 @@ export interface Prepared {
 
 /** Everything up to the plan; touches nothing, so `--dry-run` stops here. */
 export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared {
-  const { bundle, spec } = loadBundle(opts.bundle, true);
+  const { bundle, spec, text } = loadBundle(opts.bundle, true);
   if (spec.process?.terminal) {
     throw new KagoError('config.json: /process/terminal', 'terminals are not supported yet: set it to false');
   }
@@ -52,7 +56,8 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     mountPoints: hierarchies.map((h) => h.mountPoint),
     version,
   });
-  return { spec, bundle, plan: buildCreatePlan(spec, facts, { seccomp: compileSeccomp(spec) }), rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
+  const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
+  return { spec, bundle, plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
 
 function idMapText(maps: LinuxIdMapping[] | undefined): string {
@@ -88,6 +93,9 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
   if (spec.annotations) state.annotations = spec.annotations;
+  state.kago.process = spec.process;
+  const filter = prepared.compiled.seccomp;
+  if (filter) state.kago.seccomp = { flags: filter.flags, filter: Buffer.from(filter.filter).toString('base64') };
   if (spec.hooks?.poststart || spec.hooks?.poststop) state.kago.hooks = { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop };
   const save = () => store.write(state);
   try {
@@ -122,6 +130,9 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
       },
       seccompListener(fd) {
         closeSync(fd);
+      },
+      netDevicesRequested(pid) {
+        moveNetDevices(spec, pid);
       },
       childForked(pid) {
         state.pid = pid;

@@ -1,17 +1,21 @@
 // Stage 1, the intermediate process: join the cgroup, become a member of the
 // container's namespaces (creating or joining them), then fork the init
 // process, which a new pid namespace can only hold as a child.
-import type { Spec } from '../spec/config.ts';
+import type { LinuxNamespace, Spec } from '../spec/config.ts';
 import * as L from './linux.ts';
 import { JOIN_ORDER, NAMESPACE_FLAGS, namespaceList, wantsNew } from './namespaces.ts';
+import { addNetDeviceRequest } from './netdev.ts';
+import { addIdmappedTrees } from './rootfs.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
+
+type Add = (op: PlannedOp['op'], what: string) => void;
 
 /** The fd slot that holds the exec FIFO from the start until `kago start`. */
 export const FIFO_SLOT = 31;
 
 export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   const ops: PlannedOp[] = [];
-  const add = (op: PlannedOp['op'], what: string) => ops.push({ stage: 'intermediate', op, what });
+  const add: Add = (op, what) => ops.push({ stage: 'intermediate', op, what });
 
   // If kago dies while setting up, the half-made container must die with it.
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
@@ -23,30 +27,10 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
     add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
   }
 
-  const joined = namespaceList(spec).filter((ns) => ns.path);
-  joined.sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
-  joined.forEach((ns, slot) => {
-    add({ op: 'open', path: ns.path!, flags: L.O_RDONLY, slot }, `open the ${ns.type} namespace ${ns.path}`);
-  });
-  const joinUser = joined.length > 0 && joined[0]!.type === 'user';
-  if (joinUser) {
-    add({ op: 'setns', slot: 0, nstype: L.CLONE_NEWUSER }, `join the user namespace ${joined[0]!.path}`);
-  }
-  if (wantsNew(spec, 'user')) {
-    add({ op: 'unshare', flags: L.CLONE_NEWUSER }, 'create the user namespace');
-    add({ op: 'request_id_maps' }, 'write the uid and gid mappings');
-  }
-  if (joinUser || wantsNew(spec, 'user')) {
-    // Become the namespace's root so that what is created next is owned by
-    // the mapped root, not the overflow id.
-    add({ op: 'setresgid', gid: 0 }, 'become gid 0 in the user namespace');
-    add({ op: 'setresuid', uid: 0 }, 'become uid 0 in the user namespace');
-  }
-  joined.forEach((ns, slot) => {
-    if (ns.type === 'user') return;
-    add({ op: 'setns', slot, nstype: NAMESPACE_FLAGS[ns.type] }, `join the ${ns.type} namespace ${ns.path}`);
-  });
-  joined.forEach((_, slot) => add({ op: 'close', slot }, 'close a namespace file'));
+  // Still in the host's user and mount namespaces, where a mount can be cloned and id-mapped.
+  addIdmappedTrees(spec, facts, add);
+
+  addJoins(namespaceList(spec).filter((ns) => ns.path), wantsNew(spec, 'user'), add);
 
   let flags = 0;
   for (const ns of namespaceList(spec)) {
@@ -62,9 +46,43 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
     if (lines.length) add({ op: 'write_file', path: '/proc/self/timens_offsets', data: lines.join('') }, 'set the time namespace offsets');
   }
 
+  // The namespaces exist now; the host moves the network devices into ours.
+  addNetDeviceRequest(spec, add);
+
   // CLONE_PARENT makes init kago's child, so `run` can wait for it directly.
   add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the container init process');
   return ops;
+}
+
+/**
+ * Opens every namespace file first (joining the mount namespace would change
+ * what later paths mean), joins the user namespace first (it owns the others),
+ * creates a new user namespace if asked, and becomes its root.
+ */
+export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Add): void {
+  const joined = [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
+  joined.forEach((ns, slot) => {
+    add({ op: 'open', path: ns.path!, flags: L.O_RDONLY, slot }, `open the ${ns.type} namespace ${ns.path}`);
+  });
+  const joinUser = joined.length > 0 && joined[0]!.type === 'user';
+  if (joinUser) {
+    add({ op: 'setns', slot: 0, nstype: L.CLONE_NEWUSER }, `join the user namespace ${joined[0]!.path}`);
+  }
+  if (newUser) {
+    add({ op: 'unshare', flags: L.CLONE_NEWUSER }, 'create the user namespace');
+    add({ op: 'request_id_maps' }, 'write the uid and gid mappings');
+  }
+  if (joinUser || newUser) {
+    // Become the namespace's root so that what is created next is owned by
+    // the mapped root, not the overflow id.
+    add({ op: 'setresgid', gid: 0 }, 'become gid 0 in the user namespace');
+    add({ op: 'setresuid', uid: 0 }, 'become uid 0 in the user namespace');
+  }
+  joined.forEach((ns, slot) => {
+    if (ns.type === 'user') return;
+    add({ op: 'setns', slot, nstype: NAMESPACE_FLAGS[ns.type] }, `join the ${ns.type} namespace ${ns.path}`);
+  });
+  joined.forEach((_, slot) => add({ op: 'close', slot }, 'close a namespace file'));
 }
 
 function describeFlags(flags: number): string {

@@ -19,7 +19,7 @@ export function addLimits(spec: Spec, add: Add): void {
   }
 }
 
-export function addUserAndCapabilities(spec: Spec, facts: HostFacts, add: Add): void {
+export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap'>, add: Add): void {
   const proc = spec.process!;
   const user = proc.user;
   const caps = capabilityMasks(proc.capabilities, facts.lastCap);

@@ -38,6 +38,8 @@ export function readConfigText(path: string): string {
 export interface LoadedBundle {
   bundle: string;
   spec: Spec;
+  /** the file as read: 64-bit values (seccomp arguments) survive only here, not in spec */
+  text: string;
 }
 
 export function loadBundle(bundleArg: string | undefined, requireProcess: boolean): LoadedBundle {
@@ -52,5 +54,5 @@ export function loadBundle(bundleArg: string | undefined, requireProcess: boolea
     if (!first) throw new KagoError('config.json', 'invalid');
     throw new KagoError(problemLocation('config.json', first), first.message, lines.slice(1));
   }
-  return { bundle, spec: result.config };
+  return { bundle, spec: result.config, text };
 }

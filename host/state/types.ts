@@ -3,7 +3,7 @@
 // read (created, rootfs, owner), and what kago needs to clean up later.
 import type { LinuxResources } from '../spec/config.ts';
 
-import type { Hooks } from '../spec/config.ts';
+import type { Hooks, Process } from '../spec/config.ts';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -31,6 +31,9 @@ export interface ContainerState {
     /** pid of the executor's first process while create runs; killed by delete --force */
     executorPid?: number;
     executorStartTime?: string;
+    /** what `exec` starts from: the config's process and its compiled seccomp filter */
+    process?: Process;
+    seccomp?: { flags: number; filter: string /* base64 */ };
     /** poststart and poststop run after create has returned: kept from config.json */
     hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
     /** linux.resources as last applied (create, then each update): update merges into it */

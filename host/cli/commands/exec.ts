@@ -1,0 +1,117 @@
+// `kago exec`: runc's flags, a process from --process FILE or from the
+// container's own process with the command line's changes.
+import { UsageError } from '../../errors.ts';
+import { getCore } from '../../core.ts';
+import { execInContainer } from '../../lifecycle/exec.ts';
+import { CAPABILITIES } from '../../plan/capabilities.ts';
+import type { Process } from '../../spec/config.ts';
+import { formatProblem, readConfigText } from '../../spec/load.ts';
+import { KagoError } from '../../errors.ts';
+import { bool, type FlagValues, str } from '../args.ts';
+import { type Command, requireArgs } from '../command.ts';
+
+function list(flags: FlagValues, name: string): string[] {
+  const v = flags.get(name);
+  return Array.isArray(v) ? v : [];
+}
+
+/** A process.json checked by the core, as the process of a minimal config. */
+function readProcessFile(path: string): Process {
+  const text = readConfigText(path);
+  const wrapped = `{"ociVersion":"1.3.0","root":{"path":"rootfs"},"process":${text}}`;
+  const result = getCore().validateConfig(wrapped, { requireProcess: true });
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  if (errors.length || !result.config?.process) {
+    const lines = errors.map((p) => formatProblem(path, { ...p, pointer: p.pointer.replace(/^\/process/, '') }));
+    throw new KagoError(path, lines[0]?.slice(path.length + 2) ?? 'invalid process', lines.slice(1));
+  }
+  return result.config.process;
+}
+
+function upsertEnv(env: string[], entry: string): string[] {
+  const key = entry.split('=')[0];
+  return [...env.filter((e) => e.split('=')[0] !== key), entry];
+}
+
+function parseIds(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${what} must be numeric, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** runc's getProcess: the container's process, changed by the flags. */
+function processFromFlags(base: Process, flags: FlagValues, args: string[]): Process {
+  if (args.length === 0) throw new UsageError('exec needs a command to run (or --process FILE)');
+  const p: Process = structuredClone(base);
+  p.args = args;
+  p.terminal = bool(flags, 'tty');
+  const cwd = str(flags, 'cwd');
+  if (cwd) p.cwd = cwd;
+  for (const e of list(flags, 'env')) p.env = upsertEnv(p.env ?? [], e);
+  const user = str(flags, 'user');
+  if (user) {
+    const [uid, gid] = user.split(':');
+    p.user = { ...p.user, uid: parseIds(uid!, '--user uid'), gid: gid !== undefined ? parseIds(gid, '--user gid') : p.user.gid };
+  }
+  const gids = list(flags, 'additional-gids');
+  if (gids.length) p.user.additionalGids = gids.map((g) => parseIds(g, '--additional-gids'));
+  for (const cap of list(flags, 'cap')) {
+    if (!(CAPABILITIES as readonly string[]).includes(cap)) throw new UsageError(`--cap: unknown capability ${JSON.stringify(cap)}`);
+    p.capabilities ??= {};
+    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+      p.capabilities[set] = [...new Set([...(p.capabilities[set] ?? []), cap])];
+    }
+  }
+  if (bool(flags, 'no-new-privs')) p.noNewPrivileges = true;
+  return p;
+}
+
+export const exec: Command = {
+  name: 'exec',
+  usage: 'exec [command options] <container-id> <command> [command options]  ||  -p process.json <container-id>',
+  summary: 'run a new process in a running container',
+  flags: [
+    { names: ['console-socket'], type: 'string', arg: 'PATH', help: 'unix socket that receives the pty master' },
+    { names: ['cwd'], type: 'string', arg: 'DIR', help: 'working directory in the container' },
+    { names: ['env', 'e'], type: 'list', arg: 'NAME=VALUE', help: 'set an environment variable (repeatable)' },
+    { names: ['tty', 't'], type: 'bool', help: 'allocate a pseudo-terminal' },
+    { names: ['user', 'u'], type: 'string', arg: 'UID[:GID]', help: 'run as this user' },
+    { names: ['additional-gids', 'g'], type: 'list', arg: 'GID', help: 'an additional group (repeatable)' },
+    { names: ['process', 'p'], type: 'string', arg: 'FILE', help: 'the process, as the JSON of config.json process' },
+    { names: ['detach', 'd'], type: 'bool', help: 'do not wait for the process' },
+    { names: ['pid-file'], type: 'string', arg: 'FILE', help: 'write the process pid to FILE' },
+    { names: ['process-label'], type: 'string', arg: 'LABEL', help: 'SELinux label (needs SELinux)' },
+    { names: ['apparmor'], type: 'string', arg: 'PROFILE', help: 'AppArmor profile (needs AppArmor)' },
+    { names: ['no-new-privs'], type: 'bool', help: 'set no_new_privs' },
+    { names: ['cap', 'c'], type: 'list', arg: 'CAP', help: 'add a capability (repeatable)' },
+    { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass N extra fds (not supported yet)' },
+    { names: ['cgroup'], type: 'list', arg: 'PATH', help: 'run in a sub-cgroup (not supported yet)' },
+    { names: ['ignore-paused'], type: 'bool', help: 'exec even if the container is paused' },
+  ],
+  async run(ctx, args) {
+    const [id, ...command] = requireArgs(args, 1, Infinity, 'container id and command');
+    const flags = args.flags;
+    if (str(flags, 'process-label')) throw new UsageError('--process-label: SELinux is not enabled on this host');
+    if (str(flags, 'apparmor')) throw new UsageError('--apparmor: AppArmor is not enabled on this host');
+    if (flags.has('console-socket')) throw new UsageError('--console-socket: terminals are not supported yet');
+    if (flags.has('cgroup')) throw new UsageError('--cgroup is not supported yet');
+    const preserve = str(flags, 'preserve-fds');
+    if (preserve !== undefined && preserve !== '0') throw new UsageError('--preserve-fds is not supported yet');
+    const file = str(flags, 'process');
+    let process: Process;
+    if (file) {
+      if (command.length) throw new UsageError('give either --process or a command, not both');
+      process = readProcessFile(file);
+    } else {
+      const base = ctx.store.read(id!).kago.process;
+      if (!base) throw new KagoError(`container ${id}`, 'its state has no process to start from');
+      process = processFromFlags(base, flags, command);
+    }
+    return execInContainer(ctx.store, {
+      id: id!,
+      process,
+      detach: bool(flags, 'detach'),
+      pidFile: str(flags, 'pid-file'),
+      ignorePaused: bool(flags, 'ignore-paused'),
+    });
+  },
+};

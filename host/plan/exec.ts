@@ -1,0 +1,55 @@
+// The plan of `kago exec`: join the running container (its cgroups, then
+// its namespaces through /proc/PID/ns of its init), fork into its pid
+// namespace, and start the process with its own settings.
+import type { LinuxNamespace, Process, Spec } from '../spec/config.ts';
+import { addJoins } from './intermediate.ts';
+import * as L from './linux.ts';
+import { addLimits, addUserAndCapabilities } from './security.ts';
+import type { Plan, PlannedOp } from './types.ts';
+
+/** The slot of the console socket, inherited from kago as fd 4. */
+export const CONSOLE_SLOT = 30;
+export const CONSOLE_FD = 4;
+
+export interface ExecTarget {
+  cgroupDirs: string[];
+  /** the init's namespaces that differ from kago's own, as /proc/PID/ns paths */
+  namespaces: LinuxNamespace[];
+  lastCap: number;
+  seccomp?: { flags: number; filter: Uint8Array };
+  /** keep the process alive if kago dies (detached exec) */
+  detached: boolean;
+  console?: { rows: number; cols: number };
+}
+
+export function buildExecPlan(process: Process, target: ExecTarget): Plan {
+  const ops: PlannedOp[] = [];
+  let stage: PlannedOp['stage'] = 'intermediate';
+  const add = (op: PlannedOp['op'], what: string) => ops.push({ stage, op, what });
+  // Only the process matters to the builders below; no rootfs is set up.
+  const spec: Spec = { ociVersion: '1.3.0', process };
+  const facts = { lastCap: target.lastCap };
+
+  add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  for (const dir of target.cgroupDirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
+  addJoins(target.namespaces, false, add);
+  add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the process into the container');
+
+  stage = 'init';
+  add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  if (target.console) {
+    add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
+    add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');
+  }
+  addLimits(spec, add);
+  const seccompOp = target.seccomp ? ({ op: 'seccomp', flags: target.seccomp.flags, filter: target.seccomp.filter } as const) : undefined;
+  if (seccompOp && !process.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
+  addUserAndCapabilities(spec, facts, add);
+  const args = process.args ?? [];
+  add({ op: 'check_exec', path: args[0]!, envp: process.env ?? [] }, `find ${args[0]}`);
+  if (target.detached) add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
+  if (seccompOp && process.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
+  add({ op: 'ready' }, 'report ready');
+  add({ op: 'exec', path: args[0]!, argv: args, envp: process.env ?? [] }, `exec ${args[0]}`);
+  return { ops };
+}

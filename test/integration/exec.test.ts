@@ -1,0 +1,95 @@
+// `kago exec` into running containers.
+import assert from 'node:assert/strict';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Spec } from '../../host/spec/config.ts';
+import { type Bundle, makeBundle } from '../helpers/bundle.ts';
+import { Kago, uniqueId } from '../helpers/kago.ts';
+import { leftovers } from '../helpers/leaks.ts';
+
+describe('exec', function () {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+  });
+  after(() => kago.cleanup());
+
+  function running(configure?: (s: Spec) => void): { id: string; bundle: Bundle; pid: number } {
+    const id = uniqueId();
+    const bundle = makeBundle(['sleep', '1000'], configure);
+    made.push({ id, bundle });
+    kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+    return { id, bundle, pid: kago.state(id).pid };
+  }
+
+  it('joins every namespace and the cgroups of the container', function () {
+    const c = running((s) => {
+      s.linux!.namespaces!.push({ type: 'user' }, { type: 'time' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.hostname = 'exec-target';
+    });
+    const names = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+    const r = kago.run(['exec', c.id, 'sh', '-c', `for n in ${names.join(' ')}; do readlink /proc/self/ns/$n; done; hostname; cat /proc/self/uid_map; echo $$; cat /proc/1/cmdline | tr '\\0' ' '`]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    names.forEach((n, i) => assert.equal(lines[i], readlinkSync(`/proc/${c.pid}/ns/${n}`), n));
+    assert.equal(lines[8], 'exec-target');
+    assert.match(lines[9]!, /^\s*0\s+100000\s+65536$/);
+    assert.notEqual(lines[10], '1', 'a new process, not init');
+    assert.equal(lines[11]!.trim(), 'sleep 1000', 'pid 1 of the namespace it joined is the container init');
+    const cgroups = kago.run(['exec', c.id, 'cat', '/proc/self/cgroup']).stdout.trim().split('\n');
+    for (const line of cgroups) assert.ok(line.endsWith(':/'), `in the container's cgroup (seen from its cgroup namespace): ${line}`);
+  });
+
+  it('forwards the exit status and applies --env, --cwd, --user and --cap', function () {
+    const c = running();
+    assert.equal(kago.run(['exec', c.id, 'sh', '-c', 'exit 7']).code, 7);
+    const r = kago.run(['exec', '--env', 'FOO=bar', '--cwd', '/tmp', '--user', '1000:1001', '--cap', 'CAP_NET_RAW', c.id, 'sh', '-c', 'echo $FOO; pwd; id -u; id -g; grep CapEff /proc/self/status']);
+    assert.equal(r.code, 0, r.stderr);
+    const [foo, cwd, uid, gid, eff] = r.stdout.trim().split('\n');
+    assert.deepEqual([foo, cwd, uid, gid], ['bar', '/tmp', '1000', '1001']);
+    assert.equal(BigInt('0x' + eff!.split(/\s+/)[1]) & (1n << 13n), 1n << 13n, 'CAP_NET_RAW is effective');
+  });
+
+  it('takes the process from --process, detaches and writes the pid file', function () {
+    const c = running();
+    const processFile = join(c.bundle.dir, 'process.json');
+    const pidFile = join(c.bundle.dir, 'exec.pid');
+    writeFileSync(processFile, JSON.stringify({ user: { uid: 0, gid: 0 }, args: ['sleep', '777'], cwd: '/', env: ['PATH=/bin'] }));
+    kago.ok(['exec', '--process', processFile, '--detach', '--pid-file', pidFile, c.id]);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /^sleep\x00777/);
+    assert.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync(`/proc/${c.pid}/ns/pid`));
+    writeFileSync(processFile, JSON.stringify({ user: { uid: 0, gid: 0 }, args: ['true'], cwd: 'relative' }));
+    const bad = kago.run(['exec', '--process', processFile, c.id]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /process\.json: \/cwd: /);
+  });
+
+  it('applies the container seccomp profile to exec processes too', function () {
+    const c = running((s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['kill'], action: 'SCMP_ACT_ERRNO', errnoRet: 28 }] };
+    });
+    const r = kago.run(['exec', c.id, 'sh', '-c', 'kill -0 1 2>&1; echo rc=$?']);
+    assert.match(r.stdout, /No space left on device\nrc=1/);
+  });
+
+  it('refuses a stopped container and a missing program', function () {
+    const c = running();
+    const missing = kago.run(['exec', c.id, 'no-such-program']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /find no-such-program: ENOENT/);
+    kago.ok(['kill', c.id, 'KILL']);
+    for (let i = 0; i < 500 && kago.state(c.id).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    const r = kago.run(['exec', c.id, 'true']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot exec in a stopped container/);
+  });
+});
