@@ -14,6 +14,12 @@ EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h
 EXEC_BIN  := native/kago-exec
 HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
 BUNDLE    := dist/kago.cjs
+# The library (dist/lib: ESM for Node and browsers, declarations) and the
+# static web page (web/dist).
+LIB_OUT   := dist/lib/node.js
+LIB_SRC   := $(shell find lib wasm host/spec -name '*.ts' | sort) lib/build.mjs lib/tsconfig.json
+WEB_OUT   := web/dist/index.html
+WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/build.mjs web/tsconfig.json
 
 CORE_CFLAGS := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror \
   -DBUILDING_NODE_EXTENSION -I$(EMNAPI)/include/node -mexec-model=reactor
@@ -23,7 +29,7 @@ CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
   -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
 EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all check test test-unit clean deps
+.PHONY: all check test test-unit clean deps lib web
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
 # Installs apt packages and node_modules when missing (idempotent).
@@ -44,11 +50,20 @@ $(EXEC_BIN): $(EXEC_SRC) $(EXEC_HDR)
 $(BUNDLE): $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
 	$(NODE) scripts/bundle.mjs
 
-check: host/plan/format.gen.ts | node_modules/.kago-lock-stamp
+lib: $(LIB_OUT)
+$(LIB_OUT): $(CORE_WASM) $(LIB_SRC) | node_modules/.kago-lock-stamp
+	$(NODE) lib/build.mjs
+
+web: $(WEB_OUT)
+$(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
+	$(NODE) web/build.mjs
+
+# The tests import the library by its package name, through dist/lib.
+check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
-test: deps all check
+test: deps all web check
 	$(NODE) node_modules/mocha/bin/mocha.js
 
 clean:
-	rm -rf dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts
+	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts

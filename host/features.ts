@@ -1,15 +1,12 @@
 // `kago features` (runtime-spec features.md): what this build really does.
 // Only what is implemented is listed; everything else is left out or false.
 import { CAPABILITIES } from './plan/capabilities.ts';
+import { KNOWN_MOUNT_OPTIONS } from './plan/mount-options.ts';
 import { KAGO_VERSION, SPEC_VERSION } from './version.ts';
 
-const MOUNT_OPTIONS = [
-  'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'loud', 'mand',
-  'noatime', 'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime',
-  'nosuid', 'nosymfollow', 'private', 'rbind', 'relatime', 'remount', 'ro', 'rprivate', 'rshared',
-  'rslave', 'runbindable', 'rw', 'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync',
-  'unbindable',
-];
+// Every option the plan builder turns into flags, attributes or a copy-up;
+// anything else goes to the file system as data.
+const MOUNT_OPTIONS = KNOWN_MOUNT_OPTIONS;
 
 export function features(): object {
   return {
@@ -39,7 +36,7 @@ export function features(): object {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: { 'org.kago.version': KAGO_VERSION },
   };

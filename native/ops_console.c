@@ -37,7 +37,7 @@ int op_setup_console(struct kago_exec *x, const struct kago_op *op) {
   }
   /* The payload names the file, as the receivers of runc's console socket expect. */
   x->detail = "console socket";
-  if (kago_sync_send_fd(socket_fd, 0, master, "/dev/ptmx", strlen("/dev/ptmx")) != 0) goto fail_master;
+  if (kago_send_fd(socket_fd, master, "/dev/ptmx", strlen("/dev/ptmx")) != 0) goto fail_master;
   close(master);
   close(socket_fd);
   x->slots[c->socket_slot] = -1;

@@ -81,18 +81,13 @@ int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **pay
   return 0;
 }
 
-int kago_sync_send_fd(int fd, uint32_t type, int passed_fd, const void *payload, size_t payload_len) {
-  struct kago_msg_header h = {.type = type, .reserved = 0, .a = passed_fd, .b = 0};
-  struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, payload_len}};
+static int send_iov_with_fd(int fd, struct iovec *iov, size_t iov_count, int passed_fd) {
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } control;
   memset(&control, 0, sizeof control);
-  struct msghdr msg = {.msg_iov = iov,
-                       .msg_iovlen = payload_len > 0 ? 2 : 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof control.buf};
+  struct msghdr msg = {.msg_iov = iov, .msg_iovlen = iov_count, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
@@ -102,6 +97,17 @@ int kago_sync_send_fd(int fd, uint32_t type, int passed_fd, const void *payload,
   do n = sendmsg(fd, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   return n < 0 ? -1 : 0;
+}
+
+int kago_sync_send_fd(int fd, uint32_t type, int passed_fd, const void *payload, size_t payload_len) {
+  struct kago_msg_header h = {.type = type, .reserved = 0, .a = passed_fd, .b = 0};
+  struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, payload_len}};
+  return send_iov_with_fd(fd, iov, payload_len > 0 ? 2 : 1, passed_fd);
+}
+
+int kago_send_fd(int fd, int passed_fd, const void *data, size_t len) {
+  struct iovec iov = {(void *)data, len};
+  return send_iov_with_fd(fd, &iov, 1, passed_fd);
 }
 
 int kago_sync_recv_plan(int fd, const uint8_t **plan, size_t *plan_len) {

@@ -6,7 +6,10 @@ import { instantiateNapiModule, instantiateNapiModuleSync, type WASIInstance } f
 import { getDefaultContext } from '@emnapi/runtime';
 import { WASI } from '@tybys/wasm-util';
 import type { Spec } from '../host/spec/config.ts';
+import { bindCgroups, type CgroupsApi } from './cgroups.ts';
+import { bindDocker, type DockerApi } from './docker.ts';
 import { bindSeccomp, type SeccompApi } from './seccomp.ts';
+import { bindSyscallTables, type SyscallTablesApi } from './syscalls.ts';
 
 export interface Problem {
   pointer: string;
@@ -33,6 +36,12 @@ export interface Core {
   validateConfig(text: string | Uint8Array, options?: ValidateOptions): ValidationResult;
   // The seccomp compiler and BPF interpreter (wasm/seccomp.ts).
   seccomp: SeccompApi;
+  // cgroup writes and the v2 device program (wasm/cgroups.ts).
+  cgroups: CgroupsApi;
+  // Docker's seccomp profile format -> OCI linux.seccomp (wasm/docker.ts).
+  docker: DockerApi;
+  // Syscall names and numbers per architecture (wasm/syscalls.ts).
+  syscalls: SyscallTablesApi;
 }
 
 // What the C module exports, before typing.
@@ -86,6 +95,9 @@ export function bindCore(raw: unknown): Core {
       return toValidationResult(raw.validateConfig(text, options.requireProcess === true));
     },
     seccomp: bindSeccomp(raw),
+    cgroups: bindCgroups(raw),
+    docker: bindDocker(raw),
+    syscalls: bindSyscallTables(raw),
   };
 }
 

@@ -18,6 +18,7 @@ import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { mkfifo } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
+import { type ConsoleEnd, consoleSize, openConsole } from './terminal.ts';
 import { hookState, runHostHooks } from './hooks.ts';
 import { destroyContainer } from './destroy.ts';
 import { writePidFile } from './pidfile.ts';
@@ -29,6 +30,15 @@ export interface CreateOptions {
   stdio?: [unknown, unknown, unknown];
   /** `--no-pivot`: MS_MOVE and chroot instead of pivot_root */
   noPivot?: boolean;
+  consoleSocket?: string;
+  /** `run` without --detach: kago can hold the pty master itself */
+  foreground?: boolean;
+}
+
+export interface Created {
+  state: ContainerState;
+  /** kago's end of the console socket, when kago relays the terminal itself */
+  console?: number;
 }
 
 export interface Prepared {
@@ -44,9 +54,6 @@ export interface Prepared {
 /** Everything up to the plan; touches nothing, so `--dry-run` stops here. */
 export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared {
   const { bundle, spec, text } = loadBundle(opts.bundle, true);
-  if (spec.process?.terminal) {
-    throw new KagoError('config.json: /process/terminal', 'terminals are not supported yet: set it to false');
-  }
   const hierarchies = detectHierarchies();
   const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
   const leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
@@ -56,6 +63,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     mountPoints: hierarchies.map((h) => h.mountPoint),
     version,
   });
+  if (spec.process?.terminal) facts.console = consoleSize(spec.process.consoleSize);
   const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
   return { spec, bundle, plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
@@ -76,10 +84,16 @@ function writeProcFile(path: string, text: string): void {
   }
 }
 
-export function createContainer(store: StateStore, opts: CreateOptions): ContainerState {
+export function createContainer(store: StateStore, opts: CreateOptions): Created {
   const prepared = prepareCreate(store, opts);
   const { spec, bundle, plan } = prepared;
-  store.claim(opts.id);
+  const console = spec.process?.terminal ? openConsole(opts.consoleSocket, opts.foreground === true) : undefined;
+  try {
+    store.claim(opts.id);
+  } catch (e) {
+    closeConsole(console);
+    throw e;
+  }
   crashPoint('claimed');
   const state: ContainerState = {
     ociVersion: spec.ociVersion,
@@ -108,7 +122,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
     applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
-    runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'] }, {
+    runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: console ? [console.fd] : [] }, {
       started(pid) {
         state.kago.executorPid = pid;
         state.kago.executorStartTime = readProcStat(pid)?.startTime;
@@ -146,6 +160,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
     save();
     if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
   } catch (e) {
+    closeConsole(console);
     try {
       destroyContainer(store, state);
     } catch {
@@ -153,5 +168,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): Contain
     }
     throw e;
   }
-  return state;
+  if (console) closeSync(console.fd);
+  return console?.own === undefined ? { state } : { state, console: console.own };
+}
+
+function closeConsole(console: ConsoleEnd | undefined): void {
+  if (!console) return;
+  closeSync(console.fd);
+  if (console.own !== undefined) closeSync(console.own);
 }

@@ -11,25 +11,31 @@ import { killProcess } from './signal.ts';
 
 const KILL_WAIT_MS = 10_000;
 
-function gone(pid: number): boolean {
-  const stat = readProcStat(pid);
-  return !stat || stat.state === 'Z' || stat.state === 'X';
-}
-
-/** SIGKILL to init, the executor if it still runs, and everything in the cgroups; then wait for them. */
+/**
+ * SIGKILL to init, the executor if it still runs, and everything in the
+ * cgroups; then wait for them. Every victim is known by pid and start time,
+ * so a pid the kernel hands to a new process meanwhile is never signalled.
+ */
 export function killAll(state: ContainerState): void {
-  const victims: number[] = [];
-  if (isSameLiveProcess(state.pid, state.kago.initStartTime)) victims.push(state.pid);
-  const exec = state.kago.executorPid;
-  if (exec && isSameLiveProcess(exec, state.kago.executorStartTime)) victims.push(exec);
-  victims.push(...cgroupPids(state.kago.cgroup.dirs));
-  for (const pid of new Set(victims)) killProcess(pid, 9);
+  const victims = new Map<number, string>();
+  const consider = (pid: number, startTime: string | undefined) => {
+    if (startTime !== undefined && isSameLiveProcess(pid, startTime)) victims.set(pid, startTime);
+  };
+  consider(state.pid, state.kago.initStartTime);
+  if (state.kago.executorPid) consider(state.kago.executorPid, state.kago.executorStartTime);
+  const fromCgroups = () => {
+    for (const pid of cgroupPids(state.kago.cgroup.dirs)) consider(pid, readProcStat(pid)?.startTime);
+  };
+  fromCgroups();
   killCgroupProcesses(state.kago.cgroup.dirs);
   const deadline = Date.now() + KILL_WAIT_MS;
   while (Date.now() < deadline) {
-    const left = victims.filter((pid) => !gone(pid)).concat(cgroupPids(state.kago.cgroup.dirs).filter((pid) => !gone(pid)));
-    if (left.length === 0) return;
-    for (const pid of left) killProcess(pid, 9);
+    for (const [pid, startTime] of victims) {
+      if (isSameLiveProcess(pid, startTime)) killProcess(pid, 9);
+      else victims.delete(pid);
+    }
+    fromCgroups();
+    if (victims.size === 0) return;
     sleepMs(2);
   }
 }

@@ -1,12 +1,14 @@
 // `exec`: a new process in a running container.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
+import type { Plan } from '../plan/types.ts';
 import type { LinuxNamespace, NamespaceType, Process } from '../spec/config.ts';
 import { runPlan } from '../process/executor.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import { writePidFile } from './pidfile.ts';
+import { type ConsoleEnd, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
 
 export interface ExecOptions {
@@ -15,6 +17,7 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   ignorePaused: boolean;
+  consoleSocket?: string;
   stdio?: [unknown, unknown, unknown];
 }
 
@@ -49,16 +52,34 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
     detached: opts.detach,
   };
   if (seccomp) target.seccomp = { flags: seccomp.flags, filter: Buffer.from(seccomp.filter, 'base64') };
-  if (opts.process.terminal) throw new KagoError('process.terminal', 'terminals are not supported yet');
+  const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
+  if (console) target.console = consoleSize(opts.process.consoleSize);
   const plan = buildExecPlan(opts.process, target);
   let pid = 0;
-  runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'] }, {
+  try {
+    runExec(plan, opts, console, (child) => (pid = child));
+  } catch (e) {
+    if (console?.own !== undefined) closeSync(console.own);
+    throw e;
+  } finally {
+    if (console) closeSync(console.fd);
+  }
+  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.detach) return 0;
+  const relay = console?.own !== undefined ? relayConsole(console.own) : undefined;
+  const code = await waitForChild(pid);
+  if (relay) await relay.done;
+  return code;
+}
+
+function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined, forked: (pid: number) => void): void {
+  runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: console ? [console.fd] : [] }, {
     started() {},
     idMapsRequested() {
       throw new KagoError('exec', 'an exec never creates a user namespace');
     },
     childForked(child) {
-      pid = child;
+      forked(child);
     },
     hooksRequested() {
       return '';
@@ -66,9 +87,8 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
     ready() {
       return '';
     },
-    seccompListener() {},
+    seccompListener(fd) {
+      closeSync(fd);
+    },
   });
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
-  if (opts.detach) return 0;
-  return waitForChild(pid);
 }

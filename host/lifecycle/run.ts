@@ -4,6 +4,7 @@ import type { StateStore } from '../state/store.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { deleteContainer } from './delete.ts';
 import { startContainer } from './start.ts';
+import { relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
 
 export function runDetached(store: StateStore, opts: CreateOptions): void {
@@ -12,14 +13,18 @@ export function runDetached(store: StateStore, opts: CreateOptions): void {
 }
 
 export async function runForeground(store: StateStore, opts: CreateOptions): Promise<number> {
-  const state = createContainer(store, opts);
+  const { state, console } = createContainer(store, { ...opts, foreground: true });
+  let relay: { done: Promise<void> } | undefined;
   try {
+    if (console !== undefined) relay = relayConsole(console);
     startContainer(store, opts.id);
   } catch (e) {
     deleteContainer(store, opts.id, true);
     throw e;
   }
   const code = await waitForChild(state.pid);
+  // What the program wrote just before exiting is still in the pty.
+  if (relay) await relay.done;
   deleteContainer(store, opts.id, true);
   return code;
 }

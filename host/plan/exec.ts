@@ -3,12 +3,13 @@
 // namespace, and start the process with its own settings.
 import type { LinuxNamespace, Process, Spec } from '../spec/config.ts';
 import { addJoins } from './intermediate.ts';
+import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
 import { addLimits, addUserAndCapabilities } from './security.ts';
 import type { Plan, PlannedOp } from './types.ts';
 
 /** The slot of the console socket, inherited from kago as fd 4. */
-export const CONSOLE_SLOT = 30;
+export const CONSOLE_SLOT = 29;
 export const CONSOLE_FD = 4;
 
 export interface ExecTarget {
@@ -31,6 +32,7 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   const facts = { lastCap: target.lastCap };
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  addExecAffinity(process.execCPUAffinity, 'initial', '/process/execCPUAffinity', add);
   for (const dir of target.cgroupDirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
   addJoins(target.namespaces, false, add);
   add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the process into the container');
@@ -42,6 +44,8 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
     add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');
   }
   addLimits(spec, add);
+  // After the cgroup join, which on cgroup v1 resets the affinity to the cpuset's CPUs.
+  addExecAffinity(process.execCPUAffinity, 'final', '/process/execCPUAffinity', add);
   const seccompOp = target.seccomp ? ({ op: 'seccomp', flags: target.seccomp.flags, filter: target.seccomp.filter } as const) : undefined;
   if (seccompOp && !process.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
   addUserAndCapabilities(spec, facts, add);

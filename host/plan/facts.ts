@@ -1,5 +1,5 @@
 // Reads what the plan builder needs to know about this host.
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
 import type { Spec } from '../spec/config.ts';
@@ -44,13 +44,51 @@ function kindOf(path: string): 'dir' | 'file' | 'missing' {
   }
 }
 
-function existsNoFollow(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
+/**
+ * Whether a container path exists in the root file system, following
+ * symlinks on the way as the kernel would inside it (RESOLVE_IN_ROOT): an
+ * image with `dev -> /dev` must not make the host's /dev/null count as the
+ * container's. The last component is not followed.
+ */
+export function existsInRoot(rootfs: string, containerPath: string): boolean {
+  const todo = posix.normalize('/' + containerPath).split('/').filter(Boolean);
+  const done: string[] = [];
+  for (let hops = 0; todo.length; ) {
+    const name = todo.shift()!;
+    if (name === '..') {
+      done.pop();
+      continue;
+    }
+    if (name === '.') continue;
+    const host = join(rootfs, ...done, name);
+    let st;
+    try {
+      st = lstatSync(host);
+    } catch {
+      return false;
+    }
+    if (!todo.length) return true;
+    if (st.isSymbolicLink()) {
+      if (++hops > 40) return false;
+      const target = readlinkSync(host);
+      if (target.startsWith('/')) done.length = 0;
+      todo.unshift(...target.split('/').filter(Boolean));
+    } else {
+      done.push(name);
+    }
   }
+  return true;
+}
+
+/** The LSMs this kernel runs (securityfs lists them; without it, none is assumed). */
+function enabledLsms(): { apparmor: boolean; selinux: boolean } {
+  let list: string[] = [];
+  try {
+    list = readFileSync('/sys/kernel/security/lsm', 'utf8').trim().split(',');
+  } catch {
+    // no securityfs: neither can be configured
+  }
+  return { apparmor: list.includes('apparmor'), selinux: list.includes('selinux') && existsSync('/sys/fs/selinux/enforce') };
 }
 
 export interface CgroupFacts {
@@ -78,6 +116,8 @@ export function gatherFacts(spec: Spec, bundle: string, execFifo: string, cgroup
     execFifo,
     sourceKinds,
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
-    existingInRootfs: ROOTFS_PATHS_TO_CHECK.filter((p) => existsNoFollow(join(rootfs, posix.normalize(p)))),
+    existingInRootfs: ROOTFS_PATHS_TO_CHECK.filter((p) => existsInRoot(rootfs, p)),
+    lsm: enabledLsms(),
+    resctrl: / resctrl /.test(readFileSync('/proc/self/mountinfo', 'utf8')),
   };
 }

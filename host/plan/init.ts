@@ -6,14 +6,16 @@ import type { Spec } from '../spec/config.ts';
 import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
 import { wantsNew } from './namespaces.ts';
-import { addDevices, addDevLinks, addMounts, inRootfs } from './rootfs.ts';
+import { addProcessKernelSettings, addSysctls } from './kernel.ts';
+import { addDevices, addDevLinks, addMounts, addOpenRootfs, addRootSwitch, addWorkingDirectory, ROOTFS_SLOT } from './rootfs.ts';
 import { addLimits, addUserAndCapabilities } from './security.ts';
+import { CONSOLE_FD, CONSOLE_SLOT } from './exec.ts';
 import { FIFO_SLOT } from './intermediate.ts';
-import type { Compiled, HostFacts, PlannedOp } from './types.ts';
+import type { Compiled, HostFacts, PlanOptions, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
 
-export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled): PlannedOp[] {
+export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, options: PlanOptions = {}): PlannedOp[] {
   const ops: PlannedOp[] = [];
   const add: Add = (op, what) => ops.push({ stage: 'init', op, what });
   const proc = spec.process!;
@@ -32,26 +34,38 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled): 
   // pivot_root refuses a new root whose parent mount is shared.
   add({ op: 'mount', source: '', target: facts.rootfsParentMount, fstype: '', flags: L.MS_PRIVATE, data: '' }, `make ${facts.rootfsParentMount} private`);
   add({ op: 'mount', source: facts.rootfs, target: facts.rootfs, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, 'bind the root filesystem onto itself');
+  addOpenRootfs(facts, add);
 
   addMounts(spec, facts, add);
   addDevices(spec, facts, add);
   addDevLinks(spec, facts, add);
-  // runc creates a missing working directory; "/" always exists.
-  if (inRootfs(facts, proc.cwd) !== facts.rootfs) add({ op: 'mkdir_all', path: inRootfs(facts, proc.cwd), mode: 0o755 }, `mkdir ${proc.cwd}`);
+  addWorkingDirectory(proc.cwd, add);
 
+  if (facts.console) {
+    add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
+    // The slave is bound here once it exists (runc does the same).
+    add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path: '/dev/console', mode: 0o666 }, 'create /dev/console');
+  }
   addCreateHooks(spec, add);
 
-  add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
+  addRootSwitch(facts, options.noPivot ?? false, add);
   if (rootFlags & L.MS_SHARED) {
     add({ op: 'mount', source: '', target: '/', fstype: '', flags: rootFlags, data: '' }, `make / ${propagation}`);
+  }
+  if (facts.console) {
+    const { rows, cols } = facts.console;
+    add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows, cols, console: '/dev/console' }, 'set up the terminal');
   }
   if (spec.root?.readonly) add({ op: 'remount', target: '/', flags: L.MS_RDONLY }, 'remount / read-only');
   if (spec.hostname !== undefined) add({ op: 'sethostname', name: spec.hostname }, `set the hostname to ${spec.hostname}`);
   if (spec.domainname !== undefined) add({ op: 'setdomainname', name: spec.domainname }, `set the domain name to ${spec.domainname}`);
+  // After /proc is mounted and before readonlyPaths makes /proc/sys read-only (runc's order).
+  addSysctls(spec, add);
   for (const path of spec.linux?.readonlyPaths ?? []) add({ op: 'readonly_path', path }, `make ${path} read-only`);
   for (const path of spec.linux?.maskedPaths ?? []) add({ op: 'mask_path', path }, `mask ${path}`);
 
   addLimits(spec, add);
+  addProcessKernelSettings(spec, facts, add);
   // runc's order: without no_new_privs, loading a filter needs CAP_SYS_ADMIN,
   // so it happens before the user switch drops it; with no_new_privs, as late
   // as possible. Either way the executor's last calls (sendmsg, open, write,

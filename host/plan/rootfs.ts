@@ -120,7 +120,7 @@ export function addMounts(spec: Spec, facts: HostFacts, add: Add): void {
     const dest = containerPath(m.destination);
     if (m.type === 'cgroup') addCgroupMount(m, dest, facts, add);
     else if (isBindMount(m)) addBindMount(m, i, dest, facts, trees.get(i), add);
-    else addFilesystemMount(m, i, dest, spec, facts, add);
+    else addFilesystemMount(m, dest, spec, facts, add);
   });
 }
 
@@ -133,7 +133,7 @@ function addAfterMount(dest: string, o: ParsedMountOptions, add: Add): void {
   }
 }
 
-function mountData(o: ParsedMountOptions, spec: Spec, facts: HostFacts, index: number): string {
+function mountData(o: ParsedMountOptions, spec: Spec, facts: HostFacts): string {
   const data = [...o.data];
   const label = spec.linux?.mountLabel;
   if (label) {
@@ -141,14 +141,13 @@ function mountData(o: ParsedMountOptions, spec: Spec, facts: HostFacts, index: n
     // mount(8) "context=": one label for the whole file system; a label has commas, hence the quotes.
     if (!data.some((d) => d.startsWith('context='))) data.push(`context="${label}"`);
   }
-  void index;
   return data.join(',');
 }
 
-function addFilesystemMount(m: Mount, index: number, dest: string, spec: Spec, facts: HostFacts, add: Add): void {
+function addFilesystemMount(m: Mount, dest: string, spec: Spec, facts: HostFacts, add: Add): void {
   const o = parseMountOptions(m.options);
   const type = m.type ?? '';
-  const data = mountData(o, spec, facts, index);
+  const data = mountData(o, spec, facts);
   add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
   const copyup = o.tmpcopyup && type === 'tmpfs';
   if (copyup) {
@@ -202,8 +201,8 @@ function addFile(path: string, mode: number, add: Add): void {
 function addCgroupMount(m: Mount, dest: string, facts: HostFacts, add: Add): void {
   const o = parseMountOptions(m.options);
   const flags = o.flags & (L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC | L.MS_RELATIME | L.MS_NOATIME);
-  const inRoot = (target: string, what: string, rest: { source: string; fstype: string; flags: number; data: string }) =>
-    add({ op: 'mount_in_root', root: ROOTFS_SLOT, target, ...rest }, what);
+  const inRoot = (target: string, what: string, m: { source: string; fstype: string; flags: number; data: string }) =>
+    add({ op: 'mount_in_root', source: m.source, root: ROOTFS_SLOT, target, fstype: m.fstype, flags: m.flags, data: m.data }, what);
   add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
   if (facts.cgroupVersion === 2 && facts.cgroupDirs.length === 1) {
     inRoot(dest, `bind the container's cgroup on ${dest}`, { source: facts.cgroupDirs[0]!, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' });

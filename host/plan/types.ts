@@ -15,6 +15,12 @@ export interface Compiled {
   seccomp?: { flags: number; filter: Uint8Array };
 }
 
+/** What the command line asked for that changes the plan. */
+export interface PlanOptions {
+  /** `--no-pivot`: MS_MOVE and chroot instead of pivot_root */
+  noPivot?: boolean;
+}
+
 export interface Plan {
   ops: PlannedOp[];
 }
@@ -38,8 +44,14 @@ export interface HostFacts {
   execFifo: string;
   /** what each bind-mount source is, by absolute host path */
   sourceKinds: Record<string, 'dir' | 'file' | 'missing'>;
+  /** set when process.terminal: the pty size to set (0 rows: leave it) */
+  console?: { rows: number; cols: number };
   /** the highest capability this kernel knows (/proc/sys/kernel/cap_last_cap) */
   lastCap: number;
   /** container paths (like /dev/null) that already exist in the rootfs on disk */
   existingInRootfs: string[];
+  /** the LSMs enabled on this host (absent: none) */
+  lsm?: { apparmor: boolean; selinux: boolean };
+  /** whether a resctrl file system (Intel RDT) is mounted */
+  resctrl?: boolean;
 }

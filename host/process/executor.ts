@@ -21,6 +21,8 @@ export interface ExecutorEvents {
   idMapsRequested(pid: number): void;
   /** the init process exists; pid is in the host's pid namespace */
   childForked(pid: number): void;
+  /** move the network devices into the network namespace of pid */
+  netDevicesRequested?(pid: number): void;
   /** run the runtime-namespace hooks; returns the state the createContainer hooks get */
   hooksRequested(): string;
   /** init is ready; returns the state the startContainer hooks get */
@@ -62,6 +64,10 @@ export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): voi
           break;
         case MSG.child_pid:
           events.childForked(m.a);
+          break;
+        case MSG.net_devices_request:
+          events.netDevicesRequested?.(m.a);
+          channel.send(MSG.net_devices_done);
           break;
         case MSG.hooks_request:
           channel.send(MSG.hooks_done, 0, 0, utf8.encode(events.hooksRequested()));

@@ -19,11 +19,14 @@ export function readProcStat(pid: number): ProcStat | null {
   return { state: rest[0] ?? '', startTime: rest[19] ?? '' };
 }
 
-/** True when pid is alive and is still the process that had startTime. */
+/**
+ * True when pid is alive and is still the process that had startTime. Without
+ * a recorded start time nothing proves the pid was not reused: not ours.
+ */
 export function isSameLiveProcess(pid: number, startTime: string | undefined): boolean {
-  if (pid <= 0) return false;
+  if (pid <= 0 || startTime === undefined) return false;
   const stat = readProcStat(pid);
   if (!stat) return false;
   if (stat.state === 'Z' || stat.state === 'X') return false;
-  return startTime === undefined || stat.startTime === startTime;
+  return stat.startTime === startTime;
 }

@@ -26,6 +26,7 @@ interface Libc {
   sendmsg: Fn;
   socket: Fn;
   connect: Fn;
+  ioctl: Fn;
   eventfd: Fn;
 }
 
@@ -55,6 +56,7 @@ function load(): { libc: Libc; koffi: Koffi } {
     sendmsg: lib.func('ssize_t sendmsg(int fd, const msghdr *msg, int flags)'),
     socket: lib.func('int socket(int domain, int type, int protocol)'),
     connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
     eventfd: lib.func('int eventfd(uint32_t initval, int flags)'),
   };
   // union bpf_attr, the members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH
@@ -271,4 +273,11 @@ export function streamPair(): [number, number] {
   const sv = [0, 0];
   check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
   return [sv[0]!, sv[1]!];
+}
+
+const TIOCSWINSZ = 0x5414;
+
+export function setWindowSize(fd: number, rows: number, cols: number): void {
+  const winsize = new Uint16Array([rows, cols, 0, 0]);
+  check('ioctl TIOCSWINSZ', load().libc.ioctl(fd, TIOCSWINSZ, 'uint16_t *', winsize));
 }

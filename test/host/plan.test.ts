@@ -46,23 +46,25 @@ describe('the create plan', function () {
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_PRIVATE, data: '' },
       { op: 'mount', source: '/b/rootfs', target: '/b/rootfs', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
-      { op: 'mkdir_all', path: '/b/rootfs/dev', mode: 0o755 },
-      { op: 'mknod', path: '/b/rootfs/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
-      { op: 'chown', path: '/b/rootfs/dev/null', uid: 0, gid: 0 },
-      { op: 'mknod', path: '/b/rootfs/dev/zero', mode: L.S_IFCHR | 0o666, major: 1, minor: 5 },
-      { op: 'chown', path: '/b/rootfs/dev/zero', uid: 0, gid: 0 },
-      { op: 'mknod', path: '/b/rootfs/dev/full', mode: L.S_IFCHR | 0o666, major: 1, minor: 7 },
-      { op: 'chown', path: '/b/rootfs/dev/full', uid: 0, gid: 0 },
-      { op: 'mknod', path: '/b/rootfs/dev/random', mode: L.S_IFCHR | 0o666, major: 1, minor: 8 },
-      { op: 'chown', path: '/b/rootfs/dev/random', uid: 0, gid: 0 },
-      { op: 'mknod', path: '/b/rootfs/dev/urandom', mode: L.S_IFCHR | 0o666, major: 1, minor: 9 },
-      { op: 'chown', path: '/b/rootfs/dev/urandom', uid: 0, gid: 0 },
-      { op: 'mknod', path: '/b/rootfs/dev/tty', mode: L.S_IFCHR | 0o666, major: 5, minor: 0 },
-      { op: 'chown', path: '/b/rootfs/dev/tty', uid: 0, gid: 0 },
-      { op: 'symlink', target: '/proc/self/fd', path: '/b/rootfs/dev/fd' },
-      { op: 'symlink', target: '/proc/self/fd/0', path: '/b/rootfs/dev/stdin' },
-      { op: 'symlink', target: '/proc/self/fd/1', path: '/b/rootfs/dev/stdout' },
-      { op: 'symlink', target: '/proc/self/fd/2', path: '/b/rootfs/dev/stderr' },
+      { op: 'open', path: '/b/rootfs', flags: L.O_PATH | L.O_DIRECTORY, slot: 30 },
+      { op: 'mkdir_in_root', root: 30, path: '/dev', mode: 0o755 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
+      { op: 'chown_in_root', root: 30, path: '/dev/null', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/zero', mode: L.S_IFCHR | 0o666, major: 1, minor: 5 },
+      { op: 'chown_in_root', root: 30, path: '/dev/zero', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/full', mode: L.S_IFCHR | 0o666, major: 1, minor: 7 },
+      { op: 'chown_in_root', root: 30, path: '/dev/full', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/random', mode: L.S_IFCHR | 0o666, major: 1, minor: 8 },
+      { op: 'chown_in_root', root: 30, path: '/dev/random', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/urandom', mode: L.S_IFCHR | 0o666, major: 1, minor: 9 },
+      { op: 'chown_in_root', root: 30, path: '/dev/urandom', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/tty', mode: L.S_IFCHR | 0o666, major: 5, minor: 0 },
+      { op: 'chown_in_root', root: 30, path: '/dev/tty', uid: 0, gid: 0 },
+      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd', path: '/dev/fd' },
+      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/0', path: '/dev/stdin' },
+      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/1', path: '/dev/stdout' },
+      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/2', path: '/dev/stderr' },
+      { op: 'close', slot: 30 },
       { op: 'pivot_root', root: '/b/rootfs' },
       { op: 'setgroups', gids: [] },
       { op: 'drop_bounding', keep: 0, last: 40 },
@@ -94,8 +96,8 @@ describe('the create plan', function () {
     assert.deepEqual(names.slice(userAt, userAt + 5), ['unshare', 'request_id_maps', 'setresgid', 'setresuid', 'unshare']);
     assert.deepEqual(list[userAt + 4], { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWNET });
     // mknod is refused in a user namespace: devices are bound from the host.
-    assert.ok(!names.includes('mknod'));
-    assert.ok(list.some((o) => o.op === 'mount' && o.source === '/dev/null' && o.flags === L.MS_BIND));
+    assert.ok(!names.includes('mknod_in_root'));
+    assert.ok(list.some((o) => o.op === 'mount_in_root' && o.source === '/dev/null' && o.target === '/dev/null' && o.flags === L.MS_BIND));
   });
 
   it('joins namespaces given by path, the user namespace first', function () {
@@ -106,7 +108,7 @@ describe('the create plan', function () {
       { type: 'mount' },
     ];
     const list = ops(spec);
-    const joins = list.filter((o) => o.op === 'open' || o.op === 'setns');
+    const joins = list.filter((o) => (o.op === 'open' && o.slot !== 30) || o.op === 'setns');
     assert.deepEqual(joins.slice(1), [
       { op: 'open', path: '/proc/7/ns/user', flags: L.O_RDONLY, slot: 0 },
       { op: 'open', path: '/proc/7/ns/net', flags: L.O_RDONLY, slot: 1 },
@@ -125,19 +127,21 @@ describe('the create plan', function () {
       { destination: 'rel', source: 'relative', options: ['bind'] },
     ];
     const list = ops(spec);
-    const from = list.findIndex((o) => o.op === 'mkdir_all' && o.path === '/b/rootfs/proc');
-    assert.deepEqual(list.slice(from, from + 11), [
-      { op: 'mkdir_all', path: '/b/rootfs/proc', mode: 0o755 },
-      { op: 'mount', source: 'proc', target: '/b/rootfs/proc', fstype: 'proc', flags: L.MS_NOSUID, data: '' },
-      { op: 'mkdir_all', path: '/b/rootfs/data', mode: 0o755 },
-      { op: 'mount', source: '/host/data', target: '/b/rootfs/data', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
-      { op: 'remount', target: '/b/rootfs/data', flags: L.MS_RDONLY },
-      { op: 'mount', source: '', target: '/b/rootfs/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
-      { op: 'mkfile', path: '/b/rootfs/etc/file', mode: 0o644 },
-      { op: 'mount', source: '/host/file', target: '/b/rootfs/etc/file', fstype: '', flags: L.MS_BIND, data: '' },
-      { op: 'mkdir_all', path: '/b/rootfs/rel', mode: 0o755 },
-      { op: 'mount', source: '/b/relative', target: '/b/rootfs/rel', fstype: '', flags: L.MS_BIND, data: '' },
-      { op: 'mkdir_all', path: '/b/rootfs/dev', mode: 0o755 },
+    const from = list.findIndex((o) => o.op === 'mkdir_in_root' && o.path === '/proc');
+    assert.deepEqual(list.slice(from, from + 13), [
+      { op: 'mkdir_in_root', root: 30, path: '/proc', mode: 0o755 },
+      { op: 'mount_in_root', source: 'proc', root: 30, target: '/proc', fstype: 'proc', flags: L.MS_NOSUID, data: '' },
+      { op: 'mkdir_in_root', root: 30, path: '/data', mode: 0o755 },
+      { op: 'mount_in_root', source: '/host/data', root: 30, target: '/data', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
+      { op: 'remount_in_root', root: 30, target: '/data', flags: L.MS_RDONLY },
+      { op: 'mount_in_root', source: '', root: 30, target: '/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
+      { op: 'mkdir_in_root', root: 30, path: '/etc', mode: 0o755 },
+      { op: 'mkfile_in_root', root: 30, path: '/etc/file', mode: 0o644 },
+      { op: 'mount_in_root', source: '/host/file', root: 30, target: '/etc/file', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_in_root', root: 30, path: '/rel', mode: 0o755 },
+      { op: 'mount_in_root', source: '/b/relative', root: 30, target: '/rel', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_in_root', root: 30, path: '/dev', mode: 0o755 },
+      { op: 'mknod_in_root', root: 30, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
     ]);
   });
 
@@ -194,6 +198,6 @@ describe('the create plan', function () {
     const text = showPlan(buildCreatePlan(minimal(), facts));
     assert.match(text, /^# intermediate process$/m);
     assert.match(text, /^# init process$/m);
-    assert.match(text, /mknod\(path="\/b\/rootfs\/dev\/null", mode=0o20666, major=1, minor=3\)\s+# mknod \/dev\/null/);
+    assert.match(text, /mknod_in_root\(root=30, path="\/dev\/null", mode=0o20666, major=1, minor=3\)\s+# mknod \/dev\/null/);
   });
 });

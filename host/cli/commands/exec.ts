@@ -92,7 +92,6 @@ export const exec: Command = {
     const flags = args.flags;
     if (str(flags, 'process-label')) throw new UsageError('--process-label: SELinux is not enabled on this host');
     if (str(flags, 'apparmor')) throw new UsageError('--apparmor: AppArmor is not enabled on this host');
-    if (flags.has('console-socket')) throw new UsageError('--console-socket: terminals are not supported yet');
     if (flags.has('cgroup')) throw new UsageError('--cgroup is not supported yet');
     const preserve = str(flags, 'preserve-fds');
     if (preserve !== undefined && preserve !== '0') throw new UsageError('--preserve-fds is not supported yet');
@@ -112,6 +111,7 @@ export const exec: Command = {
       detach: bool(flags, 'detach'),
       pidFile: str(flags, 'pid-file'),
       ignorePaused: bool(flags, 'ignore-paused'),
+      consoleSocket: str(flags, 'console-socket'),
     });
   },
 };

@@ -22,8 +22,6 @@ const createFlags: FlagSpec[] = [
 ];
 
 function rejectUnsupported(args: Parsed): void {
-  if (args.flags.has('console-socket')) throw new UsageError('--console-socket: terminals are not supported yet');
-  if (bool(args.flags, 'no-pivot')) throw new UsageError('--no-pivot is not supported yet');
   const preserve = str(args.flags, 'preserve-fds');
   if (preserve !== undefined && preserve !== '0') throw new UsageError('--preserve-fds is not supported yet');
 }
@@ -38,7 +36,7 @@ export const create: Command = {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     rejectUnsupported(args);
-    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file') };
+    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file'), noPivot: bool(args.flags, 'no-pivot'), consoleSocket: str(args.flags, 'console-socket') };
     if (bool(args.flags, 'dry-run')) {
       process.stdout.write(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
@@ -58,7 +56,7 @@ export const run: Command = {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     rejectUnsupported(args);
-    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file') };
+    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file'), noPivot: bool(args.flags, 'no-pivot'), consoleSocket: str(args.flags, 'console-socket') };
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
       return 0;

@@ -1,0 +1,61 @@
+// Shared by the root filesystem and kernel-settings tests: containers run in
+// the foreground, everything they made checked for leftovers afterwards.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import type { Spec } from '../../host/spec/config.ts';
+import { type Bundle, makeBundle } from '../helpers/bundle.ts';
+import { Kago, type Result, uniqueId } from '../helpers/kago.ts';
+import { leftovers } from '../helpers/leaks.ts';
+
+export interface Harness {
+  kago: Kago;
+  /** runs args in a fresh container; `prepare` may change the root filesystem before it starts */
+  runIn(args: string[], configure?: (s: Spec) => void, options?: { flags?: string[]; prepare?: (b: Bundle) => void }): Result;
+  /** a bundle whose container the test drives itself (create/start/delete) */
+  bundle(args: string[], configure?: (s: Spec) => void): { id: string; bundle: Bundle };
+  /** removed after the test (files, directories) */
+  scratch(path: string): string;
+  /** run after the test, before the leftover check */
+  defer(fn: () => void): void;
+}
+
+/** Installs the afterEach/after hooks in the calling describe block. */
+export function harness(): Harness {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+  const paths: string[] = [];
+  const deferred: (() => void)[] = [];
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+    for (const fn of deferred.splice(0).reverse()) fn();
+    for (const p of paths.splice(0)) rmSync(p, { recursive: true, force: true });
+  });
+  after(() => kago.cleanup());
+  const bundle = (args: string[], configure?: (s: Spec) => void) => {
+    const id = uniqueId();
+    const b = makeBundle(args, configure);
+    made.push({ id, bundle: b });
+    return { id, bundle: b };
+  };
+  return {
+    kago,
+    runIn(args, configure, options = {}) {
+      const { id, bundle: b } = bundle(args, configure);
+      options.prepare?.(b);
+      return kago.run(['run', ...(options.flags ?? []), '--bundle', b.dir, id]);
+    },
+    bundle,
+    scratch(path) {
+      paths.push(path);
+      return path;
+    },
+    defer(fn) {
+      deferred.push(fn);
+    },
+  };
+}
