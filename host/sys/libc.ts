@@ -167,17 +167,29 @@ const BPF_LOG_SIZE = 65536;
  */
 export function bpfProgLoad(progType: number, insns: Uint8Array, license: string): number {
   const { libc: c, koffi: k } = load();
-  const log = new Uint8Array(BPF_LOG_SIZE);
-  const attr = { prog_type: progType, insn_cnt: insns.length / 8, insns, license, log_level: 1, log_size: log.length, log_buf: log, kern_version: 0, prog_flags: 0 };
-  const fd = c.syscall(SYS_bpf, 'int', BPF_PROG_LOAD, 'kago_bpf_prog_load *', attr, 'uint', k.sizeof('kago_bpf_prog_load'));
-  if (fd < 0) {
-    const errno = k.errno();
-    const text = Buffer.from(log).toString('latin1').replace(/\0.*$/s, '').trim().split('\n').slice(-3).join('; ');
-    const err = new SyscallError('bpf BPF_PROG_LOAD', errno);
-    if (text) err.message += ` (verifier: ${text})`;
-    throw err;
+  const attempt = (log: Uint8Array | null) => {
+    const attr = {
+      prog_type: progType, insn_cnt: insns.length / 8, insns, license,
+      log_level: log ? 1 : 0, log_size: log ? log.length : 0, log_buf: log, kern_version: 0, prog_flags: 0,
+    };
+    return c.syscall(SYS_bpf, 'int', BPF_PROG_LOAD, 'kago_bpf_prog_load *', attr, 'uint', k.sizeof('kago_bpf_prog_load'));
+  };
+  // The verifier gives up with EAGAIN when a signal arrives while it works
+  // (Node's own signals included); like libbpf, try again a few times.
+  for (let tries = 0; tries < 5; tries++) {
+    const fd = attempt(null);
+    if (fd >= 0) return fd;
+    if (k.errno() !== 11 /* EAGAIN */) break;
   }
-  return fd;
+  // Once more with the verifier's log, for the error message.
+  const log = new Uint8Array(BPF_LOG_SIZE);
+  const fd = attempt(log);
+  if (fd >= 0) return fd;
+  const errno = k.errno();
+  const text = Buffer.from(log).toString('latin1').replace(/\0.*$/s, '').trim().split('\n').slice(-3).join('; ');
+  const err = new SyscallError('bpf BPF_PROG_LOAD', errno);
+  if (text) err.message += ` (verifier: ${text})`;
+  throw err;
 }
 
 function progAttach(cmd: number, name: string, targetFd: number, progFd: number, attachType: number, flags: number): void {
