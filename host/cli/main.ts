@@ -11,6 +11,7 @@ import { features, spec, validate } from './commands/tools.ts';
 import { list, state } from './commands/info.ts';
 import { create, del, kill, run, start } from './commands/lifecycle.ts';
 import { exec } from './commands/exec.ts';
+import { seccomp } from './commands/seccomp.ts';
 import { events, pause, ps, resume, update } from './commands/cgroups.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
@@ -25,7 +26,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['help', 'h'], type: 'bool', help: 'show help' },
 ];
 
-const COMMANDS: Command[] = [create, start, run, exec, state, kill, del, list, ps, pause, resume, update, events, spec, features, validate];
+const COMMANDS: Command[] = [create, start, run, exec, state, kill, del, list, ps, pause, resume, update, events, spec, features, validate, seccomp];
 
 function versionText(): string {
   return `kago version ${KAGO_VERSION}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`;

@@ -12,7 +12,7 @@ export interface CompiledSeccomp {
   filter: Uint8Array;
 }
 
-const NATIVE_ARCH: Record<string, string> = {
+export const NATIVE_ARCH: Record<string, string> = {
   x64: 'SCMP_ARCH_X86_64',
   arm64: 'SCMP_ARCH_AARCH64',
   arm: 'SCMP_ARCH_ARM',
