@@ -18,6 +18,7 @@ import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { mkfifo } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
+import { sendListenerToAgent } from './notify.ts';
 import { type ConsoleEnd, consoleSize, openConsole } from './terminal.ts';
 import { hookState, runHostHooks } from './hooks.ts';
 import { destroyContainer } from './destroy.ts';
@@ -109,7 +110,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   if (spec.annotations) state.annotations = spec.annotations;
   state.kago.process = spec.process;
   const filter = prepared.compiled.seccomp;
-  if (filter) state.kago.seccomp = { flags: filter.flags, filter: Buffer.from(filter.filter).toString('base64') };
+  if (filter) {
+    state.kago.seccomp = { flags: filter.flags, filter: Buffer.from(filter.filter).toString('base64') };
+    if (filter.listener) state.kago.seccomp.listener = filter.listener;
+  }
   if (spec.hooks?.poststart || spec.hooks?.poststop) state.kago.hooks = { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop };
   const save = () => store.write(state);
   try {
@@ -143,7 +147,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
         return hookState(state, 'created');
       },
       seccompListener(fd) {
-        closeSync(fd);
+        sendListenerToAgent(filter!.listener!, fd, state, 'creating');
       },
       netDevicesRequested(pid) {
         moveNetDevices(spec, pid);

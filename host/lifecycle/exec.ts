@@ -7,6 +7,7 @@ import type { LinuxNamespace, NamespaceType, Process } from '../spec/config.ts';
 import { runPlan } from '../process/executor.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
+import { sendListenerToAgent } from './notify.ts';
 import { writePidFile } from './pidfile.ts';
 import { type ConsoleEnd, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
@@ -51,13 +52,16 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     detached: opts.detach,
   };
-  if (seccomp) target.seccomp = { flags: seccomp.flags, filter: Buffer.from(seccomp.filter, 'base64') };
+  if (seccomp) {
+    target.seccomp = { flags: seccomp.flags, filter: Buffer.from(seccomp.filter, 'base64') };
+    if (seccomp.listener) target.seccomp.listener = seccomp.listener;
+  }
   const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
   if (console) target.console = consoleSize(opts.process.consoleSize);
   const plan = buildExecPlan(opts.process, target);
   let pid = 0;
   try {
-    runExec(plan, opts, console, (child) => (pid = child));
+    runExec(plan, opts, console, (child) => (pid = child), (fd) => sendListenerToAgent(seccomp!.listener!, fd, state, 'running', pid));
   } catch (e) {
     if (console?.own !== undefined) closeSync(console.own);
     throw e;
@@ -72,7 +76,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   return code;
 }
 
-function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined, forked: (pid: number) => void): void {
+function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined, forked: (pid: number) => void, listener: (fd: number) => void): void {
   runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: console ? [console.fd] : [] }, {
     started() {},
     idMapsRequested() {
@@ -88,7 +92,7 @@ function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined,
       return '';
     },
     seccompListener(fd) {
-      closeSync(fd);
+      listener(fd);
     },
   });
 }

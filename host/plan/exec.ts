@@ -5,7 +5,8 @@ import type { LinuxNamespace, Process, Spec } from '../spec/config.ts';
 import { addJoins } from './intermediate.ts';
 import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
-import { addLimits, addUserAndCapabilities } from './security.ts';
+import type { CompiledSeccomp } from './seccomp.ts';
+import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
 import type { Plan, PlannedOp } from './types.ts';
 
 /** The slot of the console socket, inherited from kago as fd 4. */
@@ -17,7 +18,7 @@ export interface ExecTarget {
   /** the init's namespaces that differ from kago's own, as /proc/PID/ns paths */
   namespaces: LinuxNamespace[];
   lastCap: number;
-  seccomp?: { flags: number; filter: Uint8Array };
+  seccomp?: CompiledSeccomp;
   /** keep the process alive if kago dies (detached exec) */
   detached: boolean;
   console?: { rows: number; cols: number };
@@ -46,13 +47,13 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   addLimits(spec, add);
   // After the cgroup join, which on cgroup v1 resets the affinity to the cpuset's CPUs.
   addExecAffinity(process.execCPUAffinity, 'final', '/process/execCPUAffinity', add);
-  const seccompOp = target.seccomp ? ({ op: 'seccomp', flags: target.seccomp.flags, filter: target.seccomp.filter } as const) : undefined;
-  if (seccompOp && !process.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
+  const filter = target.seccomp;
+  if (filter && !process.noNewPrivileges) addSeccomp(filter, add);
   addUserAndCapabilities(spec, facts, add);
   const args = process.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: process.env ?? [] }, `find ${args[0]}`);
   if (target.detached) add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
-  if (seccompOp && process.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
+  if (filter && process.noNewPrivileges) addSeccomp(filter, add);
   add({ op: 'ready' }, 'report ready');
   add({ op: 'exec', path: args[0]!, argv: args, envp: process.env ?? [] }, `exec ${args[0]}`);
   return { ops };

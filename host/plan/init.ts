@@ -8,7 +8,7 @@ import { propagationFlags } from './mount-options.ts';
 import { wantsNew } from './namespaces.ts';
 import { addProcessKernelSettings, addSysctls } from './kernel.ts';
 import { addDevices, addDevLinks, addMounts, addOpenRootfs, addRootSwitch, addWorkingDirectory, ROOTFS_SLOT } from './rootfs.ts';
-import { addLimits, addUserAndCapabilities } from './security.ts';
+import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
 import { CONSOLE_FD, CONSOLE_SLOT } from './exec.ts';
 import { FIFO_SLOT } from './intermediate.ts';
 import type { Compiled, HostFacts, PlanOptions, PlannedOp } from './types.ts';
@@ -71,15 +71,14 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   // as possible. Either way the executor's last calls (sendmsg, open, write,
   // execve) must be allowed by the profile, as with runc.
   const filter = compiled.seccomp;
-  const seccompOp = filter ? ({ op: 'seccomp', flags: filter.flags, filter: filter.filter } as const) : undefined;
-  if (seccompOp && !spec.process!.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
+  if (filter && !spec.process!.noNewPrivileges) addSeccomp(filter, add);
   addUserAndCapabilities(spec, facts, add);
 
   const args = proc.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: proc.env ?? [] }, `find ${args[0]}`);
   // From READY on the container must outlive `kago create`.
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
-  if (seccompOp && spec.process!.noNewPrivileges) add(seccompOp, 'load the seccomp filter');
+  if (filter && spec.process!.noNewPrivileges) addSeccomp(filter, add);
   add({ op: 'ready' }, 'report ready');
   add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
   addHookOps('startContainer', spec, add);

@@ -10,7 +10,11 @@ export interface CompiledSeccomp {
   flags: number;
   /** struct sock_filter[], as the kernel takes it */
   filter: Uint8Array;
+  /** where the listener of SCMP_ACT_NOTIFY rules goes (runtime-spec config-linux.md, listenerPath) */
+  listener?: { path: string; metadata: string };
 }
+
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 
 export const NATIVE_ARCH: Record<string, string> = {
   x64: 'SCMP_ARCH_X86_64',
@@ -40,8 +44,11 @@ export function compileSeccomp(spec: Spec, configText: string): CompiledSeccomp 
     const first = errors[0];
     throw new KagoError(`config.json: ${first?.pointer ?? '/linux/seccomp'}`, first?.message ?? 'cannot be compiled', errors.slice(1).map((p) => `config.json: ${p.pointer}: ${p.message}`));
   }
+  const compiled: CompiledSeccomp = { flags: report.flags ?? 0, filter: new Uint8Array(bpf) };
   if (report.notify) {
-    throw new KagoError('config.json: /linux/seccomp', 'SCMP_ACT_NOTIFY is not supported yet');
+    if (!seccomp.listenerPath) throw new KagoError('config.json: /linux/seccomp/listenerPath', 'SCMP_ACT_NOTIFY rules need a listenerPath to send the listener to');
+    compiled.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    compiled.listener = { path: seccomp.listenerPath, metadata: seccomp.listenerMetadata ?? '' };
   }
-  return { flags: report.flags ?? 0, filter: new Uint8Array(bpf) };
+  return compiled;
 }

@@ -5,6 +5,7 @@
 import type { Spec } from '../spec/config.ts';
 import { capabilityMasks, rlimitNumber, rlimitValue } from './capabilities.ts';
 import * as L from './linux.ts';
+import type { CompiledSeccomp } from './seccomp.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
@@ -35,4 +36,10 @@ export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastC
   add({ op: 'capset', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable }, 'set the capabilities');
   add({ op: 'set_ambient', raise: caps.ambient, last: facts.lastCap }, 'set the ambient capabilities');
   if (proc.noNewPrivileges) add({ op: 'prctl', option: L.PR_SET_NO_NEW_PRIVS, arg2: 1 }, 'set no_new_privs');
+}
+
+/** The filter, and with SCMP_ACT_NOTIFY rules the hand-over of its listener to kago. */
+export function addSeccomp(filter: CompiledSeccomp, add: Add): void {
+  add({ op: 'seccomp', flags: filter.flags, filter: filter.filter }, 'load the seccomp filter');
+  if (filter.listener) add({ op: 'send_seccomp_listener' }, `pass the seccomp listener on to ${filter.listener.path}`);
 }

@@ -1,4 +1,5 @@
 import type { PlanOp } from './format.gen.ts';
+import type { CompiledSeccomp } from './seccomp.ts';
 
 export type Stage = 'intermediate' | 'init';
 
@@ -12,7 +13,7 @@ export interface PlannedOp {
 
 /** What the core computed from the config for the plan. */
 export interface Compiled {
-  seccomp?: { flags: number; filter: Uint8Array };
+  seccomp?: CompiledSeccomp;
 }
 
 /** What the command line asked for that changes the plan. */

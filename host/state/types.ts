@@ -33,7 +33,7 @@ export interface ContainerState {
     executorStartTime?: string;
     /** what `exec` starts from: the config's process and its compiled seccomp filter */
     process?: Process;
-    seccomp?: { flags: number; filter: string /* base64 */ };
+    seccomp?: { flags: number; filter: string /* base64 */; listener?: { path: string; metadata: string } };
     /** poststart and poststop run after create has returned: kept from config.json */
     hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
     /** linux.resources as last applied (create, then each update): update merges into it */

@@ -1,13 +1,14 @@
 // The filters the core compiles, loaded by the kernel in real containers.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinuxSeccomp, Spec } from '../../host/spec/config.ts';
 import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
 import { Kago, uniqueId } from '../helpers/kago.ts';
 import { leftovers } from '../helpers/leaks.ts';
-import { sharedData } from '../helpers/paths.ts';
+import { repoRoot, sharedData } from '../helpers/paths.ts';
 
 const MKDIR = ['mkdir', 'mkdirat'];
 
@@ -113,5 +114,76 @@ describe('seccomp in the kernel', function () {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /config\.json: \/linux\/seccomp\/architectures\/0: /);
     assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
+  });
+});
+
+describe('seccomp notify', function () {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+  });
+  after(() => kago.cleanup());
+
+  function agent(socketPath: string, stateFile: string, mode: string) {
+    const child = spawn('python3', [join(repoRoot, 'test/helpers/seccomp-agent.py'), socketPath, stateFile, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let ready: () => void;
+    const listening = new Promise<void>((resolve) => (ready = resolve));
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.startsWith('listening\n')) ready();
+    });
+    const done = new Promise<{ handled: number[] }>((resolve, reject) => {
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('listening\n'.length))) : reject(new Error(`agent exited ${code}`))));
+    });
+    return { listening, done };
+  }
+
+  for (const [mode, expect] of [['errno:28', /No space left on device\nrc=1/], ['continue', /made\nrc=0/]] as const) {
+    it(`hands the listener to the agent at listenerPath, which answers (${mode})`, async function () {
+      const id = uniqueId();
+      const bundle = makeBundle(shell('mkdir /tmp/d 2>&1 && echo made; echo rc=$?; test -d /tmp/d && echo exists'), (s) => {
+        s.root!.readonly = false;
+        s.linux!.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          listenerPath: join(tmpdir(), `kago-agent-${process.pid}-${mode.replace(':', '')}.sock`),
+          listenerMetadata: 'test-metadata',
+          syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
+        };
+      });
+      made.push({ id, bundle });
+      const socketPath = bundle.spec.linux!.seccomp!.listenerPath!;
+      const stateFile = join(bundle.dir, 'agent-state.json');
+      const a = agent(socketPath, stateFile, mode);
+      await a.listening;
+      const r = kago.run(['run', '--bundle', bundle.dir, id]);
+      const { handled } = await a.done;
+      rmSync(socketPath, { force: true });
+      assert.match(r.stdout, expect, r.stderr);
+      assert.equal(r.stdout.includes('exists'), mode === 'continue');
+      assert.ok(handled.includes(83) || handled.includes(258), `the agent saw mkdir: ${handled}`);
+      const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+      assert.deepEqual(state.fds, ['seccompFd']);
+      assert.equal(state.metadata, 'test-metadata');
+      assert.equal(state.state.id, id);
+      assert.ok(state.pid > 0);
+    });
+  }
+
+  it('notify rules without a listenerPath are an error of create', function () {
+    const id = uniqueId();
+    const bundle = makeBundle(['true'], (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }] };
+    });
+    made.push({ id, bundle });
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /\/linux\/seccomp\/listenerPath: /);
   });
 });
