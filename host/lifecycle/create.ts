@@ -8,6 +8,7 @@ import { detectHierarchies } from '../cgroups/layout.ts';
 import { buildCreatePlan } from '../plan/build.ts';
 import { gatherFacts } from '../plan/facts.ts';
 import { moveNetDevices } from '../plan/netdev.ts';
+import { withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
 import { runPlan } from '../process/executor.ts';
@@ -65,6 +66,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     version,
   });
   if (spec.process?.terminal) facts.console = consoleSize(spec.process.consoleSize);
+  if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
   const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
   return { spec, bundle, plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }

@@ -2,6 +2,7 @@
 import { closeSync, readFileSync, readlinkSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
+import { withHome } from '../plan/passwd.ts';
 import type { Plan } from '../plan/types.ts';
 import type { LinuxNamespace, NamespaceType, Process } from '../spec/config.ts';
 import { runPlan } from '../process/executor.ts';
@@ -58,7 +59,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   }
   const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
   if (console) target.console = consoleSize(opts.process.consoleSize);
-  const plan = buildExecPlan(opts.process, target);
+  const plan = buildExecPlan(withHome(opts.process, state.rootfs), target);
   let pid = 0;
   try {
     runExec(plan, opts, console, (child) => (pid = child), (fd) => sendListenerToAgent(seccomp!.listener!, fd, state, 'running', pid));

@@ -127,6 +127,16 @@ describe('isolation', function () {
     assert.deepEqual(r.out.trim().split('\n'), ['hello from kago', '/tmp/work', '1234', '4321', '4321 7 8', '0027']);
   });
 
+  it('sets HOME from the container /etc/passwd when the env lacks it', function () {
+    assert.equal(runIn(shell('echo $HOME')).out.trim(), '/root');
+    assert.equal(runIn(shell('echo $HOME'), (s) => {
+      s.process!.user = { uid: 4242, gid: 4242 };
+    }).out.trim(), '/', 'a user without an entry gets /');
+    assert.equal(runIn(shell('echo $HOME'), (s) => {
+      s.process!.env!.push('HOME=/custom');
+    }).out.trim(), '/custom');
+  });
+
   it('finds the program in the container PATH', function () {
     const r = runIn(['echo', 'found'], (s) => {
       s.process!.env = ['PATH=/nowhere:/bin'];
