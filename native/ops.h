@@ -70,6 +70,8 @@ int op_run_hook(struct kago_exec *x, const struct kago_op *op);
 int op_adopt_fd(struct kago_exec *x, const struct kago_op *op);
 int op_setup_console(struct kago_exec *x, const struct kago_op *op);
 int op_send_seccomp_listener(struct kago_exec *x, const struct kago_op *op);
+int op_new_session_keyring(struct kago_exec *x, const struct kago_op *op);
+int op_move_fds(struct kago_exec *x, const struct kago_op *op);
 
 /* ops_root.c */
 int op_mount_in_root(struct kago_exec *x, const struct kago_op *op);
@@ -119,6 +121,7 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_SYNC_HOOKS] = op_sync_hooks,       [KAGO_OP_RUN_HOOK] = op_run_hook,
       [KAGO_OP_ADOPT_FD] = op_adopt_fd,           [KAGO_OP_SETUP_CONSOLE] = op_setup_console,
       [KAGO_OP_SEND_SECCOMP_LISTENER] = op_send_seccomp_listener,
+      [KAGO_OP_NEW_SESSION_KEYRING] = op_new_session_keyring, [KAGO_OP_MOVE_FDS] = op_move_fds,
       [KAGO_OP_MOUNT_IN_ROOT] = op_mount_in_root,           [KAGO_OP_REMOUNT_IN_ROOT] = op_remount_in_root,
       [KAGO_OP_SETATTR_IN_ROOT] = op_setattr_in_root,       [KAGO_OP_MKDIR_IN_ROOT] = op_mkdir_in_root,
       [KAGO_OP_MKFILE_IN_ROOT] = op_mkfile_in_root,         [KAGO_OP_MKNOD_IN_ROOT] = op_mknod_in_root,

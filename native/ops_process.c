@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ops.h"
@@ -150,4 +151,32 @@ int op_exec(struct kago_exec *x, const struct kago_op *op) {
   x->detail = e->path;
   if (find_program(e->path, &e->envp, resolved, sizeof resolved) != 0) return -1;
   return execve(resolved, (char *const *)e->argv.items, (char *const *)e->envp.items);
+}
+
+int op_new_session_keyring(struct kago_exec *x, const struct kago_op *op) {
+  x->detail = op->u.new_session_keyring.name;
+  /* KEYCTL_JOIN_SESSION_KEYRING = 1, KEYCTL_SETPERM = 5 (linux/keyctl.h) */
+  long key = syscall(SYS_keyctl, 1, op->u.new_session_keyring.name, 0, 0, 0);
+  if (key < 0) return errno == ENOSYS ? 0 : -1;
+  return syscall(SYS_keyctl, 5, key, 0x3f1b0000, 0, 0) < 0 ? -1 : 0;
+}
+
+int op_move_fds(struct kago_exec *x, const struct kago_op *op) {
+  const struct kago_op_move_fds *m = &op->u.move_fds;
+  int top = (int)(m->to + m->count);
+  /* The exec FIFO (and any slot) must survive: move what sits in the target range above it. */
+  for (int s = 0; s < KAGO_SLOTS; s++) {
+    int fd = x->slots[s];
+    if (fd < m->to || fd >= top) continue;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, top);
+    if (moved < 0) return -1;
+    close(fd);
+    if (x->exec_fifo == fd) x->exec_fifo = moved;
+    x->slots[s] = moved;
+  }
+  for (int64_t i = 0; i < m->count; i++) {
+    /* dup2 leaves the copy without FD_CLOEXEC: it is what crosses execve. */
+    if (dup2((int)(m->from + i), (int)(m->to + i)) < 0) return -1;
+  }
+  return 0;
 }

@@ -35,6 +35,22 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** `run` without --detach: kago can hold the pty master itself */
   foreground?: boolean;
+  noNewKeyring?: boolean;
+  /** --preserve-fds: kago's fds from 3 + LISTEN_FDS on, passed on after the socket-activation ones */
+  preserveFds?: number;
+}
+
+/**
+ * Socket activation (sd_listen_fds): descriptors systemd passed to kago at
+ * 3, 4, ... are passed on to the container with LISTEN_FDS, as runc does.
+ */
+function listenFds(): number {
+  const count = Number(process.env.LISTEN_FDS ?? 0);
+  return Number.isInteger(count) && count > 0 && process.env.LISTEN_PID === String(process.pid) ? count : 0;
+}
+
+export function preservedFdList(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => 3 + i);
 }
 
 export interface Created {
@@ -45,6 +61,8 @@ export interface Created {
 
 export interface Prepared {
   spec: Spec;
+  /** how many of kago's fds from 3 on the container gets */
+  preserved: number;
   bundle: string;
   plan: Plan;
   compiled: Compiled;
@@ -67,8 +85,10 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   });
   if (spec.process?.terminal) facts.console = consoleSize(spec.process.consoleSize);
   if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
+  const listening = listenFds();
+  if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
-  return { spec, bundle, plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
+  return { spec, bundle, preserved: listening + (opts.preserveFds ?? 0), plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: listening + (opts.preserveFds ?? 0) }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
 
 function idMapText(maps: LinuxIdMapping[] | undefined): string {
@@ -128,7 +148,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
     applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
-    runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: console ? [console.fd] : [] }, {
+    runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: [console?.fd ?? 'ignore', ...preservedFdList(prepared.preserved)] }, {
       started(pid) {
         state.kago.executorPid = pid;
         state.kago.executorStartTime = readProcStat(pid)?.startTime;

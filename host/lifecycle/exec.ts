@@ -9,6 +9,7 @@ import { runPlan } from '../process/executor.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import { sendListenerToAgent } from './notify.ts';
+import { preservedFdList } from './create.ts';
 import { writePidFile } from './pidfile.ts';
 import { type ConsoleEnd, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
@@ -20,6 +21,7 @@ export interface ExecOptions {
   pidFile?: string;
   ignorePaused: boolean;
   consoleSocket?: string;
+  preserveFds?: number;
   stdio?: [unknown, unknown, unknown];
 }
 
@@ -52,6 +54,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
     namespaces,
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     detached: opts.detach,
+    preservedFds: opts.preserveFds ?? 0,
   };
   if (seccomp) {
     target.seccomp = { flags: seccomp.flags, filter: Buffer.from(seccomp.filter, 'base64') };
@@ -78,7 +81,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
 }
 
 function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined, forked: (pid: number) => void, listener: (fd: number) => void): void {
-  runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: console ? [console.fd] : [] }, {
+  runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: [console?.fd ?? 'ignore', ...preservedFdList(opts.preserveFds ?? 0)] }, {
     started() {},
     idMapsRequested() {
       throw new KagoError('exec', 'an exec never creates a user namespace');

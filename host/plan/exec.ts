@@ -7,11 +7,10 @@ import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
 import type { CompiledSeccomp } from './seccomp.ts';
 import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
-import type { Plan, PlannedOp } from './types.ts';
+import { CONSOLE_FD, type Plan, type PlannedOp, PRESERVED_FROM_FD } from './types.ts';
 
 /** The slot of the console socket, inherited from kago as fd 4. */
 export const CONSOLE_SLOT = 29;
-export const CONSOLE_FD = 4;
 
 export interface ExecTarget {
   cgroupDirs: string[];
@@ -21,6 +20,8 @@ export interface ExecTarget {
   seccomp?: CompiledSeccomp;
   /** keep the process alive if kago dies (detached exec) */
   detached: boolean;
+  /** descriptors passed on as fds 3, 4, ... (--preserve-fds) */
+  preservedFds?: number;
   console?: { rows: number; cols: number };
 }
 
@@ -55,6 +56,12 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   if (target.detached) add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
   if (filter && process.noNewPrivileges) addSeccomp(filter, add);
   add({ op: 'ready' }, 'report ready');
+  addPreservedFds(target.preservedFds ?? 0, add);
   add({ op: 'exec', path: args[0]!, argv: args, envp: process.env ?? [] }, `exec ${args[0]}`);
   return { ops };
+}
+
+/** After READY the sync socket (fd 3) is closed: the preserved descriptors can take 3, 4, ... */
+export function addPreservedFds(count: number, add: (op: PlannedOp['op'], what: string) => void): void {
+  if (count > 0) add({ op: 'move_fds', from: PRESERVED_FROM_FD, count, to: 3 }, `pass on ${count} descriptors as fds 3..${2 + count}`);
 }

@@ -9,9 +9,9 @@ import { wantsNew } from './namespaces.ts';
 import { addProcessKernelSettings, addSysctls } from './kernel.ts';
 import { addDevices, addDevLinks, addMounts, addOpenRootfs, addRootSwitch, addWorkingDirectory, ROOTFS_SLOT } from './rootfs.ts';
 import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
-import { CONSOLE_FD, CONSOLE_SLOT } from './exec.ts';
+import { addPreservedFds, CONSOLE_SLOT } from './exec.ts';
 import { FIFO_SLOT } from './intermediate.ts';
-import type { Compiled, HostFacts, PlanOptions, PlannedOp } from './types.ts';
+import { type Compiled, CONSOLE_FD, type HostFacts, type PlanOptions, type PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
 
@@ -23,6 +23,9 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
   // Modes in the plan are exact (device nodes are 0666); the process's own umask comes last.
   add({ op: 'umask', mask: 0 }, 'clear the umask for setup');
+  // runc gives every container a session keyring of its own, so that keys
+  // (kernel keyring) are not shared with the host's session.
+  if (!options.noNewKeyring && options.id) add({ op: 'new_session_keyring', name: options.id }, `join a new session keyring ${options.id}`);
 
   if (!wantsNew(spec, 'mount')) {
     throw new KagoError('config.json: /linux/namespaces', 'kago needs a new mount namespace to set up the root filesystem');
@@ -82,6 +85,7 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   add({ op: 'ready' }, 'report ready');
   add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
   addHookOps('startContainer', spec, add);
+  addPreservedFds(options.preservedFds ?? 0, add);
   add({ op: 'exec', path: args[0]!, argv: args, envp: proc.env ?? [] }, `exec ${args[0]}`);
   return ops;
 }

@@ -20,7 +20,17 @@ export interface Compiled {
 export interface PlanOptions {
   /** `--no-pivot`: MS_MOVE and chroot instead of pivot_root */
   noPivot?: boolean;
+  /** `--no-new-keyring`: keep kago's session keyring instead of a new one named after the container */
+  noNewKeyring?: boolean;
+  /** the container id, the name of its session keyring */
+  id?: string;
+  /** descriptors passed on as fds 3, 4, ... (LISTEN_FDS, then --preserve-fds) */
+  preservedFds?: number;
 }
+
+/** Where the executor finds what kago passes it, and where the container gets it. */
+export const CONSOLE_FD = 4;
+export const PRESERVED_FROM_FD = 5;
 
 export interface Plan {
   ops: PlannedOp[];

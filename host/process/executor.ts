@@ -4,6 +4,7 @@
 // executor; the host only answers.
 import { spawn, type StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
+import { getSystemErrorMessage } from 'node:util';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
 import { encodePlan } from '../plan/encode.ts';
@@ -37,8 +38,8 @@ const utf8 = new TextEncoder();
 export interface ExecutorIo {
   /** the container's stdin, stdout and stderr */
   stdio: [unknown, unknown, unknown];
-  /** descriptors the executor gets as fd 4, 5, ... (the console socket) */
-  extraFds?: number[];
+  /** descriptors the executor gets as fd 4, 5, ... (the console socket, preserved fds) */
+  extraFds?: (number | 'ignore')[];
 }
 
 export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): void {
@@ -88,7 +89,11 @@ export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): voi
           // description already names from the container's view; for a hook it
           // is how the hook failed.
           if (detail) log('debug', `operation ${m.a} (${failed?.op.op}) failed on ${detail}`);
-          throw new KagoError(what, failed?.op.op === 'run_hook' && detail ? detail : errnoName(m.b));
+          if (failed?.op.op === 'run_hook' && detail) throw new KagoError(what, detail);
+          // podman and Docker tell "command not found" (exit 127) from "cannot
+          // run it" (126) only by strerror's words in the runtime's message.
+          if (failed?.op.op === 'check_exec') throw new KagoError(what, `${errnoName(m.b)} (${getSystemErrorMessage(-m.b)})`);
+          throw new KagoError(what, errnoName(m.b));
         }
         default:
           throw new KagoError('executor', `unexpected message type ${m.type}`);

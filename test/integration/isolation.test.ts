@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { kagoBin } from '../helpers/paths.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
@@ -144,7 +146,7 @@ describe('isolation', function () {
     assert.equal(r.out.trim(), 'found');
     const missing = runIn(['no-such-program']);
     assert.equal(missing.code, 1);
-    assert.match(missing.err, /^kago: find no-such-program: ENOENT$/m);
+    assert.match(missing.err, /^kago: find no-such-program: ENOENT \(no such file or directory\)$/m);
   });
 
   it('masks and write-protects the configured /proc paths', function () {
@@ -267,5 +269,51 @@ describe('privileges', function () {
     });
     assert.equal(r.code, 1);
     assert.match(r.err, /set RLIMIT_NOFILE: E(PERM|INVAL)/);
+  });
+});
+
+describe('descriptors and keyrings passed to the container', function () {
+  const kago = new Kago();
+  const made: { id: string; bundle: Bundle }[] = [];
+  afterEach(function () {
+    for (const { id, bundle } of made.splice(0)) {
+      kago.run(['delete', '--force', id]);
+      const left = leftovers(kago.root, id, bundle.dir);
+      bundle.remove();
+      assert.deepEqual(left, [], `leftovers of ${id}`);
+    }
+  });
+  after(() => kago.cleanup());
+
+  it('--preserve-fds passes kago fds 3.. on, and nothing else', function () {
+    const id = uniqueId();
+    const bundle = makeBundle(shell('cat <&3; cat <&4; ls /proc/self/fd | sort -n | tr "\\n" " "'));
+    made.push({ id, bundle });
+    const files = ['three', 'four'].map((word) => {
+      const path = join(bundle.dir, word);
+      writeFileSync(path, `${word}\n`);
+      return path;
+    });
+    const fds = files.map((f) => openSync(f, 'r'));
+    const r = spawnSync(kagoBin, ['--root', kago.root, 'run', '--preserve-fds', '2', '--bundle', bundle.dir, id], {
+      stdio: ['ignore', 'pipe', 'pipe', ...fds],
+      encoding: 'utf8',
+    });
+    fds.forEach((fd) => closeSync(fd));
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.deepEqual(lines.slice(0, 2), ['three', 'four']);
+    assert.equal(lines[2]!.trim(), '0 1 2 3 4 5', 'stdio, the two passed fds, and the one ls opens');
+  });
+
+  it('gives the container a session keyring named after it, unless --no-new-keyring', function () {
+    for (const noNew of [false, true]) {
+      const id = uniqueId();
+      const bundle = makeBundle(['sleep', '1000']);
+      made.push({ id, bundle });
+      kago.ok(['run', '-d', ...(noNew ? ['--no-new-keyring'] : []), '--bundle', bundle.dir, id]);
+      const keys = readFileSync('/proc/keys', 'utf8');
+      assert.equal(new RegExp(` keyring +${id}: `).test(keys), !noNew, keys);
+    }
   });
 });

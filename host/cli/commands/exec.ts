@@ -83,7 +83,7 @@ export const exec: Command = {
     { names: ['apparmor'], type: 'string', arg: 'PROFILE', help: 'AppArmor profile (needs AppArmor)' },
     { names: ['no-new-privs'], type: 'bool', help: 'set no_new_privs' },
     { names: ['cap', 'c'], type: 'list', arg: 'CAP', help: 'add a capability (repeatable)' },
-    { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass N extra fds (not supported yet)' },
+    { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass on kago\'s fds 3 .. 3+N-1' },
     { names: ['cgroup'], type: 'list', arg: 'PATH', help: 'run in a sub-cgroup (not supported yet)' },
     { names: ['ignore-paused'], type: 'bool', help: 'exec even if the container is paused' },
   ],
@@ -93,8 +93,6 @@ export const exec: Command = {
     if (str(flags, 'process-label')) throw new UsageError('--process-label: SELinux is not enabled on this host');
     if (str(flags, 'apparmor')) throw new UsageError('--apparmor: AppArmor is not enabled on this host');
     if (flags.has('cgroup')) throw new UsageError('--cgroup is not supported yet');
-    const preserve = str(flags, 'preserve-fds');
-    if (preserve !== undefined && preserve !== '0') throw new UsageError('--preserve-fds is not supported yet');
     const file = str(flags, 'process');
     let process: Process;
     if (file) {
@@ -112,6 +110,7 @@ export const exec: Command = {
       pidFile: str(flags, 'pid-file'),
       ignorePaused: bool(flags, 'ignore-paused'),
       consoleSocket: str(flags, 'console-socket'),
+      preserveFds: Number(str(flags, 'preserve-fds') ?? 0),
     });
   },
 };

@@ -1,5 +1,5 @@
 // create, start, run, kill, delete: thin wrappers over host/lifecycle.
-import { createContainer, prepareCreate } from '../../lifecycle/create.ts';
+import { createContainer, type CreateOptions, prepareCreate } from '../../lifecycle/create.ts';
 import { deleteContainer } from '../../lifecycle/delete.ts';
 import { killContainer } from '../../lifecycle/kill.ts';
 import { runDetached, runForeground } from '../../lifecycle/run.ts';
@@ -21,9 +21,18 @@ const createFlags: FlagSpec[] = [
   { names: ['dry-run'], type: 'bool', help: 'print the plan the executor would run, and do nothing' },
 ];
 
-function rejectUnsupported(args: Parsed): void {
-  const preserve = str(args.flags, 'preserve-fds');
-  if (preserve !== undefined && preserve !== '0') throw new UsageError('--preserve-fds is not supported yet');
+function createOptions(id: string, args: Parsed): CreateOptions {
+  const preserve = Number(str(args.flags, 'preserve-fds') ?? 0);
+  if (preserve < 0) throw new UsageError('--preserve-fds must not be negative');
+  return {
+    id,
+    bundle: str(args.flags, 'bundle'),
+    pidFile: str(args.flags, 'pid-file'),
+    noPivot: bool(args.flags, 'no-pivot'),
+    consoleSocket: str(args.flags, 'console-socket'),
+    noNewKeyring: bool(args.flags, 'no-new-keyring'),
+    preserveFds: preserve,
+  };
 }
 
 export const create: Command = {
@@ -35,8 +44,7 @@ export const create: Command = {
   run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
-    rejectUnsupported(args);
-    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file'), noPivot: bool(args.flags, 'no-pivot'), consoleSocket: str(args.flags, 'console-socket') };
+    const opts = createOptions(id!, args);
     if (bool(args.flags, 'dry-run')) {
       process.stdout.write(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
@@ -55,8 +63,7 @@ export const run: Command = {
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
-    rejectUnsupported(args);
-    const opts = { id: id!, bundle: str(args.flags, 'bundle'), pidFile: str(args.flags, 'pid-file'), noPivot: bool(args.flags, 'no-pivot'), consoleSocket: str(args.flags, 'console-socket') };
+    const opts = createOptions(id!, args);
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
       return 0;
