@@ -9,4 +9,9 @@ export const installRoot = join(here, '..');
 export const executorPath = join(installRoot, 'native', 'kago-exec');
 export const coreWasmPath = join(installRoot, 'wasm', 'kago-core.wasm');
 export const coreBundlePath = join(installRoot, 'dist', 'core.cjs');
-export const defaultStateRoot = '/run/kago';
+/** runc's choice too: /run for root, the user's runtime directory otherwise. */
+export function defaultStateRoot(): string {
+  if (process.geteuid?.() === 0) return '/run/kago';
+  const runtimeDir = process.env.XDG_RUNTIME_DIR;
+  return runtimeDir ? `${runtimeDir}/kago` : `/tmp/kago-${process.geteuid?.()}`;
+}

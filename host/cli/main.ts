@@ -15,7 +15,7 @@ import { seccomp } from './commands/seccomp.ts';
 import { events, pause, ps, resume, update } from './commands/cgroups.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
-  { names: ['root'], type: 'string', arg: 'DIR', help: `where container state is kept (default: ${defaultStateRoot})` },
+  { names: ['root'], type: 'string', arg: 'DIR', help: 'where container state is kept (default: /run/kago; for a user, $XDG_RUNTIME_DIR/kago)' },
   { names: ['log'], type: 'string', arg: 'FILE', help: 'write log messages to FILE (default: stderr)' },
   { names: ['log-format'], type: 'string', arg: 'text|json', help: 'log format (default: text)' },
   { names: ['debug'], type: 'bool', help: 'log debug messages' },
@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandUsage(command));
     return 0;
   }
-  const root = str(global.flags, 'root') ?? defaultStateRoot;
+  const root = str(global.flags, 'root') ?? defaultStateRoot();
   log('debug', `${name} ${rest.join(' ')}`);
   return command.run({ store: new StateStore(root), root }, parsed);
 }

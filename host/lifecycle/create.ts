@@ -1,10 +1,11 @@
 // `create`: validate, plan, claim the state directory, make the cgroups,
 // run the plan, record the state. Any failure undoes everything made so far.
-import { chmodSync, closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
-import { KagoError } from '../errors.ts';
+import { chmodSync, closeSync, readFileSync } from 'node:fs';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
+import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
+import { log } from '../log.ts';
 import { buildCreatePlan } from '../plan/build.ts';
 import { gatherFacts } from '../plan/facts.ts';
 import { moveNetDevices } from '../plan/netdev.ts';
@@ -12,13 +13,14 @@ import { withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
 import { runPlan } from '../process/executor.ts';
-import type { LinuxIdMapping, Spec } from '../spec/config.ts';
+import type { Spec } from '../spec/config.ts';
 import { loadBundle } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { mkfifo } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
+import { setgroupsWillBeDenied, writeIdMaps } from './idmaps.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { type ConsoleEnd, consoleSize, openConsole } from './terminal.ts';
 import { hookState, runHostHooks } from './hooks.ts';
@@ -76,7 +78,12 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   const { bundle, spec, text } = loadBundle(opts.bundle, true);
   const hierarchies = detectHierarchies();
   const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
-  const leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
+  let leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
+  if (isRootless() && !cgroupsDelegated(leaves)) {
+    refuseLimitsWithoutCgroups(spec.linux?.resources);
+    log('debug', 'rootless: no delegated cgroup, the container runs without cgroups');
+    leaves = [];
+  }
   const version = hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1;
   const facts = gatherFacts(spec, bundle, store.fifoPath(opts.id), {
     dirs: leaves,
@@ -84,27 +91,12 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     version,
   });
   if (spec.process?.terminal) facts.console = consoleSize(spec.process.consoleSize);
+  if (spec.linux?.namespaces?.some((ns) => ns.type === 'user' && !ns.path)) facts.setgroupsDenied = setgroupsWillBeDenied(spec.linux.gidMappings ?? []);
   if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
   const listening = listenFds();
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
   return { spec, bundle, preserved: listening + (opts.preserveFds ?? 0), plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: listening + (opts.preserveFds ?? 0) }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
-}
-
-function idMapText(maps: LinuxIdMapping[] | undefined): string {
-  return (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
-}
-
-function writeProcFile(path: string, text: string): void {
-  // One write(2): the kernel accepts a map only whole, and only once.
-  const fd = openSync(path, constants.O_WRONLY);
-  try {
-    writeSync(fd, text);
-  } catch (e) {
-    throw new KagoError(`write ${path}`, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
@@ -146,7 +138,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     chmodSync(store.fifoPath(opts.id), 0o622);
     crashPoint('fifo-made');
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
-    applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
+    if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
     runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: [console?.fd ?? 'ignore', ...preservedFdList(prepared.preserved)] }, {
       started(pid) {
@@ -156,8 +148,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
         crashPoint('executor-started');
       },
       idMapsRequested(pid) {
-        writeProcFile(`/proc/${pid}/uid_map`, idMapText(spec.linux?.uidMappings));
-        writeProcFile(`/proc/${pid}/gid_map`, idMapText(spec.linux?.gidMappings));
+        writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       },
       hooksRequested() {
         const creating = hookState(state, 'creating');

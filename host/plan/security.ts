@@ -2,6 +2,7 @@
 // OOM score while still root, the bounding set while CAP_SETPCAP is held,
 // the user switch keeping the permitted set, then the final sets,
 // no_new_privs, and the seccomp filter last of all.
+import { KagoError } from '../errors.ts';
 import type { Spec } from '../spec/config.ts';
 import { capabilityMasks, rlimitNumber, rlimitValue } from './capabilities.ts';
 import * as L from './linux.ts';
@@ -20,11 +21,15 @@ export function addLimits(spec: Spec, add: Add): void {
   }
 }
 
-export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap'>, add: Add): void {
+export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap' | 'setgroupsDenied'>, add: Add): void {
   const proc = spec.process!;
   const user = proc.user;
   const caps = capabilityMasks(proc.capabilities, facts.lastCap);
-  add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
+  if (!facts.setgroupsDenied) {
+    add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
+  } else if (user.additionalGids?.length) {
+    throw new KagoError('config.json: /process/user/additionalGids', 'need setgroups, which a user namespace that maps only the caller\'s gid denies (map more gids, through newgidmap)');
+  }
   add({ op: 'drop_bounding', keep: caps.bounding, last: facts.lastCap }, 'limit the bounding capability set');
   // Without KEEPCAPS, leaving uid 0 would empty the permitted set before capset could choose from it.
   add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 }, 'keep capabilities across the user switch');

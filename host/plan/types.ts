@@ -57,6 +57,8 @@ export interface HostFacts {
   sourceKinds: Record<string, 'dir' | 'file' | 'missing'>;
   /** set when process.terminal: the pty size to set (0 rows: leave it) */
   console?: { rows: number; cols: number };
+  /** setgroups(2) is denied in the user namespace (rootless, mapping only the user's own gid) */
+  setgroupsDenied?: boolean;
   /** the highest capability this kernel knows (/proc/sys/kernel/cap_last_cap) */
   lastCap: number;
   /** container paths (like /dev/null) that already exist in the rootfs on disk */
