@@ -15,23 +15,12 @@
 
 int op_sync_hooks(struct kago_exec *x, const struct kago_op *op) {
   (void)op;
-  if (x->sync_fd < 0) {
-    errno = EPIPE;
-    return -1;
-  }
-  if (kago_sync_send(x->sync_fd, KAGO_MSG_HOOKS_REQUEST, 0, 0, NULL, 0) != 0) return -1;
-  struct kago_msg_header reply;
   uint8_t *state;
-  size_t state_len;
-  if (kago_sync_recv_payload(x->sync_fd, &reply, &state, &state_len) != 0) return -1;
-  if (reply.type != KAGO_MSG_HOOKS_DONE) {
-    free(state);
-    errno = EPROTO;
-    return -1;
-  }
+  size_t len;
+  if (kago_sync_exchange(x->sync_fd, KAGO_MSG_HOOKS_REQUEST, KAGO_MSG_HOOKS_DONE, &state, &len) != 0) return -1;
   free(x->hook_state);
   x->hook_state = state;
-  x->hook_state_len = state_len;
+  x->hook_state_len = len;
   return 0;
 }
 

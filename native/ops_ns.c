@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,17 +25,17 @@ int op_setns(struct kago_exec *x, const struct kago_op *op) {
 
 int op_request_id_maps(struct kago_exec *x, const struct kago_op *op) {
   (void)op;
-  struct kago_msg_header reply;
-  if (x->sync_fd < 0) {
-    errno = EPIPE;
-    return -1;
-  }
-  if (kago_sync_send(x->sync_fd, KAGO_MSG_ID_MAPS_REQUEST, getpid(), 0, NULL, 0) != 0) return -1;
-  if (kago_sync_recv(x->sync_fd, &reply) != 0) return -1;
-  if (reply.type != KAGO_MSG_ID_MAPS_DONE) {
-    errno = EPROTO;
-    return -1;
-  }
+  uint8_t *payload;
+  size_t len;
+  /* main.c makes the executor non-dumpable (CVE-2016-9962, CVE-2019-5736);
+   * a non-dumpable process's /proc/PID/uid_map, gid_map and setgroups
+   * belong to root, and a host without root could not write them. Only the
+   * user namespace exists here: nothing of a container can see this process
+   * yet (runc's nsexec does the same). */
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) return -1;
+  int got = kago_sync_exchange(x->sync_fd, KAGO_MSG_ID_MAPS_REQUEST, KAGO_MSG_ID_MAPS_DONE, &payload, &len);
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || got != 0) return -1;
+  free(payload);
   return 0;
 }
 

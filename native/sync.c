@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 _Static_assert(sizeof(struct kago_msg_header) == 24, "the header is 24 bytes on the wire");
 
@@ -111,35 +112,31 @@ int kago_send_fd(int fd, int passed_fd, const void *data, size_t len) {
 }
 
 int kago_sync_recv_plan(int fd, const uint8_t **plan, size_t *plan_len) {
-  char probe;
-  /* On a SOCK_SEQPACKET socket MSG_TRUNC makes recv return the packet's full size. */
-  ssize_t size = recv_retrying(fd, &probe, 1, MSG_PEEK | MSG_TRUNC);
-  if (size < 0) return -1;
-  if (size == 0) {
+  struct kago_msg_header h;
+  uint8_t *payload;
+  if (kago_sync_recv_payload(fd, &h, &payload, plan_len) != 0) return -1;
+  if (h.type != KAGO_MSG_PLAN || payload == NULL) {
+    free(payload);
+    errno = EPROTO;
+    return -1;
+  }
+  *plan = payload;
+  return 0;
+}
+
+int kago_sync_exchange(int fd, uint32_t request, uint32_t answer, uint8_t **payload, size_t *payload_len) {
+  struct kago_msg_header h;
+  if (fd < 0) {
     errno = EPIPE;
     return -1;
   }
-  if ((size_t)size < sizeof(struct kago_msg_header)) {
+  if (kago_sync_send(fd, request, getpid(), 0, NULL, 0) != 0) return -1;
+  if (kago_sync_recv_payload(fd, &h, payload, payload_len) != 0) return -1;
+  if (h.type != answer) {
+    free(*payload);
+    *payload = NULL;
     errno = EPROTO;
     return -1;
   }
-  uint8_t *buf = malloc((size_t)size);
-  if (buf == NULL) return -1;
-  ssize_t n = recv_retrying(fd, buf, (size_t)size, 0);
-  if (n < 0) {
-    int err = errno;
-    free(buf);
-    errno = err;
-    return -1;
-  }
-  struct kago_msg_header h;
-  memcpy(&h, buf, sizeof h);
-  if (n != size || h.type != KAGO_MSG_PLAN) {
-    free(buf);
-    errno = EPROTO;
-    return -1;
-  }
-  *plan = buf + sizeof h;
-  *plan_len = (size_t)size - sizeof h;
   return 0;
 }

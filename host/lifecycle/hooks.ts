@@ -40,8 +40,10 @@ function runHook(kind: HookKind, index: number, hook: Hook, stdin: string): void
   const where = `${kind} hook ${index} (${hook.path})`;
   const output = `${r.stderr ?? ''}${r.stdout ?? ''}`.trim();
   const tail = output ? `: ${output.slice(-500)}` : '';
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
+  // A hook may exit without reading its stdin: the state then cannot be
+  // written (EPIPE), which says nothing about how the hook ended.
+  const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+  if (r.error && code !== 'EPIPE') {
     throw new KagoError(where, code === 'ETIMEDOUT' ? `timed out after ${hook.timeout} s` : code ?? r.error.message);
   }
   if (r.signal) throw new KagoError(where, `killed by ${r.signal}${tail}`);
