@@ -4,7 +4,6 @@
 // the caller passes the bytes (Node) or a fetch (browser).
 import { instantiateNapiModule, instantiateNapiModuleSync, type WASIInstance } from '@emnapi/core';
 import { getDefaultContext } from '@emnapi/runtime';
-import { WASI } from '@tybys/wasm-util';
 import type { Spec } from '../host/spec/config.ts';
 import { bindCgroups, type CgroupsApi } from './cgroups.ts';
 import { bindDocker, type DockerApi } from './docker.ts';
@@ -101,20 +100,26 @@ export function bindCore(raw: unknown): Core {
   };
 }
 
-// The core makes no system calls; WASI is only the ABI wasi-libc expects.
-// wasm-util's WASI types start() as possibly asynchronous, which emnapi's
-// interface does not allow; the core is a reactor and never calls it.
+/**
+ * The core makes no system calls: wasi-libc links in fd_close, fd_seek and
+ * fd_write for its stdio, which the core never uses. A full WASI
+ * implementation would cost a browser bundle and, in Node, loading the
+ * crypto module (~9 ms a command); these answers are all it needs.
+ */
+const ENOSYS = 52;
 function newWasi(): WASIInstance {
-  const wasi = new WASI({ version: 'preview1' });
+  const unsupported = () => ENOSYS;
+  const wasiImport = { fd_close: unsupported, fd_seek: unsupported, fd_write: unsupported };
   return {
-    wasiImport: wasi.wasiImport,
+    wasiImport,
     initialize(instance: object) {
-      void wasi.initialize(instance as Parameters<WASI['initialize']>[0]);
+      const exports = (instance as { exports: Record<string, unknown> }).exports;
+      if (typeof exports._initialize === 'function') (exports._initialize as () => void)();
     },
     start(): number {
       throw new Error('the kago core is a reactor module and has no entry point');
     },
-    getImportObject: () => wasi.getImportObject(),
+    getImportObject: () => ({ wasi_snapshot_preview1: wasiImport }),
   };
 }
 
