@@ -3,27 +3,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
-import { type Bundle, makeBundle } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
-import { leftovers } from '../helpers/leaks.ts';
+import type { Bundle } from '../helpers/bundle.ts';
+import { harness } from '../helpers/harness.ts';
 
 describe('exec', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
   function running(configure?: (s: Spec) => void): { id: string; bundle: Bundle; pid: number } {
-    const id = uniqueId();
-    const bundle = makeBundle(['sleep', '1000'], configure);
-    made.push({ id, bundle });
+    const { id, bundle } = h.bundle(['sleep', '1000'], configure);
     kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
     return { id, bundle, pid: kago.state(id).pid };
   }

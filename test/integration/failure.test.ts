@@ -2,34 +2,20 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CRASH_POINTS } from '../../host/lifecycle/crash.ts';
-import { type Bundle, makeBundle } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
+import type { Bundle } from '../helpers/bundle.ts';
+import { harness } from '../helpers/harness.ts';
 import { leftovers } from '../helpers/leaks.ts';
 
 describe('bad input and failures leave nothing behind', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-
-  function bundleFor(configure?: Parameters<typeof makeBundle>[1]): { id: string; bundle: Bundle } {
-    const entry = { id: uniqueId(), bundle: makeBundle(['sleep', '1000'], configure) };
-    made.push(entry);
-    return entry;
-  }
+  const h = harness();
+  const kago = h.kago;
+  const bundleFor = (configure?: Parameters<typeof h.bundle>[1]) => h.bundle(['sleep', '1000'], configure);
 
   /** Leftovers are checked without any delete first: a failed create must clean up by itself. */
   function assertNothingLeft(id: string, bundle: Bundle): void {
     assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
   }
 
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
 
   it('a JSON syntax error is reported with line and column', function () {
     const { id, bundle } = bundleFor();

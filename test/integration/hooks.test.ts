@@ -1,12 +1,11 @@
 // The six hooks at their points, in order, in the right namespaces, with the
 // state of the container on stdin.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hook, Spec } from '../../host/spec/config.ts';
-import { type Bundle, makeBundle } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
+import { harness } from '../helpers/harness.ts';
 import { leftovers } from '../helpers/leaks.ts';
 
 interface Entry {
@@ -16,19 +15,8 @@ interface Entry {
 }
 
 describe('hooks', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  const dirs: string[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
   /** A hook that appends "<kind> <state> <extra>" to log, where extra is what `probe` prints. */
   function logHook(kind: string, log: string, probe = 'true'): Hook {
@@ -44,12 +32,9 @@ describe('hooks', function () {
   }
 
   function container(configure: (s: Spec, logDir: string) => void, args = ['sleep', '1000']) {
-    const logDir = mkdtempSync(join(tmpdir(), 'kago-hooks-'));
+    const logDir = h.scratch(mkdtempSync(join(tmpdir(), 'kago-hooks-')));
     chmodSync(logDir, 0o777);
-    dirs.push(logDir);
-    const id = uniqueId();
-    const bundle = makeBundle(args, (s) => configure(s, logDir));
-    made.push({ id, bundle });
+    const { id, bundle } = h.bundle(args, (s) => configure(s, logDir));
     return { id, bundle, log: join(logDir, 'log') };
   }
 

@@ -1,40 +1,24 @@
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { kagoBin } from '../helpers/paths.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
-import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
-import { leftovers } from '../helpers/leaks.ts';
+import { shell } from '../helpers/bundle.ts';
+import { harness } from '../helpers/harness.ts';
 
 const NAMESPACES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
 
 describe('isolation', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  const scratch: string[] = [];
+  const h = harness();
+  const kago = h.kago;
 
   /** Runs args in a fresh container in the foreground; returns its output. */
   function runIn(args: string[], configure?: (s: Spec) => void): { code: number | null; out: string; err: string } {
-    const id = uniqueId();
-    const bundle = makeBundle(args, configure);
-    made.push({ id, bundle });
-    const r = kago.run(['run', '--bundle', bundle.dir, id]);
+    const r = h.runIn(args, configure);
     return { code: r.code, out: r.stdout, err: r.stderr };
   }
-
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  after(() => kago.cleanup());
 
   function withAllNamespaces(s: Spec): void {
     s.linux!.namespaces = [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, { type: 'time' }, { type: 'user' }];
@@ -58,7 +42,7 @@ describe('isolation', function () {
   it('runs the program as pid 1 with its own hostname and domain name, and no host root', function () {
     const marker = `kago-host-marker-${process.pid}`;
     writeFileSync(join('/', marker), 'host');
-    scratch.push(join('/', marker));
+    h.scratch(join('/', marker));
     const r = runIn(shell(`echo $$; hostname; cat /proc/sys/kernel/domainname; ls /; test -e /${marker} && echo LE''AK; cat /proc/1/cmdline | tr '\\0' ' '`), (s) => {
       s.hostname = 'kago-test-host';
       s.domainname = 'kago.example';
@@ -75,7 +59,7 @@ describe('isolation', function () {
 
   it('maps uid 0 to 100000 in a user namespace; files it creates are owned by 100000 outside', function () {
     const shared = mkdtempSync(join(tmpdir(), 'kago-shared-'));
-    scratch.push(shared);
+    h.scratch(shared);
     // the directory must be writable by the mapped root (host uid 100000)
     chmodSync(shared, 0o777);
     const r = runIn(shell('cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /tmp/made-inside'), (s) => {
@@ -91,9 +75,7 @@ describe('isolation', function () {
   });
 
   it('joins a namespace given by path', function () {
-    const ownerId = uniqueId();
-    const owner = makeBundle(['sleep', '1000']);
-    made.push({ id: ownerId, bundle: owner });
+    const { id: ownerId, bundle: owner } = h.bundle(['sleep', '1000']);
     kago.ok(['run', '-d', '--bundle', owner.dir, ownerId]);
     const pid = kago.state(ownerId).pid;
     const r = runIn(shell('readlink /proc/self/ns/net; readlink /proc/self/ns/uts; hostname'), (s) => {
@@ -188,11 +170,9 @@ describe('isolation', function () {
   });
 
   it('places the container in its cgroup in every hierarchy before the program runs', function () {
-    const id = uniqueId();
-    const bundle = makeBundle(shell('cat /proc/self/cgroup'), (s) => {
+    const { id, bundle } = h.bundle(shell('cat /proc/self/cgroup'), (s) => {
       s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
     });
-    made.push({ id, bundle });
     const r = kago.run(['run', '--bundle', bundle.dir, id]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
@@ -204,24 +184,11 @@ describe('isolation', function () {
 
 
 describe('privileges', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
+  const h = harness();
   function runIn(args: string[], configure?: (s: Spec) => void) {
-    const id = uniqueId();
-    const bundle = makeBundle(args, configure);
-    made.push({ id, bundle });
-    const r = kago.run(['run', '--bundle', bundle.dir, id]);
+    const r = h.runIn(args, configure);
     return { code: r.code, out: r.stdout, err: r.stderr };
   }
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
 
   function capLine(status: string, name: string): bigint {
     const line = status.split('\n').find((l) => l.startsWith(name + ':'))!;
@@ -273,22 +240,11 @@ describe('privileges', function () {
 });
 
 describe('descriptors and keyrings passed to the container', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
   it('--preserve-fds passes kago fds 3.. on, and nothing else', function () {
-    const id = uniqueId();
-    const bundle = makeBundle(shell('cat <&3; cat <&4; ls /proc/self/fd | sort -n | tr "\\n" " "'));
-    made.push({ id, bundle });
+    const { id, bundle } = h.bundle(shell('cat <&3; cat <&4; ls /proc/self/fd | sort -n | tr "\\n" " "'));
     const files = ['three', 'four'].map((word) => {
       const path = join(bundle.dir, word);
       writeFileSync(path, `${word}\n`);
@@ -308,9 +264,7 @@ describe('descriptors and keyrings passed to the container', function () {
 
   it('gives the container a session keyring named after it, unless --no-new-keyring', function () {
     for (const noNew of [false, true]) {
-      const id = uniqueId();
-      const bundle = makeBundle(['sleep', '1000']);
-      made.push({ id, bundle });
+      const { id, bundle } = h.bundle(['sleep', '1000']);
       kago.ok(['run', '-d', ...(noNew ? ['--no-new-keyring'] : []), '--bundle', bundle.dir, id]);
       const keys = readFileSync('/proc/keys', 'utf8');
       assert.equal(new RegExp(` keyring +${id}: `).test(keys), !noNew, keys);

@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
-import { leftovers } from '../helpers/leaks.ts';
+import { shell } from '../helpers/bundle.ts';
+import { harness } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('container lifecycle', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle; pids: number[] }[] = [];
+  const h = harness();
+  const kago = h.kago;
 
-  function container(args: string[], configure?: Parameters<typeof makeBundle>[1]) {
-    const entry = { id: uniqueId(), bundle: makeBundle(args, configure), pids: [] as number[] };
-    made.push(entry);
-    return entry;
+  /** A container whose processes, once watched, must be gone after the test. */
+  function container(args: string[], configure?: Parameters<typeof h.bundle>[1]) {
+    const { id, bundle } = h.bundle(args, configure);
+    return { id, bundle, pids: { push: (pid: number) => h.watch(pid) } };
   }
-
-  afterEach(function () {
-    for (const { id, bundle, pids } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir, pids);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
 
   it('goes created -> running -> stopped and is deleted', function () {
     const c = container(['sleep', '1000']);

@@ -1,14 +1,15 @@
 // The filters the core compiles, loaded by the kernel in real containers.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinuxSeccomp, Spec } from '../../host/spec/config.ts';
-import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
+import { shell } from '../helpers/bundle.ts';
+import { harness } from '../helpers/harness.ts';
+import { pythonListener } from '../helpers/python.ts';
 import { leftovers } from '../helpers/leaks.ts';
-import { repoRoot, sharedData } from '../helpers/paths.ts';
+import { sharedData } from '../helpers/paths.ts';
 
 const MKDIR = ['mkdir', 'mkdirat'];
 
@@ -21,28 +22,16 @@ function profile(action: string, extra: Partial<LinuxSeccomp['syscalls'] extends
 }
 
 describe('seccomp in the kernel', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
+  const h = harness();
+  const kago = h.kago;
   function runIn(args: string[], configure: (s: Spec) => void) {
-    const id = uniqueId();
-    const bundle = makeBundle(args, (s) => {
+    const r = h.runIn(args, (s) => {
       // a writable root, so that only the filter can refuse a mkdir
       s.root!.readonly = false;
       configure(s);
     });
-    made.push({ id, bundle });
-    const r = kago.run(['run', '--bundle', bundle.dir, id]);
     return { code: r.code, out: r.stdout, err: r.stderr };
   }
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
 
   const tryMkdir = shell('mkdir /tmp/d 2>&1; echo rc=$?');
 
@@ -105,11 +94,9 @@ describe('seccomp in the kernel', function () {
   });
 
   it('a bad profile is an error of create, naming the field', function () {
-    const id = uniqueId();
-    const bundle = makeBundle(['true'], (s) => {
+    const { id, bundle } = h.bundle(['true'], (s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_NOPE' as 'SCMP_ARCH_X86'] };
     });
-    made.push({ id, bundle });
     const r = kago.run(['create', '--bundle', bundle.dir, id]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /config\.json: \/linux\/seccomp\/architectures\/0: /);
@@ -118,37 +105,15 @@ describe('seccomp in the kernel', function () {
 });
 
 describe('seccomp notify', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
-  function agent(socketPath: string, stateFile: string, mode: string) {
-    const child = spawn('python3', [join(repoRoot, 'test/helpers/seccomp-agent.py'), socketPath, stateFile, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    let ready: () => void;
-    const listening = new Promise<void>((resolve) => (ready = resolve));
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.startsWith('listening\n')) ready();
-    });
-    const done = new Promise<{ handled: number[] }>((resolve, reject) => {
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('listening\n'.length))) : reject(new Error(`agent exited ${code}`))));
-    });
-    return { listening, done };
-  }
+  const agent = (socketPath: string, stateFile: string, mode: string) =>
+    pythonListener<{ handled: number[] }>('seccomp-agent.py', [socketPath, stateFile, mode]);
 
   for (const [mode, expect] of [['errno:28', /No space left on device\nrc=1/], ['continue', /made\nrc=0/]] as const) {
     it(`hands the listener to the agent at listenerPath, which answers (${mode})`, async function () {
-      const id = uniqueId();
-      const bundle = makeBundle(shell('mkdir /tmp/d 2>&1 && echo made; echo rc=$?; test -d /tmp/d && echo exists'), (s) => {
+      const { id, bundle } = h.bundle(shell('mkdir /tmp/d 2>&1 && echo made; echo rc=$?; test -d /tmp/d && echo exists'), (s) => {
         s.root!.readonly = false;
         s.linux!.seccomp = {
           defaultAction: 'SCMP_ACT_ALLOW',
@@ -157,13 +122,12 @@ describe('seccomp notify', function () {
           syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }],
         };
       });
-      made.push({ id, bundle });
       const socketPath = bundle.spec.linux!.seccomp!.listenerPath!;
       const stateFile = join(bundle.dir, 'agent-state.json');
       const a = agent(socketPath, stateFile, mode);
       await a.listening;
       const r = kago.run(['run', '--bundle', bundle.dir, id]);
-      const { handled } = await a.done;
+      const { handled } = await a.result;
       rmSync(socketPath, { force: true });
       assert.match(r.stdout, expect, r.stderr);
       assert.equal(r.stdout.includes('exists'), mode === 'continue');
@@ -177,11 +141,9 @@ describe('seccomp notify', function () {
   }
 
   it('notify rules without a listenerPath are an error of create', function () {
-    const id = uniqueId();
-    const bundle = makeBundle(['true'], (s) => {
+    const { id, bundle } = h.bundle(['true'], (s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: MKDIR, action: 'SCMP_ACT_NOTIFY' }] };
     });
-    made.push({ id, bundle });
     const r = kago.run(['create', '--bundle', bundle.dir, id]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\/linux\/seccomp\/listenerPath: /);

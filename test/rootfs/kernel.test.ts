@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shell } from '../helpers/bundle.ts';
-import { harness } from './harness.ts';
+import { harness } from '../helpers/harness.ts';
 
 function field(text: string, name: string): string {
   const line = text.split('\n').find((l) => l.startsWith(name));

@@ -1,11 +1,12 @@
-// Shared by the root filesystem and kernel-settings tests: containers run in
-// the foreground, everything they made checked for leftovers afterwards.
+// The fixture of the container tests: every container a test makes is
+// deleted after it, and what it left behind (state, cgroups, mounts,
+// processes) must be nothing.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type { Spec } from '../../host/spec/config.ts';
-import { type Bundle, makeBundle } from '../helpers/bundle.ts';
-import { Kago, type Result, uniqueId } from '../helpers/kago.ts';
-import { leftovers } from '../helpers/leaks.ts';
+import { type Bundle, makeBundle } from './bundle.ts';
+import { Kago, type Result, uniqueId } from './kago.ts';
+import { leftovers } from './leaks.ts';
 
 export interface Harness {
   kago: Kago;
@@ -17,6 +18,8 @@ export interface Harness {
   scratch(path: string): string;
   /** run after the test, before the leftover check */
   defer(fn: () => void): void;
+  /** a process that must be gone after the test (a container's init) */
+  watch(pid: number): void;
 }
 
 /** Installs the afterEach/after hooks in the calling describe block. */
@@ -25,13 +28,15 @@ export function harness(): Harness {
   const made: { id: string; bundle: Bundle }[] = [];
   const paths: string[] = [];
   const deferred: (() => void)[] = [];
+  const pids: number[] = [];
   afterEach(function () {
     for (const { id, bundle } of made.splice(0)) {
       kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
+      const left = leftovers(kago.root, id, bundle.dir, pids);
       bundle.remove();
       assert.deepEqual(left, [], `leftovers of ${id}`);
     }
+    pids.splice(0);
     for (const fn of deferred.splice(0).reverse()) fn();
     for (const p of paths.splice(0)) rmSync(p, { recursive: true, force: true });
   });
@@ -56,6 +61,9 @@ export function harness(): Harness {
     },
     defer(fn) {
       deferred.push(fn);
+    },
+    watch(pid) {
+      pids.push(pid);
     },
   };
 }
