@@ -1,0 +1,116 @@
+// The lifecycle measurements, taken in rounds: in each round every runtime
+// runs once, in an order that rotates, so a slow moment of a shared machine
+// falls on all of them alike.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { peakRssKiB, quiet, timed, vmRssKiB } from './proc.mjs';
+import { summarize } from './stats.mjs';
+
+function rotated(list, round) {
+  const k = round % list.length;
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+function rounds(runtimes, n, fn) {
+  const samples = Object.fromEntries(runtimes.map((r) => [r.name, []]));
+  for (let i = 0; i < n; i++) {
+    for (const r of rotated(runtimes, i)) samples[r.name].push(fn(r, i));
+  }
+  return samples;
+}
+
+const opts = (ctx, r) => ({ logFile: ctx.logFile, env: r.env });
+
+// create, start and delete --force of busybox `true`, and each step alone.
+export function createStartDelete(ctx, runtimes, n) {
+  const steps = { create: {}, start: {}, delete: {} };
+  const total = rounds(runtimes, n, (r, i) => {
+    const id = `${r.tag}-csd-${i}`;
+    const c = timed(r.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, r));
+    const s = timed(r.argv(['start', id]), opts(ctx, r));
+    const d = timed(r.argv(['delete', '--force', id]), opts(ctx, r));
+    for (const [k, v] of [['create', c], ['start', s], ['delete', d]]) (steps[k][r.name] ??= []).push(v);
+    return c + s + d;
+  });
+  return {
+    total: mapValues(total, summarize),
+    steps: mapValues(steps, (byRuntime) => mapValues(byRuntime, summarize)),
+  };
+}
+
+// `run` in the foreground: create, start, wait for exit, delete.
+export function runForeground(ctx, runtimes, n) {
+  return mapValues(rounds(runtimes, n, (r, i) => timed(r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-run-${i}`]), opts(ctx, r))), summarize);
+}
+
+// `exec true` into a running container (busybox sleep), and `state` of a
+// created one; both keep their containers for the whole measurement.
+export function execAndState(ctx, runtimes, n) {
+  for (const r of runtimes) {
+    timed(r.argv(['run', '--detach', '--bundle', ctx.sleepBundle, `${r.tag}-exec`]), opts(ctx, r));
+    timed(r.argv(['create', '--bundle', ctx.bundle, `${r.tag}-state`]), opts(ctx, r));
+  }
+  try {
+    const exec = rounds(runtimes, n, (r) => timed(r.argv(['exec', `${r.tag}-exec`, 'true']), opts(ctx, r)));
+    const state = rounds(runtimes, n, (r) => timed(r.argv(['state', `${r.tag}-state`]), opts(ctx, r)));
+    return { exec: mapValues(exec, summarize), state: mapValues(state, summarize) };
+  } finally {
+    for (const r of runtimes) {
+      quiet(r.argv(['delete', '--force', `${r.tag}-exec`]));
+      quiet(r.argv(['delete', '--force', `${r.tag}-state`]));
+    }
+  }
+}
+
+// Resident memory: of init while it waits for start (VmRSS of the pid the
+// runtime reports), and the peak RSS of the CLI process for create and run.
+export function memory(ctx, runtimes, n) {
+  const init = {};
+  const cliCreate = {};
+  const cliRun = {};
+  for (let i = 0; i < n; i++) {
+    for (const r of rotated(runtimes, i)) {
+      const id = `${r.tag}-mem-${i}`;
+      const pidFile = join(ctx.scratch, `${r.name}-${id}.pid`);
+      try {
+        (cliCreate[r.name] ??= []).push(peakRssKiB(r.argv(['create', '--bundle', ctx.bundle, '--pid-file', pidFile, id]), ctx));
+        (init[r.name] ??= []).push(vmRssKiB(Number(readFileSync(pidFile, 'utf8').trim())));
+      } finally {
+        quiet(r.argv(['delete', '--force', id]));
+      }
+      (cliRun[r.name] ??= []).push(peakRssKiB(r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-memrun-${i}`]), ctx));
+    }
+  }
+  const mib = (xs) => summarize(xs.map((k) => k / 1024));
+  return { initRss: mapValues(init, mib), cliCreatePeak: mapValues(cliCreate, mib), cliRunPeak: mapValues(cliRun, mib) };
+}
+
+// The same step with only the launcher differing (compile cache, Bun).
+export function launcherComparison(ctx, variants, n) {
+  const state = (() => {
+    for (const v of variants) timed(v.argv(['create', '--bundle', ctx.bundle, `${v.tag}-lv`]), opts(ctx, v));
+    try {
+      return rounds(variants, n, (v) => timed(v.argv(['state', `${v.tag}-lv`]), opts(ctx, v)));
+    } finally {
+      for (const v of variants) quiet(v.argv(['delete', '--force', `${v.tag}-lv`]));
+    }
+  })();
+  const version = rounds(variants, n, (v) => timed(v.argv(['--version']), opts(ctx, v)));
+  const run = rounds(variants, n, (v, i) => timed(v.argv(['run', '--bundle', ctx.bundle, `${v.tag}-lvrun-${i}`]), opts(ctx, v)));
+  const csd = rounds(variants, n, (v, i) => {
+    const id = `${v.tag}-lvcsd-${i}`;
+    return timed(v.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, v))
+      + timed(v.argv(['start', id]), opts(ctx, v))
+      + timed(v.argv(['delete', '--force', id]), opts(ctx, v));
+  });
+  return {
+    version: mapValues(version, summarize),
+    state: mapValues(state, summarize),
+    createStartDelete: mapValues(csd, summarize),
+    run: mapValues(run, summarize),
+  };
+}
+
+export function mapValues(obj, fn) {
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, fn(v)]));
+}
