@@ -2,7 +2,7 @@
 // written elsewhere; this module only makes the directories the init process
 // joins (by writing "0" to cgroup.procs from inside the executor) before any
 // user code runs.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
 import type { CgroupPlacement } from '../state/types.ts';
@@ -73,9 +73,21 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
 }
 
 /** Pids in any of the container's cgroups. */
+/** The cgroup directories below dir (sub-cgroups a container or `exec --cgroup` made), deepest first. */
+function subCgroups(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+  } catch {
+    return [];
+  }
+  return entries.flatMap((sub) => [...subCgroups(sub), sub]);
+}
+
+/** Pids in any of the container's cgroups, sub-cgroups included. */
 export function cgroupPids(dirs: string[]): number[] {
   const pids = new Set<number>();
-  for (const dir of dirs) {
+  for (const dir of dirs.flatMap((d) => [d, ...subCgroups(d)])) {
     try {
       for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) {
         const pid = Number(line);
@@ -96,8 +108,10 @@ const RMDIR_ATTEMPTS = 400;
  * an ancestor still used by other containers is left in place.
  */
 export function removeCgroupDirs(created: readonly string[], leaves: readonly string[]): void {
-  for (const dir of [...created].reverse()) {
-    const leaf = leaves.includes(dir);
+  // A container's own directories go with what was made below them (as runc's do).
+  const order = [...created].reverse().flatMap((dir) => (leaves.includes(dir) ? [...subCgroups(dir), dir] : [dir]));
+  for (const dir of order) {
+    const leaf = !created.includes(dir) || leaves.includes(dir);
     for (let attempt = 0; ; attempt++) {
       try {
         rmdirSync(dir);

@@ -1,5 +1,6 @@
 // `exec`: a new process in a running container.
-import { closeSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { detectHierarchies, type Hierarchy } from '../cgroups/layout.ts';
 import { KagoError } from '../errors.ts';
 import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
 import { withHome } from '../plan/passwd.ts';
@@ -22,6 +23,8 @@ export interface ExecOptions {
   ignorePaused: boolean;
   consoleSocket?: string;
   preserveFds?: number;
+  /** --cgroup: [controller:]path of a sub-cgroup of the container's to run in */
+  subCgroups?: string[];
   stdio?: [unknown, unknown, unknown];
 }
 
@@ -50,7 +53,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) throw new KagoError(`container ${opts.id}`, 'container not running');
   const seccomp = state.kago.seccomp;
   const target: ExecTarget = {
-    cgroupDirs: state.kago.cgroup.dirs,
+    cgroupDirs: subCgroupDirs(state.kago.cgroup.dirs, opts.subCgroups ?? []),
     namespaces,
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     detached: opts.detach,
@@ -99,4 +102,35 @@ function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined,
       listener(fd);
     },
   });
+}
+
+/**
+ * runc's `exec --cgroup`: "path" moves the process to that sub-cgroup of the
+ * container's cgroup in every hierarchy, "controller:path" only in the
+ * hierarchy of that controller. The sub-cgroup must exist already.
+ */
+export function subCgroupDirs(dirs: readonly string[], specs: readonly string[], hierarchies: readonly Hierarchy[] = specs.length ? detectHierarchies() : []): string[] {
+  const out = [...dirs];
+  // On v2 there is one hierarchy: a controller prefix names no other.
+  const controllersOf = (dir: string) => {
+    const h = hierarchies.find((x) => dir.startsWith(x.mountPoint + '/'));
+    return h?.version === 1 ? h.controllers : null;
+  };
+  for (const spec of specs) {
+    const colon = spec.indexOf(':');
+    const controller = colon >= 0 ? spec.slice(0, colon) : '';
+    const sub = colon >= 0 ? spec.slice(colon + 1) : spec;
+    if (sub.split('/').includes('..')) throw new KagoError(`--cgroup ${spec}`, 'must stay inside the container\'s cgroup');
+    let matched = false;
+    out.forEach((dir, i) => {
+      const controllers = controllersOf(dir);
+      if (controller && controllers && !controllers.includes(controller)) return;
+      const target = `${dirs[i]}/${sub.replace(/^\/+/, '')}`;
+      if (!existsSync(target)) throw new KagoError(`--cgroup ${spec}`, `${target} does not exist`);
+      out[i] = target;
+      matched = true;
+    });
+    if (!matched) throw new KagoError(`--cgroup ${spec}`, `no hierarchy of the container has the ${controller} controller`);
+  }
+  return out;
 }

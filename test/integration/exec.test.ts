@@ -1,6 +1,6 @@
 // `kago exec` into running containers.
 import assert from 'node:assert/strict';
-import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
 import type { Bundle } from '../helpers/bundle.ts';
@@ -79,5 +79,35 @@ describe('exec', function () {
     const r = kago.run(['exec', c.id, 'true']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot exec in a stopped container/);
+  });
+});
+
+describe('exec --cgroup', function () {
+  const h = harness();
+  const kago = h.kago;
+
+  it('runs the process in a sub-cgroup of the container, in every hierarchy or one controller', function () {
+    const { id, bundle } = h.bundle(['sleep', '1000'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
+    });
+    kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+    const dirs = (JSON.parse(readFileSync(join(kago.root, id, 'state.json'), 'utf8')) as { kago: { cgroup: { dirs: string[] } } }).kago.cgroup.dirs;
+    for (const dir of dirs) {
+      mkdirSync(join(dir, 'sub'));
+      // a v1 cpuset starts empty, and nothing can join it until it has cpus and mems
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (existsSync(join(dir, f))) writeFileSync(join(dir, 'sub', f), readFileSync(join(dir, f)));
+      }
+    }
+    const all = kago.run(['exec', '--cgroup', 'sub', id, 'cat', '/proc/self/cgroup']);
+    assert.equal(all.code, 0, all.stderr);
+    for (const line of all.stdout.trim().split('\n')) assert.ok(line.endsWith(`/kago/${id}/sub`), line);
+    const one = kago.run(['exec', '--cgroup', 'pids:sub', id, 'cat', '/proc/self/cgroup']);
+    const lines = one.stdout.trim().split('\n');
+    assert.ok(lines.find((l) => l.split(':')[1] === 'pids')!.endsWith(`/kago/${id}/sub`));
+    assert.ok(lines.find((l) => l.split(':')[1] === 'memory')!.endsWith(`/kago/${id}`));
+    const missing = kago.run(['exec', '--cgroup', 'nope', id, 'true']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /--cgroup nope: .*does not exist/);
   });
 });

@@ -84,7 +84,7 @@ export const exec: Command = {
     { names: ['no-new-privs'], type: 'bool', help: 'set no_new_privs' },
     { names: ['cap', 'c'], type: 'list', arg: 'CAP', help: 'add a capability (repeatable)' },
     { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass on kago\'s fds 3 .. 3+N-1' },
-    { names: ['cgroup'], type: 'list', arg: 'PATH', help: 'run in a sub-cgroup (not supported yet)' },
+    { names: ['cgroup'], type: 'list', arg: '[CONTROLLER:]PATH', help: 'run in this sub-cgroup of the container (repeatable)' },
     { names: ['ignore-paused'], type: 'bool', help: 'exec even if the container is paused' },
   ],
   async run(ctx, args) {
@@ -92,7 +92,6 @@ export const exec: Command = {
     const flags = args.flags;
     if (str(flags, 'process-label')) throw new UsageError('--process-label: SELinux is not enabled on this host');
     if (str(flags, 'apparmor')) throw new UsageError('--apparmor: AppArmor is not enabled on this host');
-    if (flags.has('cgroup')) throw new UsageError('--cgroup is not supported yet');
     const file = str(flags, 'process');
     let process: Process;
     if (file) {
@@ -111,6 +110,7 @@ export const exec: Command = {
       ignorePaused: bool(flags, 'ignore-paused'),
       consoleSocket: str(flags, 'console-socket'),
       preserveFds: Number(str(flags, 'preserve-fds') ?? 0),
+      subCgroups: list(flags, 'cgroup'),
     });
   },
 };
