@@ -262,6 +262,21 @@ describe('descriptors and keyrings passed to the container', function () {
     assert.equal(lines[2]!.trim(), '0 1 2 3 4 5', 'stdio, the two passed fds, and the one ls opens');
   });
 
+  it('passes socket-activated fds on with LISTEN_FDS, as runc does', function () {
+    const { id, bundle } = h.bundle(shell('echo "$LISTEN_FDS $LISTEN_PID"; cat <&3'));
+    const file = join(bundle.dir, 'activated');
+    writeFileSync(file, 'from systemd\n');
+    const fd = openSync(file, 'r');
+    // LISTEN_PID names kago's own pid: the shell execs kago in its own process.
+    const r = spawnSync('sh', ['-c', `LISTEN_PID=$$ LISTEN_FDS=1 exec ${kagoBin} --root ${kago.root} run --bundle ${bundle.dir} ${id}`], {
+      stdio: ['ignore', 'pipe', 'pipe', fd],
+      encoding: 'utf8',
+    });
+    closeSync(fd);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['1 1', 'from systemd']);
+  });
+
   it('gives the container a session keyring named after it, unless --no-new-keyring', function () {
     for (const noNew of [false, true]) {
       const { id, bundle } = h.bundle(['sleep', '1000']);
