@@ -1,6 +1,7 @@
 // `create`: validate, plan, claim the state directory, make the cgroups,
 // run the plan, record the state. Any failure undoes everything made so far.
 import { chmodSync, closeSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
@@ -96,7 +97,9 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   const listening = listenFds();
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
-  return { spec, bundle, preserved: listening + (opts.preserveFds ?? 0), plan: buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: listening + (opts.preserveFds ?? 0) }), compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
+  const preserved = listening + (opts.preserveFds ?? 0);
+  const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved });
+  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
@@ -118,7 +121,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     bundle,
     rootfs: prepared.rootfs,
     created: new Date().toISOString(),
-    owner: '',
+    owner: userInfo().username,
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
   if (spec.annotations) state.annotations = spec.annotations;
