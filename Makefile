@@ -29,7 +29,7 @@ CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
   -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
 EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all check test test-unit clean deps lib web
+.PHONY: all check test test-unit clean deps lib web fuzz fuzz-short soak bench
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
 # Installs apt packages and node_modules when missing (idempotent).
@@ -62,8 +62,38 @@ $(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
 check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
-test: deps all web check
+test: deps all web check fuzz-short
 	$(NODE) node_modules/mocha/bin/mocha.js
+
+# libFuzzer targets over a native build of the core (fuzz/*_fuzz.c), with
+# AddressSanitizer and UndefinedBehaviorSanitizer. `fuzz` searches for
+# minutes per target; `fuzz-short` (part of `make test`) for seconds.
+FUZZ_CC      := clang
+FUZZ_CFLAGS  := -g -O1 -std=c11 -Wall -Wextra -Werror \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := spec seccomp cgroups
+FUZZ_BINS    := $(patsubst %,build/fuzz/%_fuzz,$(FUZZ_TARGETS))
+FUZZ_CORE    := $(filter-out core-c/napi/%,$(CORE_SRC))
+FUZZ_SECONDS ?= 300
+
+build/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/fuzz_check.h $(FUZZ_CORE) $(CORE_HDR)
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE)
+
+fuzz: $(FUZZ_BINS)
+	fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-short: $(FUZZ_BINS)
+	fuzz/run 12 $(FUZZ_TARGETS)
+
+# Long runs of the stress tests (1,000 run/delete cycles, repeated
+# concurrency rounds); `make test` runs short versions of the same files.
+soak: deps all check
+	KAGO_SOAK=1 $(NODE) node_modules/mocha/bin/mocha.js --no-config --timeout 0 test/stress/*.test.ts
+
+# kago, runc and crun side by side (docs/performance.md); a few minutes.
+# Writes bench/results/<timestamp>.{json,md,svg}. BENCH_FLAGS=--rounds 40 etc.
+bench: deps all
+	$(NODE) bench/main.mjs $(BENCH_FLAGS)
 
 clean:
 	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts

@@ -11,10 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ops.h"
 #include "plan_reader.h"
+#include "seal.h"
 #include "sync.h"
 
 #define SYNC_FD 3
@@ -58,6 +60,20 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--version") == 0) {
     printf("kago-exec plan version %d\n", KAGO_PLAN_VERSION);
     return 0;
+  }
+  /* runc CVE-2019-5736: never run from the file on disk (native/seal.c). */
+  if (kago_run_sealed(argv, environ) != 0) {
+    dprintf(STDERR_FILENO, "kago-exec: cannot run from a sealed copy of itself: %s\n", strerror(errno));
+    return 2;
+  }
+  /* runc CVE-2016-9962 and CVE-2019-5736: once this process has joined a
+   * container, the container's processes must not reach it through
+   * /proc/PID (its descriptors, its memory, its exe). Non-dumpable, only
+   * CAP_SYS_PTRACE over it opens those; execve of the container's program
+   * makes that process dumpable again, as any other. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    dprintf(STDERR_FILENO, "kago-exec: cannot make itself non-dumpable: %s\n", strerror(errno));
+    return 2;
   }
   if (mark_inherited_fds_cloexec() != 0) {
     dprintf(STDERR_FILENO, "kago-exec: cannot mark fds close-on-exec: %s\n", strerror(errno));

@@ -40,6 +40,17 @@ void kcg_unified(struct kcg_ctx *c, const struct kj_value *unified, const char *
       kcg_error(c, ptr, "the %s controller is not available on this host's cgroup v2 hierarchy", controller);
       continue;
     }
-    kcg_emit(c, 2, controller, m->key, ptr, "%s", m->value->u.string.s);
+    /* One write sets one value: a NUL would cut the value short without a
+     * word, and a line break inside it would hand the kernel a second value
+     * the config does not show as one (a single trailing one is harmless,
+     * the kernel's parsers take it). Found by fuzz/cgroups_fuzz.c. */
+    const char *v = m->value->u.string.s;
+    size_t vlen = m->value->u.string.len;
+    const char *nl = memchr(v, '\n', vlen);
+    if (memchr(v, '\0', vlen) != NULL || (nl != NULL && nl != v + vlen - 1)) {
+      kcg_error(c, ptr, "must be a single value: no NUL and no line break before its end");
+      continue;
+    }
+    kcg_emit(c, 2, controller, m->key, ptr, "%s", v);
   }
 }

@@ -26,6 +26,9 @@ export class StateStore {
   }
 
   dir(id: string): string {
+    // Every path of a container goes through here: an id like "../x" must
+    // never name a directory outside the root (`delete --force ../x` removed it).
+    validateId(id);
     return join(this.root, id);
   }
 
