@@ -111,3 +111,24 @@ describe('exec --cgroup', function () {
     assert.match(missing.stderr, /--cgroup nope: .*does not exist/);
   });
 });
+
+describe('exec into a paused container', function () {
+  const h = harness();
+  const kago = h.kago;
+
+  it('is refused, unless --ignore-paused: then the process joins the frozen cgroup and runs on resume', async function () {
+    const { id, bundle } = h.bundle(['sleep', '1000']);
+    kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+    kago.ok(['pause', id]);
+    const refused = kago.run(['exec', id, 'true']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /paused/);
+    const waiting = kago.spawn(['exec', '--ignore-paused', id, 'echo', 'ran']);
+    // Joining a frozen cgroup freezes the new process too, until resume.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+    kago.ok(['resume', id]);
+    const r = await waiting;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'ran');
+  });
+});
