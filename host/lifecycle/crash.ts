@@ -1,6 +1,7 @@
 // Fault injection for the crash tests: KAGO_CRASH_AT=<point> makes kago kill
-// itself with SIGKILL at that point of create, to prove that `delete --force`
-// cleans up after a crash anywhere.
+// itself with SIGKILL at that point of create, and KAGO_CRASH_AFTER_OP=<n>
+// makes the executor kill kago right after plan operation n, to prove that
+// `delete --force` cleans up after a crash anywhere.
 export type CrashPoint = 'claimed' | 'state-written' | 'fifo-made' | 'cgroups-made' | 'executor-started' | 'init-forked' | 'init-ready';
 
 export const CRASH_POINTS: readonly CrashPoint[] = ['claimed', 'state-written', 'fifo-made', 'cgroups-made', 'executor-started', 'init-forked', 'init-ready'];

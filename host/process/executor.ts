@@ -48,8 +48,11 @@ export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): voi
   const channel = new SyncChannel(hostEnd);
   try {
     if (encoded.length + 64 > DEFAULT_SNDBUF) setSendBuffer(hostEnd, encoded.length + 4096);
-    // An empty environment: nothing of kago's environment reaches the container.
-    const child = spawn(executorPath, [], { stdio: [...io.stdio, childEnd, ...(io.extraFds ?? [])] as StdioOptions, env: {} });
+    // An empty environment: nothing of kago's reaches the container; only the
+    // crash tests' fault injection (host/lifecycle/crash.ts) is passed on.
+    const crash = process.env.KAGO_CRASH_AFTER_OP;
+    const env: NodeJS.ProcessEnv = crash ? { KAGO_CRASH_AFTER_OP: crash } : {};
+    const child = spawn(executorPath, [], { stdio: [...io.stdio, childEnd, ...(io.extraFds ?? [])] as StdioOptions, env });
     closeSync(childEnd);
     if (child.pid === undefined) throw new KagoError('executor', `cannot start ${executorPath}`);
     child.on('error', () => {});
@@ -77,6 +80,9 @@ export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): voi
           if (m.fd === undefined) throw new KagoError('executor', 'the seccomp listener message carried no descriptor');
           events.seccompListener(m.fd);
           channel.send(MSG.seccomp_listener_done);
+          break;
+        case MSG.crash_now:
+          process.kill(process.pid, 'SIGKILL');
           break;
         case MSG.ready:
           channel.send(MSG.ready_ack, 0, 0, utf8.encode(events.ready()));

@@ -118,3 +118,55 @@ function readPidIfAny(stateFile: string): number {
     return 0;
   }
 }
+
+describe('a crash after any operation of the plan', function () {
+  const h = harness();
+  const kago = h.kago;
+
+  /** The index of every operation before READY (while kago waits on the executor), from the dry run. */
+  function operations(args: string[]): number[] {
+    const plan = kago.ok(args).stdout;
+    const indexes = plan.split('\n').filter((l) => /^ *\d+ /.test(l)).map((l) => Number(l.trim().split(' ')[0]));
+    const ready = plan.split('\n').find((l) => / ready\(\)/.test(l));
+    return indexes.filter((i) => i < Number(ready!.trim().split(' ')[0]));
+  }
+
+  it('of create: delete --force leaves no process, mount, cgroup or state', function () {
+    const { id, bundle } = h.bundle(['sleep', '1000'], (s) => {
+      s.hooks = { createRuntime: [{ path: '/bin/true' }] };
+    });
+    const ops = operations(['create', '--dry-run', '--bundle', bundle.dir, id]);
+    assert.ok(ops.length > 40, `a real plan: ${ops.length} operations`);
+    for (const n of ops) {
+      const r = kago.run(['create', '--bundle', bundle.dir, id], { env: { ...process.env, KAGO_CRASH_AFTER_OP: String(n) } });
+      assert.equal(r.signal, 'SIGKILL', `kago must have been killed after operation ${n}: ${r.stderr}`);
+      const pid = (() => {
+        try {
+          return (JSON.parse(readFileSync(join(kago.root, id, 'state.json'), 'utf8')) as { pid: number }).pid;
+        } catch {
+          return 0;
+        }
+      })();
+      kago.ok(['delete', '--force', id]);
+      assert.deepEqual(leftovers(kago.root, id, bundle.dir, pid ? [pid] : []), [], `after a crash after operation ${n}`);
+    }
+  });
+
+  it('of exec: the container goes on, and nothing of the exec is left', function () {
+    const { id, bundle } = h.bundle(['sleep', '1000']);
+    kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+    for (let n = 0; n < 30; n++) {
+      const r = kago.run(['exec', id, 'sleep', '999'], { env: { ...process.env, KAGO_CRASH_AFTER_OP: String(n) } });
+      if (r.signal !== 'SIGKILL') {
+        assert.equal(r.code, 0, r.stderr);
+        break;
+      }
+    }
+    // Every half-made exec process died with kago (parent-death signal): only init is left.
+    for (let i = 0; i < 200 && kago.ok(['ps', '--format', 'json', id]).stdout.trim() !== `[${kago.state(id).pid}]`; i++) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+    assert.equal(kago.ok(['ps', '--format', 'json', id]).stdout.trim(), `[${kago.state(id).pid}]`);
+    assert.equal(kago.state(id).status, 'running');
+  });
+});
