@@ -2,6 +2,8 @@
  * master handed to whoever listens on the console socket (as runc does). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,6 +22,26 @@ int op_adopt_fd(struct kago_exec *x, const struct kago_op *op) {
   }
   x->slots[a->slot] = (int)a->fd;
   return 0;
+}
+
+/* runc CVE-2025-52565: the console is the empty file kago created; a
+ * symlink put in its place must not redirect the bind elsewhere. */
+static int bind_console(const char *slave_path, const char *console) {
+  int fd = open(console, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EPERM;
+    return -1;
+  }
+  char target[40];
+  snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+  int rc = mount(slave_path, target, NULL, MS_BIND, NULL);
+  int err = errno;
+  close(fd);
+  errno = err;
+  return rc;
 }
 
 int op_setup_console(struct kago_exec *x, const struct kago_op *op) {
@@ -45,7 +67,7 @@ int op_setup_console(struct kago_exec *x, const struct kago_op *op) {
   x->detail = slave_path;
   int slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) return -1;
-  if (c->console[0] != '\0' && mount(slave_path, c->console, NULL, MS_BIND, NULL) != 0) goto fail_slave;
+  if (c->console[0] != '\0' && bind_console(slave_path, c->console) != 0) goto fail_slave;
   if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) != 0) goto fail_slave;
   for (int fd = 0; fd <= 2; fd++) {
     if (dup2(slave, fd) < 0) goto fail_slave;

@@ -1,6 +1,7 @@
 /* Files, mounts and the switch to the container's root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -208,7 +209,26 @@ int op_mask_path(struct kago_exec *x, const struct kago_op *op) {
   if (stat(path, &st) != 0) return errno == ENOENT ? 0 : -1;
   /* Binding a file over a directory fails with ENOTDIR, hence the tmpfs. */
   if (S_ISDIR(st.st_mode)) return mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL);
-  return mount("/dev/null", path, NULL, MS_BIND, NULL);
+  /* runc CVE-2025-31133: if the container's /dev/null were a symlink (or
+   * swapped for one) to a procfs file such as core_pattern, binding "/dev/null"
+   * would put that file, writable, where the masked path was. Bind only the
+   * real null device, through the descriptor that was checked. */
+  int null_fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (null_fd < 0) return -1;
+  struct stat null_st;
+  if (fstat(null_fd, &null_st) != 0 || !S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3)) {
+    close(null_fd);
+    x->detail = "/dev/null is not the null device";
+    errno = EPERM;
+    return -1;
+  }
+  char proc_path[40];
+  snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", null_fd);
+  int rc = mount(proc_path, path, NULL, MS_BIND, NULL);
+  int err = errno;
+  close(null_fd);
+  errno = err;
+  return rc;
 }
 
 int op_readonly_path(struct kago_exec *x, const struct kago_op *op) {
