@@ -1,6 +1,7 @@
 // The host's end of the sync socket (plan/plan.json "messages"): one packet
 // per message, a 24-byte header and an optional payload.
 import { closeSync, writeSync } from 'node:fs';
+import { KagoError } from '../errors.ts';
 import { MSG_HEADER_SIZE } from '../plan/format.gen.ts';
 import { recvWithFd } from '../sys/libc.ts';
 
@@ -29,7 +30,14 @@ export class SyncChannel {
     view.setBigInt64(8, BigInt(a), true);
     view.setBigInt64(16, BigInt(b), true);
     packet.set(payload, MSG_HEADER_SIZE);
-    writeSync(this.fd, packet);
+    try {
+      writeSync(this.fd, packet);
+    } catch (e) {
+      // Every executor process has gone: init died (killed, or crashed) before it could say why.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw new KagoError('container init', 'exited during setup without reporting why');
+      throw e;
+    }
   }
 
   /** The next message, or null once every executor process has closed its end. */

@@ -170,3 +170,18 @@ describe('a crash after any operation of the plan', function () {
     assert.equal(kago.state(id).status, 'running');
   });
 });
+
+describe('init dying unexpectedly during setup', function () {
+  const h = harness();
+
+  it('is a clear error of create, and nothing is left', function () {
+    const { id, bundle } = h.bundle(['sleep', '1000'], (s) => {
+      // The hook kills init while init waits for the hooks to finish.
+      s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'kill -9 $(sed "s/.*\\"pid\\":\\([0-9]*\\).*/\\1/")'] }] };
+    });
+    const r = h.kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^kago: container init: exited during setup/m);
+    assert.deepEqual(leftovers(h.kago.root, id, bundle.dir), []);
+  });
+});
