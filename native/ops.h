@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <stdbool.h>
 
 #include "plan.gen.h"
 
@@ -29,6 +31,11 @@ struct kago_exec {
 typedef int (*kago_op_fn)(struct kago_exec *x, const struct kago_op *op);
 
 /* ops_fs.c */
+/* path opened O_PATH without following a final symlink, and only if it is a
+ * file of that type (and, for a character device, that device); EPERM if not. */
+int kago_open_checked(const char *path, unsigned type, dev_t rdev);
+/* bind through /proc/self/fd/FD (source or target), then close fd */
+int kago_bind_fd(int fd, bool fd_is_source, const char *other);
 int op_write_file(struct kago_exec *x, const struct kago_op *op);
 int op_open(struct kago_exec *x, const struct kago_op *op);
 int op_close(struct kago_exec *x, const struct kago_op *op);

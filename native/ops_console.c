@@ -27,21 +27,8 @@ int op_adopt_fd(struct kago_exec *x, const struct kago_op *op) {
 /* runc CVE-2025-52565: the console is the empty file kago created; a
  * symlink put in its place must not redirect the bind elsewhere. */
 static int bind_console(const char *slave_path, const char *console) {
-  int fd = open(console, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return -1;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    errno = EPERM;
-    return -1;
-  }
-  char target[40];
-  snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
-  int rc = mount(slave_path, target, NULL, MS_BIND, NULL);
-  int err = errno;
-  close(fd);
-  errno = err;
-  return rc;
+  int fd = kago_open_checked(console, S_IFREG, 0);
+  return fd < 0 ? -1 : kago_bind_fd(fd, false, slave_path);
 }
 
 int op_setup_console(struct kago_exec *x, const struct kago_op *op) {

@@ -1,6 +1,7 @@
 /* Files, mounts and the switch to the container's root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,20 +214,32 @@ int op_mask_path(struct kago_exec *x, const struct kago_op *op) {
    * swapped for one) to a procfs file such as core_pattern, binding "/dev/null"
    * would put that file, writable, where the masked path was. Bind only the
    * real null device, through the descriptor that was checked. */
-  int null_fd = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (null_fd < 0) return -1;
-  struct stat null_st;
-  if (fstat(null_fd, &null_st) != 0 || !S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3)) {
-    close(null_fd);
-    x->detail = "/dev/null is not the null device";
+  int null_fd = kago_open_checked("/dev/null", S_IFCHR, makedev(1, 3));
+  if (null_fd < 0) {
+    if (errno == EPERM) x->detail = "/dev/null is not the null device";
+    return -1;
+  }
+  return kago_bind_fd(null_fd, true, path);
+}
+
+int kago_open_checked(const char *path, unsigned type, dev_t rdev) {
+  int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || (st.st_mode & S_IFMT) != type || (type == S_IFCHR && st.st_rdev != rdev)) {
+    close(fd);
     errno = EPERM;
     return -1;
   }
-  char proc_path[40];
-  snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", null_fd);
-  int rc = mount(proc_path, path, NULL, MS_BIND, NULL);
+  return fd;
+}
+
+int kago_bind_fd(int fd, bool fd_is_source, const char *other) {
+  char fd_path[40];
+  snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", fd);
+  int rc = fd_is_source ? mount(fd_path, other, NULL, MS_BIND, NULL) : mount(other, fd_path, NULL, MS_BIND, NULL);
   int err = errno;
-  close(null_fd);
+  close(fd);
   errno = err;
   return rc;
 }
