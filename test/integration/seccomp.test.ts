@@ -1,12 +1,12 @@
 // The filters the core compiles, loaded by the kernel in real containers.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinuxSeccomp, Spec } from '../../host/spec/config.ts';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
+import { kernelLog, lastSequence } from '../helpers/kmsg.ts';
 import { pythonListener } from '../helpers/python.ts';
 import { leftovers } from '../helpers/leaks.ts';
 import { sharedData } from '../helpers/paths.ts';
@@ -75,12 +75,12 @@ describe('seccomp in the kernel', function () {
 
   it('SCMP_ACT_LOG allows and leaves a kernel log entry', function () {
     const marker = `/tmp/logged-${process.pid}`;
-    const before = execFileSync('dmesg', { encoding: 'utf8' }).split('\n').length;
+    const before = lastSequence();
     const r = runIn(shell(`mkdir ${marker} && echo made`), (s) => {
       s.linux!.seccomp = profile('SCMP_ACT_LOG');
     });
     assert.match(r.out, /made/);
-    const added = execFileSync('dmesg', { encoding: 'utf8' }).split('\n').slice(before - 1).join('\n');
+    const added = kernelLog().filter((r) => r.seq > before).map((r) => r.message).join('\n');
     assert.match(added, /type=1326 .*syscall=(83|258)/, 'an audit SECCOMP record for mkdir');
   });
 
