@@ -3,7 +3,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { MSG_HEADER_SIZE } from '../plan/format.gen.ts';
-import { recvWithFd } from '../sys/libc.ts';
+import { recvWithFd, SyscallError } from '../sys/libc.ts';
 
 export interface Message {
   type: number;
@@ -43,7 +43,15 @@ export class SyncChannel {
   /** The next message, or null once every executor process has closed its end. */
   receive(): Message | null {
     // recvmsg, not read: a passed descriptor would be lost (closed) by read(2).
-    const { data, fd } = recvWithFd(this.fd, MAX_PACKET);
+    let received: ReturnType<typeof recvWithFd>;
+    try {
+      received = recvWithFd(this.fd, MAX_PACKET);
+    } catch (e) {
+      // A peer that died with our last message unread resets the connection: the same end.
+      if (e instanceof SyscallError && e.code === 'ECONNRESET') return null;
+      throw e;
+    }
+    const { data, fd } = received;
     if (data.length === 0 && fd === undefined) return null;
     if (data.length < MSG_HEADER_SIZE) throw new Error(`short sync packet (${data.length} bytes)`);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
