@@ -12,6 +12,8 @@ export interface Harness {
   kago: Kago;
   /** runs args in a fresh container; `prepare` may change the root filesystem before it starts */
   runIn(args: string[], configure?: (s: Spec) => void, options?: { flags?: string[]; prepare?: (b: Bundle) => void }): Result;
+  /** a bundle made elsewhere, whose container is deleted and checked after the test */
+  track(id: string, bundle: Bundle): void;
   /** a bundle whose container the test drives itself (create/start/delete) */
   bundle(args: string[], configure?: (s: Spec) => void): { id: string; bundle: Bundle };
   /** removed after the test (files, directories) */
@@ -55,6 +57,9 @@ export function harness(): Harness {
       return kago.run(['run', ...(options.flags ?? []), '--bundle', b.dir, id]);
     },
     bundle,
+    track(id, b) {
+      made.push({ id, bundle: b });
+    },
     scratch(path) {
       paths.push(path);
       return path;

@@ -3,13 +3,13 @@
 // directory, reachable as /proc/self/fd/N, let process.cwd or `exec --cwd`
 // start the container process outside its root filesystem).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
+import { uniqueId } from '../helpers/kago.ts';
+import { harness } from '../helpers/harness.ts';
 import { leftovers } from '../helpers/leaks.ts';
-import { repoRoot } from '../helpers/paths.ts';
+import { pythonListener } from '../helpers/python.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { cwdOutside } from './inside.ts';
 
@@ -45,33 +45,11 @@ function waitForProbe(file: string): string {
   return text;
 }
 
-function receiver(path: string): { ready: Promise<void>; result: Promise<{ output: string }> } {
-  const child = spawn('python3', [join(repoRoot, 'test/helpers/console-receiver.py'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  let signalReady: () => void;
-  const ready = new Promise<void>((resolve) => (signalReady = resolve));
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.startsWith('listening\n')) signalReady();
-  });
-  const result = new Promise<{ output: string }>((resolve, reject) => {
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('listening\n'.length))) : reject(new Error(`receiver exited ${code}`))));
-  });
-  return { ready, result };
-}
+const receiver = (path: string) => pythonListener<{ output: string }>('console-receiver.py', [path]);
 
 describe('security: descriptors and working directory (CVE-2024-21626)', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
   function bundle(args: string[], terminal = false): { id: string; bundle: Bundle } {
     const id = uniqueId('fd');
@@ -80,7 +58,7 @@ describe('security: descriptors and working directory (CVE-2024-21626)', functio
       s.process!.cwd = '/tmp';
       s.root!.readonly = false; // the detached probes write their findings to /tmp
     });
-    made.push({ id, bundle: b });
+    h.track(id, b);
     return { id, bundle: b };
   }
 
@@ -132,7 +110,7 @@ describe('security: descriptors and working directory (CVE-2024-21626)', functio
     const sock = bundle(shell(`${PROBE}; sleep 1000`), true);
     const path = join(sock.bundle.dir, 'console.sock');
     const rec = receiver(path);
-    await rec.ready;
+    await rec.listening;
     kago.ok(['run', '-d', '--console-socket', path, '--bundle', sock.bundle.dir, sock.id]);
     const ex = kago.run(['exec', '--tty', sock.id, 'sh', '-c', PROBE]);
     assert.equal(ex.code, 0, ex.stderr);
@@ -149,7 +127,7 @@ describe('security: descriptors and working directory (CVE-2024-21626)', functio
       const b = makeBundle(['sleep', '1000'], (s) => {
         s.process!.cwd = '/escape';
       });
-      made.push({ id, bundle: b });
+      h.track(id, b);
       symlinkSync(target, join(b.rootfs, 'escape'));
       const r = kago.run(['run', '-d', '--bundle', b.dir, id]);
       if (r.code !== 0) {
@@ -166,7 +144,7 @@ describe('security: descriptors and working directory (CVE-2024-21626)', functio
     const b = makeBundle(['sleep', '1000'], (s) => {
       s.process!.cwd = '/host';
     });
-    made.push({ id, bundle: b });
+    h.track(id, b);
     writeFileSync(join(b.dir, 'host-marker'), 'host\n');
     symlinkSync(b.dir, join(b.rootfs, 'host'));
     const r = kago.run(['run', '-d', '--bundle', b.dir, id]);

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Bundle, makeBundle } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
-import { leftovers } from '../helpers/leaks.ts';
+import { uniqueId } from '../helpers/kago.ts';
+import { harness } from '../helpers/harness.ts';
 import { repoRoot } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -22,17 +22,8 @@ function summary(text: string): { seen: number; held: number; breaches: number }
 }
 
 describe('security: the executor binary cannot be overwritten from a container (CVE-2019-5736)', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
   function bundleWithAttacker(args: string[], caps: string[] = []): { id: string; bundle: Bundle } {
     const id = uniqueId('exe');
@@ -41,7 +32,7 @@ describe('security: the executor binary cannot be overwritten from a container (
       // New arrays: defaultSpec() shares one list between the sets (and between specs).
       for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set] = [...s.process!.capabilities![set]!, ...caps];
     });
-    made.push({ id, bundle });
+    h.track(id, bundle);
     const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', join(bundle.rootfs, 'bin', 'exe_attack'), join(repoRoot, 'test/security/exe_attack.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
     return { id, bundle };

@@ -9,8 +9,8 @@ import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
 import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
-import { Kago, uniqueId } from '../helpers/kago.ts';
-import { leftovers } from '../helpers/leaks.ts';
+import { uniqueId } from '../helpers/kago.ts';
+import { harness } from '../helpers/harness.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
 // include/uapi/linux/capability.h
@@ -32,23 +32,14 @@ function parseShown(out: string): Shown {
 }
 
 describe('security: privileges', function () {
-  const kago = new Kago();
-  const made: { id: string; bundle: Bundle }[] = [];
-  afterEach(function () {
-    for (const { id, bundle } of made.splice(0)) {
-      kago.run(['delete', '--force', id]);
-      const left = leftovers(kago.root, id, bundle.dir);
-      bundle.remove();
-      assert.deepEqual(left, [], `leftovers of ${id}`);
-    }
-  });
-  after(() => kago.cleanup());
+  const h = harness();
+  const kago = h.kago;
 
   /** A bundle with /bin/show_ids installed setuid root. */
   function withShowIds(args: string[], configure: (s: Spec) => void): { id: string; bundle: Bundle } {
     const id = uniqueId('priv');
     const bundle = makeBundle(args, configure);
-    made.push({ id, bundle });
+    h.track(id, bundle);
     const bin = join(bundle.rootfs, 'bin', 'show_ids');
     const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', bin, join(repoRoot, 'test/security/show_ids.c')], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
@@ -128,7 +119,7 @@ describe('security: privileges', function () {
       s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       s.process!.user = { uid: 0, gid: 0, additionalGids: [5, 6] };
     });
-    made.push({ id, bundle });
+    h.track(id, bundle);
     const r = kago.run(['run', '--bundle', bundle.dir, id]);
     assert.equal(r.code, 0, r.stderr);
     const [setgroups, groups] = r.stdout.trim().split('\n');
@@ -139,7 +130,7 @@ describe('security: privileges', function () {
   it('the state directory and the exec FIFO cannot be found from inside, before or after start', function () {
     const id = uniqueId('priv');
     const bundle = makeBundle(['sleep', '1000'], () => {});
-    made.push({ id, bundle });
+    h.track(id, bundle);
     kago.ok(['create', '--bundle', bundle.dir, id]);
     const fifo = statSync(join(kago.root, id, 'exec.fifo'), { bigint: true });
     const stateDir = statSync(join(kago.root, id), { bigint: true });
