@@ -13,7 +13,7 @@ EXEC_SRC  := $(wildcard native/*.c)
 EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h
 EXEC_BIN  := native/kago-exec
 HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
-BUNDLE    := dist/kago.cjs
+BUNDLE    := dist/kago.cjs dist/kago
 # The library (dist/lib: ESM for Node and browsers, declarations) and the
 # static web page (web/dist).
 LIB_OUT   := dist/lib/node.js
@@ -47,7 +47,7 @@ $(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | node_modules/.kago-lock-stamp
 $(EXEC_BIN): $(EXEC_SRC) $(EXEC_HDR)
 	$(CC) $(EXEC_CFLAGS) -o $@ $(EXEC_SRC)
 
-$(BUNDLE): $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
+$(BUNDLE) &: $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
 	$(NODE) scripts/bundle.mjs
 
 lib: $(LIB_OUT)

@@ -1,9 +1,15 @@
-// Where kago's own files are. Both the bundle (dist/kago.cjs) and the sources
-// (host/*.ts, run directly by tests) sit one directory below the project root.
+// Where kago's own files are. The bundle (dist/kago.cjs), the single-file
+// executable (dist/kago) and the sources (host/*.ts, run directly by tests)
+// all sit one directory below the project root; the executable's own code
+// lives in a virtual filesystem, so it goes by its own path instead.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** true in the single-file executable, set at build time (scripts/bundle.mjs). */
+declare const __KAGO_STANDALONE__: boolean | undefined;
+export const standalone = typeof __KAGO_STANDALONE__ !== 'undefined' && __KAGO_STANDALONE__;
+
+const here = standalone ? dirname(process.execPath) : dirname(fileURLToPath(import.meta.url));
 
 export const installRoot = join(here, '..');
 export const executorPath = join(installRoot, 'native', 'kago-exec');

@@ -29,7 +29,8 @@ const GLOBAL_FLAGS: FlagSpec[] = [
 const COMMANDS: Command[] = [create, start, run, exec, state, kill, del, list, ps, pause, resume, update, events, spec, features, validate, seccomp];
 
 function versionText(): string {
-  return `kago version ${KAGO_VERSION}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\n`;
+  const runtime = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
+  return `kago version ${KAGO_VERSION}\nspec: ${SPEC_VERSION}\n${runtime}\n`;
 }
 
 function usage(): string {

@@ -1,19 +1,11 @@
 // The minimal koffi layer: only the libc calls Node.js lacks. koffi costs
 // ~8 ms to load, so it is required on first use and commands that never
 // touch these calls do not pay for it.
-import { createRequire } from 'node:module';
 import { closeSync } from 'node:fs';
 import { errnoName } from './errno.ts';
+import { type Koffi, loadKoffi } from './koffi.ts';
 
 type Fn = (...args: unknown[]) => number;
-
-interface Koffi {
-  load(path: string): { func(decl: string): Fn };
-  errno(): number;
-  alias(name: string, to: string): void;
-  struct(name: string, fields: Record<string, string>): unknown;
-  sizeof(type: unknown): number;
-}
 
 interface Libc {
   socketpair: Fn;
@@ -35,8 +27,7 @@ let koffi: Koffi | null = null;
 
 function load(): { libc: Libc; koffi: Koffi } {
   if (libc && koffi) return { libc, koffi };
-  const require = createRequire(import.meta.url);
-  const k = require('koffi') as Koffi;
+  const k = loadKoffi();
   const lib = k.load('libc.so.6');
   k.alias('ssize_t', 'intptr_t');
   k.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });

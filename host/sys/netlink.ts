@@ -2,15 +2,10 @@
 // network namespace and rename it (RTM_NEWLINK with IFLA_NET_NS_FD and
 // IFLA_IFNAME, rtnetlink(7)). Loaded on first use, like sys/libc.ts.
 import { closeSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { type Koffi, loadKoffi } from './koffi.ts';
 import { SyscallError } from './libc.ts';
 
 type Fn = (...args: unknown[]) => number;
-
-interface Koffi {
-  load(path: string): { func(decl: string): Fn };
-  errno(): number;
-}
 
 interface NetlinkLibc {
   socket: Fn;
@@ -23,8 +18,7 @@ let loaded: { c: NetlinkLibc; koffi: Koffi } | null = null;
 
 function load(): { c: NetlinkLibc; koffi: Koffi } {
   if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi') as Koffi;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   loaded = {
     koffi,
