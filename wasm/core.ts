@@ -123,8 +123,11 @@ function newWasi(): WASIInstance {
   };
 }
 
-export function loadCoreSync(wasmBytes: Uint8Array): Core {
-  const { napiModule } = instantiateNapiModuleSync(wasmBytes, { wasi: newWasi(), context: getDefaultContext() });
+/** The .wasm's bytes, or the module compiled from them. */
+export type WasmInput = Parameters<typeof instantiateNapiModuleSync>[0];
+
+export function loadCoreSync(wasm: WasmInput): Core {
+  const { napiModule } = instantiateNapiModuleSync(wasm, { wasi: newWasi(), context: getDefaultContext() });
   return bindCore(napiModule.exports);
 }
 

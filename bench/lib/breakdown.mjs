@@ -1,10 +1,12 @@
 // Where kago's time goes. Two views: whole processes that each stop after one
-// more piece (node alone, + the bundle, + koffi, + the core), and CPU profiles
-// of `kago create` with the time inside each step of the lifecycle.
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// more piece (a static process, Bun's floor, kago's --version, a dry-run
+// create; the Node host beside them), and CPU profiles of the shipped
+// executable's create, start and delete with the time inside each step.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fn, inclusiveTimes, moduleTopLevel } from './profile.mjs';
+import { anyBuiltinModule, fn, inclusiveTimes, kagoCode, native } from './profile.mjs';
 import { timed } from './proc.mjs';
 import { summarize } from './stats.mjs';
 
@@ -16,24 +18,33 @@ function alternating(cases, n, ctx) {
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
 }
 
+// The smallest program Bun can ship, built the way scripts/bundle.mjs builds
+// dist/kago: what any Bun single-file executable costs before its own code.
+function trivialBunExecutable(ctx) {
+  const dir = join(ctx.scratch, 'bun-floor');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'exit.js'), 'process.exit(0);\n');
+  const out = join(dir, 'exit');
+  execFileSync(ctx.bun, ['build', '--compile', '--bytecode', '--format=cjs', join(dir, 'exit.js'), '--outfile', out], { cwd: dir, stdio: 'ignore' });
+  return out;
+}
+
 export function processSteps(ctx, n) {
   const { node, repo } = ctx;
-  const bundle = join(repo, 'dist', 'kago.cjs');
   const kago = (args) => [join(repo, 'bin', 'kago'), '--root', join(ctx.scratch, 'state', 'kago'), ...args];
-  const loadCore = `require(${JSON.stringify(join(repo, 'dist', 'core.cjs'))}).loadCoreSync(require('fs').readFileSync(${JSON.stringify(join(repo, 'wasm', 'kago-core.wasm'))}))`;
-  const koffi = `require(${JSON.stringify(join(repo, 'node_modules', 'koffi'))})`;
   return alternating([
     ['true (a static process)', ['true']],
-    ['node -e 0', [node, '-e', '0']],
-    ['node kago.cjs --version', [node, bundle, '--version']],
+    ['trivial Bun executable (process.exit(0))', [trivialBunExecutable(ctx)]],
+    ['dist/kago --version (Bun executable)', [join(repo, 'dist', 'kago'), '--version']],
     ['bin/kago --version (+ sh launcher)', kago(['--version'])],
-    ['node + require(koffi)', [node, '-e', koffi]],
-    ['node + core bundle + wasm instance', [node, '-e', loadCore]],
-    ['kago create --dry-run (validate + plan)', kago(['create', '--dry-run', '--bundle', ctx.bundle, 'bench-dry'])],
+    ['node -e 0', [node, '-e', '0']],
+    ['node dist/kago.cjs --version', [node, join(repo, 'dist', 'kago.cjs'), '--version']],
+    ['kago create --dry-run (validate + plan, bin/kago)', kago(['create', '--dry-run', '--bundle', ctx.bundle, 'bench-dry'])],
   ], n, ctx);
 }
 
 // Inside one process: the costs that are too small to see across processes.
+// Runs on Node with dist/core.cjs, the same loader the executable embeds.
 export function inProcess(ctx, specExample) {
   const { repo } = ctx;
   const wasm = readFileSync(join(repo, 'wasm', 'kago-core.wasm'));
@@ -60,39 +71,61 @@ export function inProcess(ctx, specExample) {
   return out;
 }
 
+// Rows by the host function they measure (host/cli, host/lifecycle,
+// host/spec/load.ts, host/core.ts, host/plan, host/state/store.ts,
+// host/sys/koffi.ts and libc.ts, host/process/executor.ts, host/cgroups);
+// indentation marks a step inside the one above. A function renamed in the
+// host leaves its row empty rather than at zero. Functions called from more
+// than one place (detectHierarchies, loadKoffi, write) sit at the top level.
 const PROBES = [
-  ['main (all of kago\'s own work)', fn('main')],
-  ['read + validate config.json', fn('loadBundle')],
-  ['  load the core (core.cjs + wasm)', fn('getCore')],
-  ['  validate in the core', fn('validateConfig', 'core.cjs')],
+  // Not `main`: a command's run() that awaits resumes outside main's frame.
+  ['kago\'s own code (any frame of dist/kago)', kagoCode],
+  ['load the node: built-ins kago imports', anyBuiltinModule],
+  ['create: warm-up (warmUpCreate)', fn('warmUpCreate')],
+  ['  start compiling the .wasm (compileCoreAhead)', fn('compileCoreAhead')],
+  ['  prime cgroup migration (primeCgroupMigration)', fn('primeCgroupMigration')],
+  ['create: config → plan (prepareCreate)', fn('prepareCreate')],
+  ['  read + validate config.json', fn('loadBundle')],
+  ['    load the core (loader + wasm)', fn('getCore')],
+  ['      compile the .wasm on the JS thread (WebAssembly.Module)', native('Module')],
+  ['    validate in the core', fn('validateConfig')],
+  ['  gather facts', fn('gatherFacts')],
+  ['  build the plan', fn('buildCreatePlan')],
   ['detect cgroup hierarchies', fn('detectHierarchies')],
-  ['gather facts', fn('gatherFacts')],
-  ['build the plan', fn('buildCreatePlan')],
   ['state writes (write + rename)', fn('write')],
-  ['load node:child_process', (f) => f.functionName === '' && f.lineNumber === 0 && f.url === 'node:child_process'],
-  ['load koffi', moduleTopLevel('koffi/index.cjs')],
-  ['mkfifo (first koffi call in create)', fn('mkfifo')],
-  ['flock (first koffi call in start, delete)', fn('flock')],
+  ['load koffi (dlopen koffi.node)', fn('loadKoffi')],
+  ['mkfifo (through koffi)', fn('mkfifo')],
   ['create cgroup dirs', fn('createCgroupDirs')],
   ['apply cgroup limits', fn('applyCgroupLimits')],
   ['run the plan (spawn → READY)', fn('runPlan')],
   ['  spawn the executor', (f) => f.functionName === 'spawn' && f.url === 'node:child_process'],
   ['  wait for the executor (recvmsg)', fn('recvWithFd')],
-  ['start: FIFO handshake', fn('startContainer')],
-  ['delete: kill, wait, remove', fn('deleteContainer')],
-  ['garbage collection', (f) => f.functionName === '(garbage collector)'],
+  ['start: FIFO handshake (startContainer)', fn('startContainer')],
+  ['flock (through koffi)', fn('flock')],
+  ['polling sleeps (sleepMs)', fn('sleepMs')],
+  ['delete (deleteContainer)', fn('deleteContainer')],
+  ['  kill and wait (killAll)', fn('killAll')],
+  ['  remove cgroup dirs', fn('removeCgroupDirs')],
 ];
 
-// CPU profiles of kago's create, start and delete of busybox `true`: the
-// median of each step's inclusive time (steps absent from a command are left
-// out). The profiler slows everything, so read these as shares.
+const WALL = 'wall time of the profiled process';
+const SPAN = 'profiled span (the rest is runtime start-up and exit)';
+
+// CPU profiles of the shipped executable (dist/kago, through BUN_OPTIONS,
+// which Bun reads at start-up) for create, start and delete of busybox
+// `true`: the median of each step's inclusive time. A function seen in some
+// runs counts 0 in the others (it fell between two samples); one seen in no
+// run is null, shown empty. The profiler slows everything, so read these as
+// shares.
 export function lifecycleProfile(ctx, n) {
   const dir = join(ctx.scratch, 'profiles');
   const root = join(ctx.scratch, 'state', 'kago');
+  const walls = { create: [], start: [], delete: [] };
   const profiled = (cmd, args) => {
     const d = join(dir, cmd);
     mkdirSync(d, { recursive: true });
-    timed([ctx.node, '--cpu-prof', '--cpu-prof-interval', '250', '--cpu-prof-dir', d, join(ctx.repo, 'dist', 'kago.cjs'), '--root', root, cmd, ...args], { logFile: ctx.logFile });
+    const env = { ...process.env, BUN_OPTIONS: `--cpu-prof --cpu-prof-dir=${d} --cpu-prof-interval=250` };
+    walls[cmd].push(timed([join(ctx.repo, 'dist', 'kago'), '--root', root, cmd, ...args], { logFile: ctx.logFile, env }));
   };
   rmSync(dir, { recursive: true, force: true });
   for (let i = 0; i < n; i++) {
@@ -103,11 +136,13 @@ export function lifecycleProfile(ctx, n) {
   }
   const out = {};
   for (const cmd of ['create', 'start', 'delete']) {
-    const runs = readdirSync(join(dir, cmd)).map((f) => inclusiveTimes(join(dir, cmd, f), PROBES));
-    out[cmd] = {};
-    for (const label of ['total', ...PROBES.map(([l]) => l)]) {
-      const s = summarize(runs.map((r) => r[label]));
-      if (s.max > 0) out[cmd][label] = s;
+    const files = readdirSync(join(dir, cmd)).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length !== n) throw new Error(`${cmd}: ${files.length} CPU profiles for ${n} runs (does this Bun write --cpu-prof through BUN_OPTIONS?)`);
+    const runs = files.map((f) => inclusiveTimes(join(dir, cmd, f), PROBES));
+    out[cmd] = { [WALL]: summarize(walls[cmd]), [SPAN]: summarize(runs.map((r) => r.total)) };
+    for (const [label] of PROBES) {
+      const seen = runs.filter((r) => r[label] !== null);
+      out[cmd][label] = seen.length ? summarize(runs.map((r) => r[label] ?? 0)) : null;
     }
   }
   return out;

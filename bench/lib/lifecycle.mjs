@@ -64,6 +64,8 @@ export function execAndState(ctx, runtimes, n) {
 
 // Resident memory: of init while it waits for start (VmRSS of the pid the
 // runtime reports), and the peak RSS of the CLI process for create and run.
+// For kago that is the Bun executable: bin/kago execs dist/kago in the same
+// process, and the peak a process reports survives its execs.
 export function memory(ctx, runtimes, n) {
   const init = {};
   const cliCreate = {};
@@ -85,7 +87,8 @@ export function memory(ctx, runtimes, n) {
   return { initRss: mapValues(init, mib), cliCreatePeak: mapValues(cliCreate, mib), cliRunPeak: mapValues(cliRun, mib) };
 }
 
-// The same step with only the launcher differing (compile cache, Bun).
+// The same steps with only the launcher differing (the Bun executable, the
+// Node host with and without its compile cache).
 export function launcherComparison(ctx, variants, n) {
   const state = (() => {
     for (const v of variants) timed(v.argv(['create', '--bundle', ctx.bundle, `${v.tag}-lv`]), opts(ctx, v));

@@ -34,6 +34,13 @@ function comparisonTable(title, metrics, names, unit, digits = 1) {
   return lines.join('\n');
 }
 
+// A step inside the one above is indented by two spaces per level in its
+// label; Markdown drops leading spaces, so levels show as arrows.
+function nested(label) {
+  const depth = /^ */.exec(label)[0].length / 2;
+  return depth ? `${'\u00a0\u00a0'.repeat(depth - 1)}↳ ${label.trimStart()}` : label;
+}
+
 function simpleTable(title, obj, unit, digits = 1) {
   const lines = [`### ${title}`, '', row(['', unit]), row(['---', '---'])];
   for (const [k, v] of Object.entries(obj)) lines.push(row([k, fmtSpread(v, digits)]));
@@ -56,7 +63,7 @@ export function markdown(r) {
     ['waiting init VmRSS', r.memory.initRss], ['CLI peak RSS, create', r.memory.cliCreatePeak], ['CLI peak RSS, run', r.memory.cliRunPeak],
   ], names, 'MiB', 2), '');
   const conc = Object.entries(r.concurrency).map(([n, m]) => [`N = ${n}`, m]);
-  out.push(comparisonTable('Concurrent runs (containers/s; higher is better)', conc, names, '/s'), '');
+  out.push(conc.length ? comparisonTable('Concurrent runs (containers/s; higher is better)', conc, names, '/s') : '### Concurrent runs: not measured (--no-concurrency)', '');
   if (r.seccomp?.rows) {
     out.push('### Seccomp, Docker default profile (bench/seccomp-table.mjs)', '', row(['filter', 'instructions', 'mean executed', 'max executed', 'compile ms']), row(Array(5).fill('---')));
     for (const x of r.seccomp.rows) out.push(row([x.name, x.instructions, x.meanExecuted.join(' / '), x.maxExecuted, `${fmt(x.compileMs, 3)}${Number.isFinite(x.nativeMs) ? ` (native ${fmt(x.nativeMs, 3)})` : ''}`]));
@@ -71,12 +78,16 @@ export function markdown(r) {
   out.push('', simpleTable('Where kago\'s time goes: whole processes', r.breakdown.processes, 'ms'), '');
   const prof = r.breakdown.profile;
   const labels = [...new Set(Object.values(prof).flatMap((m) => Object.keys(m)))];
-  out.push('### Where kago\'s time goes: CPU profiles (inclusive ms, median; the profiler slows everything)', '', row(['step', ...Object.keys(prof)]), row(Array(Object.keys(prof).length + 1).fill('---')));
-  for (const l of labels) out.push(row([l.replace(/^  /, '↳ '), ...Object.values(prof).map((m) => (m[l] ? fmt(m[l].median) : ''))]));
+  out.push('### Where kago\'s time goes: CPU profiles of dist/kago (inclusive ms, median; the profiler slows everything)', '',
+    'Bun\'s `--cpu-prof` through `BUN_OPTIONS`, one sample per 250 µs. Empty: that command never ran the function, or no sample fell inside it.', '',
+    row(['step', ...Object.keys(prof)]), row(Array(Object.keys(prof).length + 1).fill('---')));
+  for (const l of labels) out.push(row([nested(l), ...Object.values(prof).map((m) => (m[l] ? fmt(m[l].median) : ''))]));
+  const unseen = labels.filter((l) => Object.values(prof).every((m) => !m[l]));
+  if (unseen.length) out.push('', `No frame matched in any command: ${unseen.map((l) => `"${l.trim()}"`).join(', ')} (renamed or no longer called in the host, or never sampled).`);
   out.push('');
   if (r.launchers) {
     const variants = Object.keys(r.launchers.run);
-    const lines = ['### Launchers (ms): the same kago bundle started differently', '', row(['', ...variants]), row(Array(variants.length + 1).fill('---'))];
+    const lines = ['### Launchers (ms): the same kago host started differently', '', row(['', ...variants]), row(Array(variants.length + 1).fill('---'))];
     for (const [k, m] of Object.entries(r.launchers)) lines.push(row([k, ...variants.map((v) => fmtSpread(m[v]))]));
     out.push(lines.join('\n'), '');
   }

@@ -17,8 +17,9 @@ export function crunPrefix() {
   return isHybridCgroupHost() ? HYBRID_WRAPPER : [];
 }
 
-// name, argv(args) and a few facts per runtime. `launcher` replaces how kago
-// itself is started (node, Bun, environment), for the lever comparisons.
+// name, argv(args) and a few facts per runtime; kago is the shipped command,
+// bin/kago, a sh script that execs the Bun single-file executable dist/kago.
+// `env` (launcher variants only) changes how kago itself is started.
 export function makeRuntimes({ repo, scratch }) {
   const kago = join(repo, 'bin', 'kago');
   const root = (name) => join(scratch, 'state', name);
@@ -29,10 +30,26 @@ export function makeRuntimes({ repo, scratch }) {
   };
 }
 
-// kago started other ways than bin/kago, same bundle, same state root.
-export function kagoVariant(name, tag, launcher, { repo, scratch }, env) {
+// kago started another way than plain bin/kago (command: the argv that starts
+// it, e.g. [node, dist/kago.cjs]), same bundle, same state root.
+export function kagoVariant(name, tag, command, { scratch }, env) {
   const root = join(scratch, 'state', 'kago');
-  return { name, tag: `bench-${tag}`, env, argv: (args) => [...launcher, join(repo, 'dist', 'kago.cjs'), '--root', root, ...args] };
+  return { name, tag: `bench-${tag}`, env, argv: (args) => [...command, '--root', root, ...args] };
+}
+
+// The three ways the one host can start: the shipped Bun executable, the
+// Node host as bin/kago runs it (KAGO_RUNTIME=node: dist/kago.cjs with the
+// compile cache in dist/.compile-cache), and that host without the cache, the
+// cost the cache saves.
+export function launcherVariants(ctx, kago) {
+  const { repo, node, nodeMajor } = ctx;
+  const noCache = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
+  delete noCache.NODE_COMPILE_CACHE;
+  return [
+    { ...kago, name: 'bin/kago (shipped: Bun single-file executable dist/kago)', tag: 'bench-kshipped' },
+    kagoVariant(`Node ${nodeMajor} + dist/kago.cjs with compile cache (KAGO_RUNTIME=node bin/kago)`, 'knode', [join(repo, 'bin', 'kago')], ctx, { ...process.env, KAGO_RUNTIME: 'node' }),
+    kagoVariant(`Node ${nodeMajor}, no compile cache`, 'knocache', [node, join(repo, 'dist', 'kago.cjs')], ctx, noCache),
+  ];
 }
 
 // The cost of the hybrid-host wrapper alone, to read crun's figures net of it.

@@ -38,8 +38,12 @@ export function parseCgroupMounts(mountinfo: string): Hierarchy[] {
   return found;
 }
 
+let detected: Hierarchy[] | null = null;
+
+/** Read once per command: a command does not outlive a change of the host's cgroup mounts. */
 export function detectHierarchies(): Hierarchy[] {
-  return parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'));
+  detected ??= parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'));
+  return detected;
 }
 
 /** This process's own cgroup in hierarchy h, from /proc/self/cgroup. */

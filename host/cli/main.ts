@@ -13,6 +13,7 @@ import { create, del, kill, run, start } from './commands/lifecycle.ts';
 import { exec } from './commands/exec.ts';
 import { seccomp } from './commands/seccomp.ts';
 import { events, pause, ps, resume, update } from './commands/cgroups.ts';
+import { writeOut, writeErr } from '../output.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['root'], type: 'string', arg: 'DIR', help: 'where container state is kept (default: /run/kago; for a user, $XDG_RUNTIME_DIR/kago)' },
@@ -49,13 +50,13 @@ async function main(argv: string[]): Promise<number> {
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`invalid log format ${JSON.stringify(logFormat)}`);
   configureLog({ file: str(global.flags, 'log'), format: logFormat, debug: bool(global.flags, 'debug') });
   if (bool(global.flags, 'version')) {
-    process.stdout.write(versionText());
+    writeOut(versionText());
     return 0;
   }
   const [name, ...rest] = global.positionals;
   if (!name || name === 'help' || bool(global.flags, 'help')) {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    process.stdout.write(topic ? commandUsage(topic) : usage());
+    writeOut(topic ? commandUsage(topic) : usage());
     return 0;
   }
   if (bool(global.flags, 'systemd-cgroup')) throw new UsageError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
@@ -63,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);
   const parsed = parseFlags(rest, [...command.flags, { names: ['help', 'h'], type: 'bool', help: '' }], command.interspersed);
   if (bool(parsed.flags, 'help')) {
-    process.stdout.write(commandUsage(command));
+    writeOut(commandUsage(command));
     return 0;
   }
   const root = str(global.flags, 'root') ?? defaultStateRoot();
@@ -78,7 +79,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const text = formatError(err);
     log('error', text);
-    process.stderr.write(`kago: ${text}\n`);
+    writeErr(`kago: ${text}\n`);
     process.exitCode = 1;
   },
 );

@@ -5,7 +5,9 @@ import { userInfo } from 'node:os';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
+import { primeCgroupMigration } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
+import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
 import { buildCreatePlan } from '../plan/build.ts';
 import { gatherFacts } from '../plan/facts.ts';
@@ -19,6 +21,8 @@ import { loadBundle } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
+import { builtin } from '../sys/builtin.ts';
+import { loadKoffi } from '../sys/koffi.ts';
 import { mkfifo } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
 import { setgroupsWillBeDenied, writeIdMaps } from './idmaps.ts';
@@ -72,6 +76,19 @@ export interface Prepared {
   rootfs: string;
   cgroupLeaves: string[];
   hierarchies: ReturnType<typeof detectHierarchies>;
+}
+
+/**
+ * What every create needs whatever its config, done while the core's wasm
+ * compiles on another thread: koffi, the module that spawns the executor,
+ * and the first cgroup migration's wait (cgroups/prime.ts).
+ */
+export async function warmUpCreate(): Promise<void> {
+  const compiling = compileCoreAhead();
+  if (!isRootless()) primeCgroupMigration();
+  loadKoffi();
+  builtin('node:child_process');
+  await compiling;
 }
 
 /** Everything up to the plan; touches nothing, so `--dry-run` stops here. */
@@ -136,6 +153,9 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   try {
     save();
     crashPoint('state-written');
+    // Once more, in case the wait primed as create began has lapsed: this
+    // one overlaps with making the cgroups and starting the executor.
+    if (prepared.cgroupLeaves.length) primeCgroupMigration();
     mkfifo(store.fifoPath(opts.id), 0o622);
     // Whatever kago's umask: the container's user, any uid, must be able to open it for writing.
     chmodSync(store.fifoPath(opts.id), 0o622);

@@ -14,6 +14,7 @@ import { preservedFdList } from './create.ts';
 import { writePidFile } from './pidfile.ts';
 import { type ConsoleEnd, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
+import { primeCgroupMigration } from '../cgroups/prime.ts';
 
 export interface ExecOptions {
   id: string;
@@ -43,6 +44,8 @@ function containerNamespaces(pid: number): LinuxNamespace[] {
 
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
   const state = store.read(opts.id);
+  // The executor joins the container's cgroups: start that wait now (cgroups/prime.ts).
+  if (state.kago.cgroup.dirs.length) primeCgroupMigration();
   const status = store.status(state);
   if (status === 'stopped' || status === 'creating') throw new KagoError(`container ${opts.id}`, `cannot exec in a ${status} container`);
   if (status === 'paused' && !opts.ignorePaused) {

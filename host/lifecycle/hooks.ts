@@ -2,11 +2,11 @@
 // poststart, poststop): kago runs them itself. createContainer and
 // startContainer must run inside the container and are run by init (the
 // `run_hook` operation), with the state kago sends it.
-import { spawnSync } from 'node:child_process';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { Hook, Hooks } from '../spec/config.ts';
 import type { ContainerState, Status } from '../state/types.ts';
+import { builtin } from '../sys/builtin.ts';
 
 export type HookKind = keyof Hooks;
 
@@ -28,7 +28,7 @@ export function hookEnv(env: readonly string[] | undefined): NodeJS.ProcessEnv {
 
 function runHook(kind: HookKind, index: number, hook: Hook, stdin: string): void {
   const args = hook.args?.length ? hook.args : [hook.path];
-  const r = spawnSync(hook.path, args.slice(1), {
+  const r = builtin('node:child_process').spawnSync(hook.path, args.slice(1), {
     argv0: args[0],
     env: hookEnv(hook.env),
     input: stdin,

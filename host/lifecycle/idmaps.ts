@@ -4,10 +4,10 @@
 // anything wider goes through the setuid helpers newuidmap and newgidmap,
 // which check /etc/subuid and /etc/subgid (the one place kago runs a helper:
 // there is no system call that grants those ranges).
-import { execFileSync } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import type { LinuxIdMapping } from '../spec/config.ts';
+import { builtin } from '../sys/builtin.ts';
 
 function mapText(maps: readonly LinuxIdMapping[]): string {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
@@ -38,7 +38,7 @@ function onlySelf(maps: readonly LinuxIdMapping[], own: number): boolean {
 function viaHelper(helper: string, pid: number, maps: readonly LinuxIdMapping[]): void {
   const args = [String(pid), ...maps.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
   try {
-    execFileSync(helper, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    builtin('node:child_process').execFileSync(helper, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
     throw new KagoError(`${helper} ${args.join(' ')}`, stderr || (e as Error).message);

@@ -2,9 +2,8 @@
 // sync socket as fd 3, send the plan, then answer its requests until init
 // reports READY. Everything between clone and execve happens in the
 // executor; the host only answers.
-import { spawn, type StdioOptions } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { getSystemErrorMessage } from 'node:util';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
 import { encodePlan } from '../plan/encode.ts';
@@ -14,6 +13,7 @@ import { executorPath } from '../paths.ts';
 import { errnoName } from '../sys/errno.ts';
 import { seqpacketPair, setSendBuffer } from '../sys/libc.ts';
 import { SyncChannel } from './channel.ts';
+import { builtin } from '../sys/builtin.ts';
 
 export interface ExecutorEvents {
   /** the executor's first process exists (before any of the plan ran) */
@@ -52,7 +52,7 @@ export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): voi
     // crash tests' fault injection (host/lifecycle/crash.ts) is passed on.
     const crash = process.env.KAGO_CRASH_AFTER_OP;
     const env: NodeJS.ProcessEnv = crash ? { KAGO_CRASH_AFTER_OP: crash } : {};
-    const child = spawn(executorPath, [], { stdio: [...io.stdio, childEnd, ...(io.extraFds ?? [])] as StdioOptions, env });
+    const child = builtin('node:child_process').spawn(executorPath, [], { stdio: [...io.stdio, childEnd, ...(io.extraFds ?? [])] as StdioOptions, env });
     closeSync(childEnd);
     if (child.pid === undefined) throw new KagoError('executor', `cannot start ${executorPath}`);
     child.on('error', () => {});
@@ -98,7 +98,7 @@ export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): voi
           if (failed?.op.op === 'run_hook' && detail) throw new KagoError(what, detail);
           // podman and Docker tell "command not found" (exit 127) from "cannot
           // run it" (126) only by strerror's words in the runtime's message.
-          if (failed?.op.op === 'check_exec') throw new KagoError(what, `${errnoName(m.b)} (${getSystemErrorMessage(-m.b)})`);
+          if (failed?.op.op === 'check_exec') throw new KagoError(what, `${errnoName(m.b)} (${builtin('node:util').getSystemErrorMessage(-m.b)})`);
           throw new KagoError(what, errnoName(m.b));
         }
         default:

@@ -9,6 +9,7 @@ import { UsageError } from '../../errors.ts';
 import type { LinuxResources } from '../../spec/config.ts';
 import { bool, type FlagSpec, type FlagValues, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
+import { writeOut } from '../../output.ts';
 
 /** Docker's RAMInBytes (what runc update uses): 1024-based b, k, m, g, t, p, with an optional "b"/"ib". */
 export function parseBytes(text: string, flag: string): number {
@@ -147,11 +148,11 @@ export const ps: Command = {
     if (format === 'json') {
       // runc: a JSON list of pids, and ps options are an error.
       if (psArgs.length) throw new UsageError('ps options cannot be used with --format json');
-      process.stdout.write(JSON.stringify(pids) + '\n');
+      writeOut(JSON.stringify(pids) + '\n');
       return 0;
     }
     psOptionsSupported(psArgs);
-    process.stdout.write(psTable(pids));
+    writeOut(psTable(pids));
     return 0;
   },
 };
@@ -167,7 +168,7 @@ export const events: Command = {
   interspersed: true,
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
-    const write = (e: unknown) => process.stdout.write(JSON.stringify(e) + '\n');
+    const write = (e: unknown) => writeOut(JSON.stringify(e) + '\n');
     if (bool(args.flags, 'stats')) {
       write(statsEvent(ctx.store, id!));
       return 0;

@@ -3,6 +3,7 @@ import { stateReport } from '../../lifecycle/report.ts';
 import { UsageError } from '../../errors.ts';
 import { bool, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
+import { writeOut } from '../../output.ts';
 
 export const state: Command = {
   name: 'state',
@@ -11,7 +12,7 @@ export const state: Command = {
   flags: [],
   run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
-    process.stdout.write(JSON.stringify(stateReport(ctx.store, ctx.store.read(id!)), null, 2) + '\n');
+    writeOut(JSON.stringify(stateReport(ctx.store, ctx.store.read(id!)), null, 2) + '\n');
     return 0;
   },
 };
@@ -33,13 +34,13 @@ export const list: Command = {
       return s ? [stateReport(ctx.store, s)] : [];
     });
     if (bool(args.flags, 'quiet')) {
-      for (const r of reports) process.stdout.write(r.id + '\n');
+      for (const r of reports) writeOut(r.id + '\n');
     } else if (format === 'json') {
-      process.stdout.write(JSON.stringify(reports) + '\n');
+      writeOut(JSON.stringify(reports) + '\n');
     } else {
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...reports.map((r) => [r.id, String(r.pid), r.status, r.bundle, r.created, r.owner])];
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-      for (const row of rows) process.stdout.write(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('') + '\n');
+      for (const row of rows) writeOut(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('') + '\n');
     }
     return 0;
   },

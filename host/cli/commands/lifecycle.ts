@@ -1,5 +1,5 @@
 // create, start, run, kill, delete: thin wrappers over host/lifecycle.
-import { createContainer, type CreateOptions, prepareCreate } from '../../lifecycle/create.ts';
+import { createContainer, type CreateOptions, prepareCreate, warmUpCreate } from '../../lifecycle/create.ts';
 import { deleteContainer } from '../../lifecycle/delete.ts';
 import { killContainer } from '../../lifecycle/kill.ts';
 import { runDetached, runForeground } from '../../lifecycle/run.ts';
@@ -10,6 +10,7 @@ import { validateId } from '../../state/store.ts';
 import { UsageError } from '../../errors.ts';
 import { bool, type FlagSpec, type Parsed, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
+import { writeOut } from '../../output.ts';
 
 const createFlags: FlagSpec[] = [
   { names: ['bundle', 'b'], type: 'string', arg: 'DIR', help: 'path to the bundle (default: the current directory)' },
@@ -41,14 +42,15 @@ export const create: Command = {
   summary: 'create a container (its init waits for start)',
   flags: createFlags,
   interspersed: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     const opts = createOptions(id!, args);
     if (bool(args.flags, 'dry-run')) {
-      process.stdout.write(showPlan(prepareCreate(ctx.store, opts).plan));
+      writeOut(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
     }
+    await warmUpCreate();
     createContainer(ctx.store, opts);
     return 0;
   },
@@ -64,6 +66,7 @@ export const run: Command = {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     const opts = createOptions(id!, args);
+    await warmUpCreate();
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
       return 0;

@@ -9,6 +9,7 @@ import { NATIVE_ARCH } from '../../plan/seccomp.ts';
 import { readConfigText } from '../../spec/load.ts';
 import { bool, type Parsed, str } from '../args.ts';
 import type { Command } from '../command.ts';
+import { writeOut, writeErr } from '../../output.ts';
 
 /** The capabilities Docker gives a container by default (moby's oci/caps/defaults.go). */
 const DOCKER_DEFAULT_CAPS = [
@@ -45,7 +46,7 @@ function compile(kago: Kago, file: string, args: Parsed, overrideArches: boolean
   try {
     const override = overrideArches && !bool(args.flags, 'docker') ? arches(args) : [];
     const { bpf, report } = kago.compileSeccompReport(profileText(kago, file, args), { arches: override });
-    for (const w of report.problems.filter((p) => p.severity === 'warning')) process.stderr.write(`warning: ${file}: ${w.pointer}: ${w.message}\n`);
+    for (const w of report.problems.filter((p) => p.severity === 'warning')) writeErr(`warning: ${file}: ${w.pointer}: ${w.message}\n`);
     if (!report.seccomp) throw new KagoError(file, 'has no linux.seccomp: there is no filter');
     return bpf;
   } catch (e) {
@@ -93,9 +94,9 @@ export const seccomp: Command = {
     if (sub === 'compile') {
       if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
       const format = str(args.flags, 'format') ?? 'disasm';
-      if (format === 'raw') process.stdout.write(bpf);
-      else if (format === 'disasm') process.stdout.write(disassemblyText(bpf) + '\n');
-      else if (format === 'c') process.stdout.write(asC(bpf));
+      if (format === 'raw') writeOut(bpf);
+      else if (format === 'disasm') writeOut(disassemblyText(bpf) + '\n');
+      else if (format === 'c') writeOut(asC(bpf));
       else throw new UsageError(`invalid format ${JSON.stringify(format)}`);
       return 0;
     }
@@ -104,8 +105,8 @@ export const seccomp: Command = {
     if (!syscall || !arch) throw new UsageError('explain needs --arch and a syscall (name or number)');
     const e = kago.explain(bpf, arch, /^\d+$/.test(syscall) ? Number(syscall) : syscall, values.map(parseArg));
     const verdict = e.action === 'SCMP_ACT_ERRNO' && e.errno !== undefined ? `${e.action} (errno ${e.errno})` : e.action;
-    process.stdout.write(`${e.syscall ?? `syscall ${e.nr}`} (${e.nr}) on ${e.arch}: ${verdict}, after ${e.executed} instructions\n`);
-    for (const step of e.steps) process.stdout.write(`  ${String(step.index).padStart(4)}  ${step.text}\n`);
+    writeOut(`${e.syscall ?? `syscall ${e.nr}`} (${e.nr}) on ${e.arch}: ${verdict}, after ${e.executed} instructions\n`);
+    for (const step of e.steps) writeOut(`  ${String(step.index).padStart(4)}  ${step.text}\n`);
     return 0;
   },
 };

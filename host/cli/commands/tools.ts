@@ -8,6 +8,7 @@ import { defaultSpec, rootlessSpec } from '../../spec/default.ts';
 import { formatProblem, readConfigText } from '../../spec/load.ts';
 import { bool, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
+import { writeOut } from '../../output.ts';
 
 export const spec: Command = {
   name: 'spec',
@@ -34,7 +35,7 @@ export const features: Command = {
   flags: [],
   run(_ctx, args) {
     requireArgs(args, 0, 0, 'none');
-    process.stdout.write(JSON.stringify(featureReport(), null, '    ') + '\n');
+    writeOut(JSON.stringify(featureReport(), null, '    ') + '\n');
     return 0;
   },
 };
@@ -55,9 +56,9 @@ export const validate: Command = {
     const result = getCore().validateConfig(readConfigText(path), { requireProcess: false });
     const format = str(args.flags, 'format') ?? 'text';
     if (format === 'json') {
-      process.stdout.write(JSON.stringify(result.problems, null, 2) + '\n');
+      writeOut(JSON.stringify(result.problems, null, 2) + '\n');
     } else if (format === 'text') {
-      for (const p of result.problems) process.stdout.write(`${p.severity}: ${formatProblem(path, p)}\n`);
+      for (const p of result.problems) writeOut(`${p.severity}: ${formatProblem(path, p)}\n`);
     } else {
       throw new UsageError(`invalid format ${JSON.stringify(format)}`);
     }

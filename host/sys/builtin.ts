@@ -1,0 +1,12 @@
+// Node's built-in modules that only some commands use, loaded when first
+// used: under Bun each is JavaScript evaluated at require time (node:util and
+// node:child_process cost ~1-2 ms each), and a static import is evaluated
+// by every command.
+interface Lazy {
+  'node:child_process': typeof import('node:child_process');
+  'node:util': typeof import('node:util');
+}
+
+export function builtin<ID extends keyof Lazy>(id: ID): Lazy[ID] {
+  return process.getBuiltinModule(id) as Lazy[ID];
+}
