@@ -2,12 +2,14 @@
  * "Why a native executor at all"). It runs as root between clone and execve
  * of a container, so it decides nothing and stays small enough to audit.
  *
- * fd 3 is the sync socket; stdio is the container's. Exit status: 0 when the
+ * fd 3 is the sync socket; stdio is the container's. `--prime-cgroup FILE`:
+ * see prime_until_plan. Exit status: 0 when the
  * plan ran to its end (or this process was the parent of a `fork`), 1 when an
  * operation failed (reported on the socket), 2 when there was no valid plan. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,27 @@ static int mark_inherited_fds_cloexec(void) {
   }
   closedir(dir);
   return 0;
+}
+
+/* kago may start the executor before it has validated the config, and has
+ * it wait for the plan. Meanwhile it keeps the kernel's cgroup migration
+ * path warm (host/cgroups/prime.ts says why): it moves itself into the
+ * cgroup it is already in (FILE is that cgroup's cgroup.procs) every few ms,
+ * so that the move into the container's cgroups, once the plan comes, does
+ * not wait for an RCU grace period. Bounded, and harmless if it fails. */
+#define PRIME_INTERVAL_MS 3
+#define PRIME_ROUNDS 300
+
+static void prime_until_plan(const char *procs) {
+  for (int round = 0; round < PRIME_ROUNDS; round++) {
+    int fd = open(procs, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ssize_t n = write(fd, "0", 1);
+    close(fd);
+    if (n != 1) return;
+    struct pollfd sync = {.fd = SYNC_FD, .events = POLLIN};
+    if (poll(&sync, 1, PRIME_INTERVAL_MS) != 0) return;
+  }
 }
 
 static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsigned code, int err) {
@@ -79,9 +102,13 @@ int main(int argc, char **argv) {
     dprintf(STDERR_FILENO, "kago-exec: cannot mark fds close-on-exec: %s\n", strerror(errno));
     return 2;
   }
+  if (argc > 2 && strcmp(argv[1], "--prime-cgroup") == 0) prime_until_plan(argv[2]);
   const uint8_t *encoded;
   size_t encoded_len;
   if (kago_sync_recv_plan(SYNC_FD, &encoded, &encoded_len) != 0) {
+    /* kago closed the socket without a plan: it refused the config after
+     * starting this process ahead (or it died). Nothing was done; nothing to say. */
+    if (errno == EPIPE || errno == ECONNRESET) return 2;
     dprintf(STDERR_FILENO, "kago-exec: cannot read the plan from fd %d: %s\n", SYNC_FD,
             strerror(errno));
     return 2;

@@ -36,11 +36,14 @@ function isCpuset(dir: string, hierarchies: Hierarchy[]): boolean {
 }
 
 /**
- * Makes every directory, recording each one in placement.created before
- * making it (so a crash midway still leaves a complete record for cleanup).
- * Ancestors another container made at the same moment are not ours.
+ * Makes every directory that does not exist yet. All of them are recorded in
+ * placement.created (one state write) before the first is made, so a crash
+ * midway still leaves a complete record for cleanup, which skips the ones
+ * never made. An ancestor another container made at the same moment is not
+ * ours: it leaves the record again.
  */
 export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], placement: CgroupPlacement, record: () => void): void {
+  const missing: { dir: string; parent: string }[] = [];
   for (const dir of dirs) {
     const h = hierarchies.find((x) => dir === x.mountPoint || dir.startsWith(x.mountPoint + '/'));
     if (!h) continue;
@@ -48,31 +51,34 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
     for (const part of dir.slice(h.mountPoint.length).split('/').filter(Boolean)) {
       const parent = current;
       current = join(current, part);
-      if (existsSync(current)) continue;
-      placement.created.push(current);
-      record();
-      try {
-        mkdirSync(current, { mode: 0o755 });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-          placement.created.pop();
-          continue;
-        }
-        throw new KagoError(`cgroup ${current}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      if (!existsSync(current)) missing.push({ dir: current, parent });
+    }
+  }
+  if (missing.length === 0) return;
+  placement.created.push(...missing.map((m) => m.dir));
+  record();
+  for (const { dir, parent } of missing) {
+    try {
+      mkdirSync(dir, { mode: 0o755 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        placement.created.splice(placement.created.indexOf(dir), 1);
+        record();
+        continue;
       }
-      // A new v1 cpuset starts with no cpus and mems, and joining it fails
-      // with ENOSPC until they are set: inherit the parent's.
-      if (isCpuset(current, hierarchies)) {
-        for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-          const own = readFileSync(join(current, file), 'utf8').trim();
-          if (own === '') writeFileSync(join(current, file), readFileSync(join(parent, file), 'utf8').trim() || '\n');
-        }
+      throw new KagoError(`cgroup ${dir}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    // A new v1 cpuset starts with no cpus and mems, and joining it fails
+    // with ENOSPC until they are set: inherit the parent's.
+    if (isCpuset(dir, hierarchies)) {
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+        const own = readFileSync(join(dir, file), 'utf8').trim();
+        if (own === '') writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim() || '\n');
       }
     }
   }
 }
 
-/** Pids in any of the container's cgroups. */
 /** The cgroup directories below dir (sub-cgroups a container or `exec --cgroup` made), deepest first. */
 function subCgroups(dir: string): string[] {
   let entries: string[];

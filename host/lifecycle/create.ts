@@ -1,11 +1,12 @@
 // `create`: validate, plan, claim the state directory, make the cgroups,
 // run the plan, record the state. Any failure undoes everything made so far.
 import { chmodSync, closeSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
-import { primeCgroupMigration } from '../cgroups/prime.ts';
+import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
 import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
@@ -15,19 +16,18 @@ import { moveNetDevices } from '../plan/netdev.ts';
 import { withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
-import { runPlan } from '../process/executor.ts';
+import { abandonExecutor, type Executor, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
 import type { Spec } from '../spec/config.ts';
-import { loadBundle } from '../spec/load.ts';
+import { loadBundle, readConfigBytes } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
-import { builtin } from '../sys/builtin.ts';
 import { loadKoffi } from '../sys/koffi.ts';
 import { mkfifo } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
 import { setgroupsWillBeDenied, writeIdMaps } from './idmaps.ts';
 import { sendListenerToAgent } from './notify.ts';
-import { type ConsoleEnd, consoleSize, openConsole } from './terminal.ts';
+import { closeConsole, type ConsoleEnd, consoleSize, openConsole } from './terminal.ts';
 import { hookState, runHostHooks } from './hooks.ts';
 import { destroyContainer } from './destroy.ts';
 import { writePidFile } from './pidfile.ts';
@@ -36,7 +36,6 @@ export interface CreateOptions {
   id: string;
   bundle?: string;
   pidFile?: string;
-  stdio?: [unknown, unknown, unknown];
   /** `--no-pivot`: MS_MOVE and chroot instead of pivot_root */
   noPivot?: boolean;
   consoleSocket?: string;
@@ -45,6 +44,8 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** --preserve-fds: kago's fds from 3 + LISTEN_FDS on, passed on after the socket-activation ones */
   preserveFds?: number;
+  /** started by warmUpCreate, waiting for the plan */
+  executor?: Executor;
 }
 
 /**
@@ -78,22 +79,40 @@ export interface Prepared {
   hierarchies: ReturnType<typeof detectHierarchies>;
 }
 
+function executorIo(preserved: number, consoleFd?: number): ExecutorIo {
+  return { extraFds: [consoleFd ?? 'ignore', ...preservedFdList(preserved)] };
+}
+
+/** Whether the config asks for a terminal, read without validating: the console is set up only after that. */
+function mayWantTerminal(bundle: string | undefined): boolean {
+  try {
+    const config = JSON.parse(readConfigBytes(join(resolve(bundle ?? '.'), 'config.json')).toString('utf8')) as { process?: { terminal?: unknown } };
+    return config.process?.terminal !== false && config.process?.terminal !== undefined;
+  } catch {
+    return true;
+  }
+}
+
 /**
- * What every create needs whatever its config, done while the core's wasm
- * compiles on another thread: koffi, the module that spawns the executor,
- * and the first cgroup migration's wait (cgroups/prime.ts).
+ * What a create needs whatever its config, done while the core's wasm
+ * compiles on another thread: koffi, and the executor, started now to wait
+ * for its plan and keep the cgroup migration path warm meanwhile
+ * (cgroups/prime.ts). Not for a terminal: its console comes later.
  */
-export async function warmUpCreate(): Promise<void> {
+export async function warmUpCreate(opts: CreateOptions): Promise<void> {
+  const prime = isRootless() ? undefined : ownCgroupProcsFile();
+  if (prime) primeFrom(prime);
   const compiling = compileCoreAhead();
-  if (!isRootless()) primeCgroupMigration();
+  if (!mayWantTerminal(opts.bundle)) {
+    opts.executor = startExecutor(executorIo(listenFds() + (opts.preserveFds ?? 0)), prime);
+  }
   loadKoffi();
-  builtin('node:child_process');
   await compiling;
 }
 
 /** Everything up to the plan; touches nothing, so `--dry-run` stops here. */
 export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared {
-  const { bundle, spec, text } = loadBundle(opts.bundle, true);
+  const { bundle, spec, bytes } = loadBundle(opts.bundle, true);
   const hierarchies = detectHierarchies();
   const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
   let leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
@@ -113,21 +132,34 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
   const listening = listenFds();
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
-  const compiled: Compiled = { seccomp: compileSeccomp(spec, text) };
+  const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved });
   return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
-  const prepared = prepareCreate(store, opts);
-  const { spec, bundle, plan } = prepared;
-  const console = spec.process?.terminal ? openConsole(opts.consoleSocket, opts.foreground === true) : undefined;
+  let prepared: Prepared;
+  let console: ConsoleEnd | undefined;
   try {
-    store.claim(opts.id);
+    prepared = prepareCreate(store, opts);
+    console = prepared.spec.process?.terminal ? openConsole(opts.consoleSocket, opts.foreground === true) : undefined;
+    try {
+      store.claim(opts.id);
+    } catch (e) {
+      closeConsole(console);
+      throw e;
+    }
   } catch (e) {
-    closeConsole(console);
+    if (opts.executor) abandonExecutor(opts.executor);
     throw e;
+  }
+  const { spec, bundle, plan } = prepared;
+  // Started ahead without a console: a config that turned out to want one gets a new executor.
+  let executor = opts.executor;
+  if (executor && console) {
+    abandonExecutor(executor);
+    executor = undefined;
   }
   crashPoint('claimed');
   const state: ContainerState = {
@@ -141,6 +173,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     owner: userInfo().username,
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
+  if (executor) {
+    state.kago.executorPid = executor.pid;
+    state.kago.executorStartTime = readProcStat(executor.pid)?.startTime;
+  }
   if (spec.annotations) state.annotations = spec.annotations;
   state.kago.process = spec.process;
   const filter = prepared.compiled.seccomp;
@@ -153,9 +189,6 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   try {
     save();
     crashPoint('state-written');
-    // Once more, in case the wait primed as create began has lapsed: this
-    // one overlaps with making the cgroups and starting the executor.
-    if (prepared.cgroupLeaves.length) primeCgroupMigration();
     mkfifo(store.fifoPath(opts.id), 0o622);
     // Whatever kago's umask: the container's user, any uid, must be able to open it for writing.
     chmodSync(store.fifoPath(opts.id), 0o622);
@@ -163,7 +196,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
     if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
-    runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: [console?.fd ?? 'ignore', ...preservedFdList(prepared.preserved)] }, {
+    runPlan(plan, executor ?? startExecutor(executorIo(prepared.preserved, console?.fd)), {
       started(pid) {
         state.kago.executorPid = pid;
         state.kago.executorStartTime = readProcStat(pid)?.startTime;
@@ -210,10 +243,4 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   }
   if (console) closeSync(console.fd);
   return console?.own === undefined ? { state } : { state, console: console.own };
-}
-
-function closeConsole(console: ConsoleEnd | undefined): void {
-  if (!console) return;
-  closeSync(console.fd);
-  if (console.own !== undefined) closeSync(console.own);
 }

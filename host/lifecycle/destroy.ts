@@ -27,6 +27,8 @@ export function killAll(state: ContainerState): void {
     for (const pid of cgroupPids(state.kago.cgroup.dirs)) consider(pid, readProcStat(pid)?.startTime);
   };
   fromCgroups();
+  // The common case of a container whose processes have all exited.
+  if (victims.size === 0) return;
   killCgroupProcesses(state.kago.cgroup.dirs);
   const deadline = Date.now() + KILL_WAIT_MS;
   while (Date.now() < deadline) {

@@ -6,15 +6,17 @@ import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
 import { withHome } from '../plan/passwd.ts';
 import type { Plan } from '../plan/types.ts';
 import type { LinuxNamespace, NamespaceType, Process } from '../spec/config.ts';
-import { runPlan } from '../process/executor.ts';
+import { abandonExecutor, type Executor, runPlan, startExecutor } from '../process/executor.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
+import type { ContainerState } from '../state/types.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { preservedFdList } from './create.ts';
 import { writePidFile } from './pidfile.ts';
-import { type ConsoleEnd, consoleSize, openConsole, relayConsole } from './terminal.ts';
+import { closeConsole, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
-import { primeCgroupMigration } from '../cgroups/prime.ts';
+import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
+import { isRootless } from '../cgroups/rootless.ts';
 
 export interface ExecOptions {
   id: string;
@@ -26,7 +28,6 @@ export interface ExecOptions {
   preserveFds?: number;
   /** --cgroup: [controller:]path of a sub-cgroup of the container's to run in */
   subCgroups?: string[];
-  stdio?: [unknown, unknown, unknown];
 }
 
 const PROC_NS: [NamespaceType, string][] = [
@@ -44,13 +45,48 @@ function containerNamespaces(pid: number): LinuxNamespace[] {
 
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
   const state = store.read(opts.id);
-  // The executor joins the container's cgroups: start that wait now (cgroups/prime.ts).
-  if (state.kago.cgroup.dirs.length) primeCgroupMigration();
   const status = store.status(state);
   if (status === 'stopped' || status === 'creating') throw new KagoError(`container ${opts.id}`, `cannot exec in a ${status} container`);
   if (status === 'paused' && !opts.ignorePaused) {
     throw new KagoError(`container ${opts.id}`, 'cannot exec in a paused container (pause it no more, or use --ignore-paused)');
   }
+  // The executor is started before the plan is built, to warm the path into the container's cgroups meanwhile (cgroups/prime.ts).
+  const prime = state.kago.cgroup.dirs.length && !isRootless() ? ownCgroupProcsFile() : undefined;
+  if (prime) primeFrom(prime);
+  const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
+  let executor: Executor;
+  try {
+    executor = startExecutor({ extraFds: [console?.fd ?? 'ignore', ...preservedFdList(opts.preserveFds ?? 0)] }, prime);
+  } catch (e) {
+    closeConsole(console);
+    throw e;
+  }
+  let plan: Plan;
+  try {
+    plan = execPlan(state, opts, console !== undefined);
+  } catch (e) {
+    abandonExecutor(executor);
+    closeConsole(console);
+    throw e;
+  }
+  let pid = 0;
+  try {
+    runExec(plan, executor, (child) => (pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', pid));
+  } catch (e) {
+    if (console?.own !== undefined) closeSync(console.own);
+    throw e;
+  } finally {
+    if (console) closeSync(console.fd);
+  }
+  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.detach) return 0;
+  const relay = console?.own !== undefined ? relayConsole(console.own) : undefined;
+  const code = await waitForChild(pid);
+  if (relay) await relay.done;
+  return code;
+}
+
+function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): Plan {
   const namespaces = containerNamespaces(state.pid);
   // The namespaces were read through a pid: make sure it still was init.
   if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) throw new KagoError(`container ${opts.id}`, 'container not running');
@@ -66,28 +102,12 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
     target.seccomp = { flags: seccomp.flags, filter: Buffer.from(seccomp.filter, 'base64') };
     if (seccomp.listener) target.seccomp.listener = seccomp.listener;
   }
-  const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
-  if (console) target.console = consoleSize(opts.process.consoleSize);
-  const plan = buildExecPlan(withHome(opts.process, state.rootfs), target);
-  let pid = 0;
-  try {
-    runExec(plan, opts, console, (child) => (pid = child), (fd) => sendListenerToAgent(seccomp!.listener!, fd, state, 'running', pid));
-  } catch (e) {
-    if (console?.own !== undefined) closeSync(console.own);
-    throw e;
-  } finally {
-    if (console) closeSync(console.fd);
-  }
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
-  if (opts.detach) return 0;
-  const relay = console?.own !== undefined ? relayConsole(console.own) : undefined;
-  const code = await waitForChild(pid);
-  if (relay) await relay.done;
-  return code;
+  if (terminal) target.console = consoleSize(opts.process.consoleSize);
+  return buildExecPlan(withHome(opts.process, state.rootfs), target);
 }
 
-function runExec(plan: Plan, opts: ExecOptions, console: ConsoleEnd | undefined, forked: (pid: number) => void, listener: (fd: number) => void): void {
-  runPlan(plan, { stdio: opts.stdio ?? ['inherit', 'inherit', 'inherit'], extraFds: [console?.fd ?? 'ignore', ...preservedFdList(opts.preserveFds ?? 0)] }, {
+function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, listener: (fd: number) => void): void {
+  runPlan(plan, executor, {
     started() {},
     idMapsRequested() {
       throw new KagoError('exec', 'an exec never creates a user namespace');

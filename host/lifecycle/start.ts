@@ -2,14 +2,16 @@
 // opening it for writing; the byte it then writes confirms it got past the
 // wait and is about to execve.
 import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
-import { sleepMs } from '../cgroups/placement.ts';
 import { KagoError } from '../errors.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
+import { waitReadable } from '../sys/libc.ts';
 import { hookState, runHostHooks } from './hooks.ts';
 
 const START_TIMEOUT_MS = 30_000;
+/** how often a wait on the FIFO looks whether init still lives */
+const CHECK_MS = 10;
 
 /** 1 for a byte, 0 at end-of-file, -1 when nothing is there yet. */
 function readNonBlocking(fd: number, byte: Uint8Array): number {
@@ -46,7 +48,7 @@ export function startContainer(store: StateStore, id: string): ContainerState {
           throw new KagoError(`container ${id}`, 'its init process exited before start');
         }
         if (Date.now() > deadline) throw new KagoError(`container ${id}`, 'init did not take the start signal');
-        sleepMs(1);
+        waitReadable(fd, CHECK_MS);
       }
       unlinkSync(fifo);
       // init keeps its end open, close-on-exec, while it runs the
@@ -55,7 +57,7 @@ export function startContainer(store: StateStore, id: string): ContainerState {
       let failure = '';
       for (let n; (n = readNonBlocking(fd, byte)) !== 0; ) {
         if (n === 1) failure += String.fromCharCode(byte[0]!);
-        else sleepMs(1);
+        else waitReadable(fd, CHECK_MS);
       }
       if (failure) throw new KagoError(`container ${id}`, `init failed before executing the program: ${failure}`);
     } finally {

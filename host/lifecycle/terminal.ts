@@ -72,3 +72,10 @@ export function relayConsole(own: number): { done: Promise<void> } {
   stdin.resume();
   return { done };
 }
+
+/** Both of kago's ends of a console that will not be used. */
+export function closeConsole(console: ConsoleEnd | undefined): void {
+  if (!console) return;
+  closeSync(console.fd);
+  if (console.own !== undefined) closeSync(console.own);
+}

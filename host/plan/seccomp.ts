@@ -32,12 +32,12 @@ export const NATIVE_ARCH: Record<string, string> = {
  * (libseccomp adds the native architecture to every filter): otherwise a
  * profile listing only foreign architectures would kill every syscall.
  */
-export function compileSeccomp(spec: Spec, configText: string): CompiledSeccomp | undefined {
+export function compileSeccomp(spec: Spec, config: string | Uint8Array): CompiledSeccomp | undefined {
   const seccomp = spec.linux?.seccomp;
   if (!seccomp) return undefined;
   const native = NATIVE_ARCH[process.arch];
   const arches = [...new Set([...(native ? [native] : []), ...(seccomp.architectures ?? [])])];
-  const { bpf, report } = getCore().seccomp.compile(configText, arches);
+  const { bpf, report } = getCore().seccomp.compile(config, arches);
   for (const w of report.problems.filter((p) => p.severity === 'warning')) log('warning', `config.json: ${w.pointer}: ${w.message}`);
   const errors = report.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0 || !report.ok) {

@@ -3,7 +3,7 @@
 import { closeSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { MSG_HEADER_SIZE } from '../plan/format.gen.ts';
-import { recvWithFd, SyscallError } from '../sys/libc.ts';
+import { recvWithFd, setSendBuffer, SyscallError } from '../sys/libc.ts';
 
 export interface Message {
   type: number;
@@ -15,6 +15,8 @@ export interface Message {
 }
 
 const MAX_PACKET = 1 << 16;
+/** SO_SNDBUF's default, about; a larger packet (a big plan) needs a larger buffer. */
+const DEFAULT_SNDBUF = 200 * 1024;
 
 export class SyncChannel {
   private readonly fd: number;
@@ -30,6 +32,7 @@ export class SyncChannel {
     view.setBigInt64(8, BigInt(a), true);
     view.setBigInt64(16, BigInt(b), true);
     packet.set(payload, MSG_HEADER_SIZE);
+    if (packet.length + 64 > DEFAULT_SNDBUF) setSendBuffer(this.fd, packet.length + 4096);
     try {
       writeSync(this.fd, packet);
     } catch (e) {

@@ -1,8 +1,8 @@
 // The main process's side of a plan run: spawn the native executor with the
-// sync socket as fd 3, send the plan, then answer its requests until init
+// sync socket as fd 3 (it waits for its plan, so it can be started before
+// the plan exists), send the plan, then answer its requests until init
 // reports READY. Everything between clone and execve happens in the
 // executor; the host only answers.
-import type { StdioOptions } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
@@ -11,9 +11,13 @@ import { MSG } from '../plan/format.gen.ts';
 import type { Plan } from '../plan/types.ts';
 import { executorPath } from '../paths.ts';
 import { errnoName } from '../sys/errno.ts';
-import { seqpacketPair, setSendBuffer } from '../sys/libc.ts';
+import { seqpacketPair } from '../sys/libc.ts';
+import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
+import { killProcess } from '../lifecycle/signal.ts';
+import { sleepMs } from '../cgroups/placement.ts';
 import { SyncChannel } from './channel.ts';
 import { builtin } from '../sys/builtin.ts';
+import { spawnWithFds } from '../sys/spawn.ts';
 
 export interface ExecutorEvents {
   /** the executor's first process exists (before any of the plan ran) */
@@ -32,31 +36,66 @@ export interface ExecutorEvents {
   seccompListener(fd: number): void;
 }
 
-const DEFAULT_SNDBUF = 200 * 1024;
 const utf8 = new TextEncoder();
 
 export interface ExecutorIo {
-  /** the container's stdin, stdout and stderr */
-  stdio: [unknown, unknown, unknown];
   /** descriptors the executor gets as fd 4, 5, ... (the console socket, preserved fds) */
   extraFds?: (number | 'ignore')[];
 }
 
-export function runPlan(plan: Plan, io: ExecutorIo, events: ExecutorEvents): void {
-  const encoded = encodePlan(plan.ops.map((p) => p.op));
+/** A started executor, waiting for its plan. */
+export interface Executor {
+  readonly pid: number;
+  readonly channel: SyncChannel;
+}
+
+/**
+ * primeCgroup: a cgroup.procs file of kago's own cgroup, which the executor
+ * keeps writing itself into until the plan comes (host/cgroups/prime.ts).
+ */
+export function startExecutor(io: ExecutorIo, primeCgroup?: string): Executor {
   const [hostEnd, childEnd] = seqpacketPair();
   const channel = new SyncChannel(hostEnd);
   try {
-    if (encoded.length + 64 > DEFAULT_SNDBUF) setSendBuffer(hostEnd, encoded.length + 4096);
     // An empty environment: nothing of kago's reaches the container; only the
     // crash tests' fault injection (host/lifecycle/crash.ts) is passed on.
     const crash = process.env.KAGO_CRASH_AFTER_OP;
-    const env: NodeJS.ProcessEnv = crash ? { KAGO_CRASH_AFTER_OP: crash } : {};
-    const child = builtin('node:child_process').spawn(executorPath, [], { stdio: [...io.stdio, childEnd, ...(io.extraFds ?? [])] as StdioOptions, env });
+    const env: Record<string, string> = crash ? { KAGO_CRASH_AFTER_OP: crash } : {};
+    const args = primeCgroup ? ['--prime-cgroup', primeCgroup] : [];
+    let pid: number;
+    try {
+      // The container's stdio is kago's own.
+      pid = spawnWithFds(executorPath, args, ['inherit', 'inherit', 'inherit', childEnd, ...(io.extraFds ?? [])], env);
+    } catch (e) {
+      throw new KagoError('executor', `cannot start ${executorPath}: ${(e as Error).message}`);
+    }
+    return { pid, channel };
+  } catch (e) {
+    channel.close();
+    throw e;
+  } finally {
     closeSync(childEnd);
-    if (child.pid === undefined) throw new KagoError('executor', `cannot start ${executorPath}`);
-    child.on('error', () => {});
-    events.started(child.pid);
+  }
+}
+
+const ABANDON_WAIT_MS = 2000;
+
+/** An executor whose plan will never come (the config was refused): it has done nothing yet; end it. */
+export function abandonExecutor(executor: Executor): void {
+  executor.channel.close();
+  const startTime = readProcStat(executor.pid)?.startTime;
+  const deadline = Date.now() + ABANDON_WAIT_MS;
+  while (isSameLiveProcess(executor.pid, startTime) && Date.now() < deadline) {
+    killProcess(executor.pid, 9);
+    sleepMs(1);
+  }
+}
+
+export function runPlan(plan: Plan, executor: Executor, events: ExecutorEvents): void {
+  const encoded = encodePlan(plan.ops.map((p) => p.op));
+  const { channel } = executor;
+  try {
+    events.started(executor.pid);
     channel.send(MSG.plan, 0, 0, encoded);
     for (;;) {
       const m = channel.receive();

@@ -21,7 +21,12 @@ export function formatProblem(file: string, p: Problem): string {
   return `${problemLocation(file, p)}: ${p.message}`;
 }
 
-export function readConfigText(path: string): string {
+/**
+ * The file's bytes, checked to be a regular file of a sane size. The core
+ * takes bytes as they are (copied into its memory at once; a string would be
+ * encoded character by character) and refuses invalid UTF-8 itself.
+ */
+export function readConfigBytes(path: string): Buffer {
   let size: number;
   try {
     const st = statSync(path);
@@ -32,20 +37,24 @@ export function readConfigText(path: string): string {
     throw new KagoError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String((e as Error).message));
   }
   if (size > MAX_CONFIG_BYTES) throw new KagoError(path, `is larger than ${MAX_CONFIG_BYTES} bytes`);
-  return readFileSync(path, 'utf8');
+  return readFileSync(path);
+}
+
+export function readConfigText(path: string): string {
+  return readConfigBytes(path).toString('utf8');
 }
 
 export interface LoadedBundle {
   bundle: string;
   spec: Spec;
   /** the file as read: 64-bit values (seccomp arguments) survive only here, not in spec */
-  text: string;
+  bytes: Uint8Array;
 }
 
 export function loadBundle(bundleArg: string | undefined, requireProcess: boolean): LoadedBundle {
   const bundle = resolve(bundleArg ?? '.');
-  const text = readConfigText(join(bundle, 'config.json'));
-  const result = getCore().validateConfig(text, { requireProcess });
+  const bytes = readConfigBytes(join(bundle, 'config.json'));
+  const result = getCore().validateConfig(bytes, { requireProcess });
   const errors = result.problems.filter((p) => p.severity === 'error');
   for (const w of result.problems.filter((p) => p.severity === 'warning')) log('warning', formatProblem('config.json', w));
   if (errors.length > 0 || !result.config) {
@@ -54,5 +63,5 @@ export function loadBundle(bundleArg: string | undefined, requireProcess: boolea
     if (!first) throw new KagoError('config.json', 'invalid');
     throw new KagoError(problemLocation('config.json', first), first.message, lines.slice(1));
   }
-  return { bundle, spec: result.config, text };
+  return { bundle, spec: result.config, bytes };
 }

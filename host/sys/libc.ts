@@ -11,6 +11,7 @@ interface Libc {
   socketpair: Fn;
   mkfifo: Fn;
   flock: Fn;
+  poll: Fn;
   waitid: Fn;
   syscall: Fn;
   setsockopt: Fn;
@@ -39,6 +40,8 @@ function load(): { libc: Libc; koffi: Koffi } {
     socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
     mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
     flock: lib.func('int flock(int fd, int op)'),
+    // struct pollfd { int fd; short events; short revents; }
+    poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
     // siginfo_t is 128 bytes; si_code at 8, si_pid at 16, si_status at 24.
     waitid: lib.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *info, int options)'),
     syscall: lib.func('long syscall(long number, ...)'),
@@ -102,6 +105,22 @@ export const LOCK_UN = 8;
 
 export function flock(fd: number, op: number): void {
   check('flock', load().libc.flock(fd, op));
+}
+
+const POLLIN = 0x1;
+
+/** Waits up to timeoutMs for fd to be readable (or at end-of-file); false on timeout. */
+export function waitReadable(fd: number, timeoutMs: number): boolean {
+  const pollfd = new Uint8Array(8);
+  const view = new DataView(pollfd.buffer);
+  view.setInt32(0, fd, true);
+  view.setInt16(4, POLLIN, true);
+  for (;;) {
+    const n = load().libc.poll(pollfd, 1, timeoutMs);
+    if (n >= 0) return n > 0;
+    const errno = load().koffi.errno();
+    if (errno !== 4 /* EINTR */) throw new SyscallError('poll', errno);
+  }
 }
 
 const P_PID = 1;

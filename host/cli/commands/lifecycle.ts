@@ -50,7 +50,7 @@ export const create: Command = {
       writeOut(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
     }
-    await warmUpCreate();
+    await warmUpCreate(opts);
     createContainer(ctx.store, opts);
     return 0;
   },
@@ -66,7 +66,7 @@ export const run: Command = {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     const opts = createOptions(id!, args);
-    await warmUpCreate();
+    await warmUpCreate(opts);
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
       return 0;

@@ -5,7 +5,7 @@ import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
 import { features as featureReport } from '../../features.ts';
 import { defaultSpec, rootlessSpec } from '../../spec/default.ts';
-import { formatProblem, readConfigText } from '../../spec/load.ts';
+import { formatProblem, readConfigBytes } from '../../spec/load.ts';
 import { bool, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
 import { writeOut } from '../../output.ts';
@@ -53,7 +53,7 @@ export const validate: Command = {
     const bundle = str(args.flags, 'bundle');
     if (file && bundle) throw new UsageError('give either --bundle or a file, not both');
     const path = file ?? join(resolve(bundle ?? '.'), 'config.json');
-    const result = getCore().validateConfig(readConfigText(path), { requireProcess: false });
+    const result = getCore().validateConfig(readConfigBytes(path), { requireProcess: false });
     const format = str(args.flags, 'format') ?? 'text';
     if (format === 'json') {
       writeOut(JSON.stringify(result.problems, null, 2) + '\n');
