@@ -16,7 +16,7 @@ import { moveNetDevices } from '../plan/netdev.ts';
 import { withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
-import { abandonExecutor, type Executor, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
+import { abandonExecutor, encodeForExecutor, type Executor, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
 import type { Spec } from '../spec/config.ts';
 import { loadBundle, readConfigBytes } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
@@ -193,14 +193,19 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     // Whatever kago's umask: the container's user, any uid, must be able to open it for writing.
     chmodSync(store.fifoPath(opts.id), 0o622);
     crashPoint('fifo-made');
+    // Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path.
+    const encoded = encodeForExecutor(plan);
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
     if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
     runPlan(plan, executor ?? startExecutor(executorIo(prepared.preserved, console?.fd)), {
       started(pid) {
-        state.kago.executorPid = pid;
-        state.kago.executorStartTime = readProcStat(pid)?.startTime;
-        save();
+        // An executor started ahead is in the state since the claim.
+        if (state.kago.executorPid !== pid) {
+          state.kago.executorPid = pid;
+          state.kago.executorStartTime = readProcStat(pid)?.startTime;
+          save();
+        }
         crashPoint('executor-started');
       },
       idMapsRequested(pid) {
@@ -227,7 +232,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
         save();
         crashPoint('init-forked');
       },
-    });
+    }, encoded);
     crashPoint('init-ready');
     state.status = 'created';
     save();

@@ -91,8 +91,13 @@ export function abandonExecutor(executor: Executor): void {
   }
 }
 
-export function runPlan(plan: Plan, executor: Executor, events: ExecutorEvents): void {
-  const encoded = encodePlan(plan.ops.map((p) => p.op));
+/** The plan as the executor reads it. */
+export function encodeForExecutor(plan: Plan): Uint8Array {
+  return encodePlan(plan.ops.map((p) => p.op));
+}
+
+/** encoded: the plan already encoded, by a caller that had time for it earlier. */
+export function runPlan(plan: Plan, executor: Executor, events: ExecutorEvents, encoded = encodeForExecutor(plan)): void {
   const { channel } = executor;
   try {
     events.started(executor.pid);

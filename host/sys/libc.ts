@@ -23,11 +23,29 @@ interface Libc {
   eventfd: Fn;
 }
 
-let libc: Libc | null = null;
-let koffi: Koffi | null = null;
+// Each function is declared on its first call (a command uses a few of them).
+const DECLARATIONS: Record<keyof Libc, string> = {
+  socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)',
+  mkfifo: 'int mkfifo(const char *path, uint32_t mode)',
+  flock: 'int flock(int fd, int op)',
+  // struct pollfd { int fd; short events; short revents; }
+  poll: 'int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)',
+  // siginfo_t is 128 bytes; si_code at 8, si_pid at 16, si_status at 24.
+  waitid: 'int waitid(int idtype, uint32_t id, _Out_ uint8_t *info, int options)',
+  syscall: 'long syscall(long number, ...)',
+  setsockopt: 'int setsockopt(int fd, int level, int name, int *value, uint32_t len)',
+  recvmsg: 'ssize_t recvmsg(int fd, msghdr *msg, int flags)',
+  sendmsg: 'ssize_t sendmsg(int fd, const msghdr *msg, int flags)',
+  socket: 'int socket(int domain, int type, int protocol)',
+  connect: 'int connect(int fd, const void *addr, uint32_t len)',
+  ioctl: 'int ioctl(int fd, unsigned long request, ...)',
+  eventfd: 'int eventfd(uint32_t initval, int flags)',
+};
+
+let loaded: { libc: Libc; koffi: Koffi } | null = null;
 
 function load(): { libc: Libc; koffi: Koffi } {
-  if (libc && koffi) return { libc, koffi };
+  if (loaded) return loaded;
   const k = loadKoffi();
   const lib = k.load('libc.so.6');
   k.alias('ssize_t', 'intptr_t');
@@ -36,23 +54,6 @@ function load(): { libc: Libc; koffi: Koffi } {
     msg_name: 'void *', msg_namelen: 'uint32_t', msg_iov: 'iovec *', msg_iovlen: 'size_t',
     msg_control: 'void *', msg_controllen: 'size_t', msg_flags: 'int',
   });
-  libc = {
-    socketpair: lib.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
-    mkfifo: lib.func('int mkfifo(const char *path, uint32_t mode)'),
-    flock: lib.func('int flock(int fd, int op)'),
-    // struct pollfd { int fd; short events; short revents; }
-    poll: lib.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
-    // siginfo_t is 128 bytes; si_code at 8, si_pid at 16, si_status at 24.
-    waitid: lib.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *info, int options)'),
-    syscall: lib.func('long syscall(long number, ...)'),
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, int *value, uint32_t len)'),
-    recvmsg: lib.func('ssize_t recvmsg(int fd, msghdr *msg, int flags)'),
-    sendmsg: lib.func('ssize_t sendmsg(int fd, const msghdr *msg, int flags)'),
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    connect: lib.func('int connect(int fd, const void *addr, uint32_t len)'),
-    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
-    eventfd: lib.func('int eventfd(uint32_t initval, int flags)'),
-  };
   // union bpf_attr, the members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH
   // (include/uapi/linux/bpf.h); the kernel takes a shorter attr than its own.
   k.struct('kago_bpf_prog_load', {
@@ -62,8 +63,13 @@ function load(): { libc: Libc; koffi: Koffi } {
   k.struct('kago_bpf_prog_attach', {
     target_fd: 'uint32_t', attach_bpf_fd: 'uint32_t', attach_type: 'uint32_t', attach_flags: 'uint32_t', replace_bpf_fd: 'uint32_t',
   });
-  koffi = k;
-  return { libc, koffi };
+  const declared: Partial<Libc> = {};
+  const libc = {} as Libc;
+  for (const name of Object.keys(DECLARATIONS) as (keyof Libc)[]) {
+    Object.defineProperty(libc, name, { get: () => (declared[name] ??= lib.func(DECLARATIONS[name])) });
+  }
+  loaded = { libc, koffi: k };
+  return loaded;
 }
 
 /** A failed system call, with the errno's symbolic name. */
