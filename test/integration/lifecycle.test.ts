@@ -108,6 +108,20 @@ describe('container lifecycle', function () {
     assert.equal(r.code, 0, r.stderr);
   });
 
+  it('runs the same way on Node.js (KAGO_RUNTIME=node) as on the shipped Bun executable', function () {
+    const node = { ...process.env, KAGO_RUNTIME: 'node' };
+    assert.match(kago.run(['--version'], { env: node }).stdout, /^node: v\d+/m);
+    assert.match(kago.run(['--version']).stdout, /^bun: \d+/m);
+    const c = container(['sh', '-c', 'exit 7']);
+    kago.ok(['create', '--bundle', c.bundle.dir, c.id], { env: node });
+    kago.ok(['start', c.id], { env: node });
+    waitFor(() => kago.state(c.id).status === 'stopped');
+    kago.ok(['delete', c.id], { env: node });
+    const d = container(['sh', '-c', 'exit 7']);
+    const r = kago.run(['run', '--bundle', d.bundle.dir, d.id], { env: node });
+    assert.equal(r.code, 7, r.stderr);
+  });
+
   it('a reused pid does not make a stopped container look alive', function () {
     const c = container(['sleep', '1000']);
     kago.ok(['run', '-d', '--bundle', c.bundle.dir, c.id]);
