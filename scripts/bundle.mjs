@@ -23,8 +23,11 @@ const common = {
 buildSync({ ...common, entryPoints: ['host/cli/main.ts'], outfile: 'dist/kago.cjs' });
 buildSync({ ...common, entryPoints: ['wasm/core.ts'], outfile: 'dist/core.cjs' });
 
+// A Bun executable would by default read .env and bunfig.toml (preloads,
+// environment) from whatever directory it is started in: not kago's.
 execFileSync('node_modules/@oven/bun-linux-x64/bin/bun', [
   'build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax', '--target=bun-linux-x64',
+  '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
   '--define', '__KAGO_STANDALONE__=true', '--external', 'koffi',
   'host/cli/main.ts', '--outfile', 'dist/kago',
 ], { stdio: ['ignore', 'ignore', 'inherit'] });

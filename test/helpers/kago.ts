@@ -26,7 +26,7 @@ export class Kago {
    * `run -d` inherits kago's stdio and would hold a pipe open long after
    * kago itself has exited.
    */
-  run(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Result {
+  run(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Result {
     const out = join(this.scratch, 'out');
     const err = join(this.scratch, 'err');
     const fds = [openSync(out, 'w+'), openSync(err, 'w+')];
@@ -35,6 +35,7 @@ export class Kago {
         stdio: ['ignore', fds[0]!, fds[1]!],
         env: options.env ?? process.env,
         timeout: options.timeoutMs ?? 30_000,
+        cwd: options.cwd,
       });
       return { code: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
     } finally {

@@ -3,7 +3,7 @@
 // directory, no cgroup, no process.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { type Bundle, makeBundle } from '../helpers/bundle.ts';
 import { Kago, type Result } from '../helpers/kago.ts';
@@ -31,6 +31,25 @@ describe('security: the CLI under bad arguments and files', function () {
     if (id) assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
     return r;
   }
+
+  it('reads no .env or bunfig.toml from the directory it runs in', function () {
+    // The shipped executable is built by Bun, whose executables would load
+    // both by default: environment variables and preloaded code from
+    // whatever directory an engine or a person starts kago in.
+    const marker = join(bundle.dir, 'preloaded');
+    writeFileSync(join(bundle.dir, '.env'), 'KAGO_CRASH_AFTER_OP=0\n');
+    writeFileSync(join(bundle.dir, 'preload.js'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+    writeFileSync(join(bundle.dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
+    try {
+      const id = 'cwd-files';
+      const r = kago.run(['run', '--bundle', bundle.dir, id], { cwd: bundle.dir });
+      assert.equal(r.code, 0, `${r.signal ?? ''} ${r.stderr}`);
+      assert.equal(existsSync(marker), false, 'bunfig.toml preloaded code');
+      assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
+    } finally {
+      for (const f of ['.env', 'preload.js', 'bunfig.toml', 'preloaded']) rmSync(join(bundle.dir, f), { force: true });
+    }
+  });
 
   it('unknown commands and flags, missing and extra arguments', function () {
     refused(['frobnicate'], /frobnicate/);
