@@ -17,7 +17,6 @@ export interface Koffi {
   alias(name: string, to: string): void;
   struct(name: string, fields: Record<string, string>): unknown;
   sizeof(type: unknown): number;
-  version: string;
 }
 
 let koffi: Koffi | null = null;

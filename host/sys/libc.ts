@@ -1,6 +1,6 @@
-// The minimal koffi layer: only the libc calls Node.js lacks. koffi costs
-// ~8 ms to load, so it is required on first use and commands that never
-// touch these calls do not pay for it.
+// The minimal koffi layer: only the libc calls Node.js lacks. koffi is
+// opened on first use (sys/koffi.ts, ~1-2 ms), so commands that never touch
+// these calls do not pay for it.
 import { closeSync } from 'node:fs';
 import { errnoName } from './errno.ts';
 import { type Koffi, loadKoffi } from './koffi.ts';
