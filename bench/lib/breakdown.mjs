@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { anyBuiltinModule, fn, inclusiveTimes, kagoCode, native } from './profile.mjs';
+import { anyBuiltinModule, fn, inclusiveTimes, kagoCode } from './profile.mjs';
 import { timed } from './proc.mjs';
 import { summarize } from './stats.mjs';
 

@@ -47,5 +47,3 @@ export const fn = (name) => (f) => f.functionName === name && KAGO_URL.test(f.ur
 // node:fs:0), Node as an anonymous function at line 0 of that url.
 export const anyBuiltinModule = (f) => f.url.startsWith('node:') && f.lineNumber === 0 && (f.functionName === f.url || f.functionName === '');
 
-// A runtime function that has no url (Bun's native code), by name.
-export const native = (name) => (f) => f.functionName === name && f.url === '';
