@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 /** true in the single-file executable, set at build time (scripts/bundle.mjs). */
 declare const __KAGO_STANDALONE__: boolean | undefined;
-export const standalone = typeof __KAGO_STANDALONE__ !== 'undefined' && __KAGO_STANDALONE__;
+const standalone = typeof __KAGO_STANDALONE__ !== 'undefined' && __KAGO_STANDALONE__;
 
 const here = standalone ? dirname(process.execPath) : dirname(fileURLToPath(import.meta.url));
 
