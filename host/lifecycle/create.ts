@@ -57,7 +57,7 @@ function listenFds(): number {
   return Number.isInteger(count) && count > 0 && process.env.LISTEN_PID === String(process.pid) ? count : 0;
 }
 
-export function preservedFdList(count: number): number[] {
+function preservedFdList(count: number): number[] {
   return Array.from({ length: count }, (_, i) => 3 + i);
 }
 
@@ -79,7 +79,8 @@ export interface Prepared {
   hierarchies: ReturnType<typeof detectHierarchies>;
 }
 
-function executorIo(preserved: number, consoleFd?: number): ExecutorIo {
+/** The executor's fds from 4 on: the console socket's end (or none), then the preserved fds. */
+export function executorIo(preserved: number, consoleFd?: number): ExecutorIo {
   return { extraFds: [consoleFd ?? 'ignore', ...preservedFdList(preserved)] };
 }
 
@@ -144,13 +145,9 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   try {
     prepared = prepareCreate(store, opts);
     console = prepared.spec.process?.terminal ? openConsole(opts.consoleSocket, opts.foreground === true) : undefined;
-    try {
-      store.claim(opts.id);
-    } catch (e) {
-      closeConsole(console);
-      throw e;
-    }
+    store.claim(opts.id);
   } catch (e) {
+    closeConsole(console);
     if (opts.executor) abandonExecutor(opts.executor);
     throw e;
   }

@@ -11,7 +11,7 @@ import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { sendListenerToAgent } from './notify.ts';
-import { preservedFdList } from './create.ts';
+import { executorIo } from './create.ts';
 import { writePidFile } from './pidfile.ts';
 import { closeConsole, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
@@ -56,7 +56,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
   let executor: Executor;
   try {
-    executor = startExecutor({ extraFds: [console?.fd ?? 'ignore', ...preservedFdList(opts.preserveFds ?? 0)] }, prime);
+    executor = startExecutor(executorIo(opts.preserveFds ?? 0, console?.fd), prime);
   } catch (e) {
     closeConsole(console);
     throw e;
