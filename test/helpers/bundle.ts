@@ -1,11 +1,12 @@
 // Bundles for tests: a busybox root filesystem in a scratch directory and a
 // config.json derived from kago's default spec.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
 import { defaultSpec } from '../../host/spec/default.ts';
+import { runcBin } from './paths.ts';
 
 const BUSYBOX = '/bin/busybox';
 let applets: string[] | null = null;
@@ -34,14 +35,37 @@ export function makeRootfs(rootfs: string): void {
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\n');
 }
 
+/**
+ * Where a bundle's config.json starts: kago's own default, or the one every
+ * OCI tutorial uses (`runc spec`), which differs in ways kago's never
+ * exercises (ambient capabilities, a read-only root, no cgroup namespace…).
+ */
+export type SpecBase = 'kago' | 'runc';
+
+let runcSpecText: string | null = null;
+/** `runc spec`'s config.json, made once per test run in a scratch directory. */
+export function runcDefaultSpec(): Spec {
+  if (runcSpecText === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'kago-runc-spec-'));
+    try {
+      const r = spawnSync(runcBin, ['spec'], { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`runc spec: ${r.stderr}`);
+      runcSpecText = readFileSync(join(dir, 'config.json'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return JSON.parse(runcSpecText) as Spec;
+}
+
 /** A bundle running `args` (a shell command by default) without a terminal. */
-export function makeBundle(args: string[], configure?: (spec: Spec) => void): Bundle {
+export function makeBundle(args: string[], configure?: (spec: Spec) => void, base: SpecBase = 'kago'): Bundle {
   const dir = mkdtempSync(join(tmpdir(), 'kago-bundle-'));
   // A container in a user namespace runs as a mapped uid that must still reach its root.
   chmodSync(dir, 0o755);
   const rootfs = join(dir, 'rootfs');
   makeRootfs(rootfs);
-  const spec = defaultSpec();
+  const spec = base === 'runc' ? runcDefaultSpec() : defaultSpec();
   spec.process!.terminal = false;
   spec.process!.args = args;
   configure?.(spec);

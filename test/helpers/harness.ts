@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import type { Spec } from '../../host/spec/config.ts';
-import { type Bundle, makeBundle } from './bundle.ts';
+import { type Bundle, makeBundle, type SpecBase } from './bundle.ts';
 import { Kago, type Result, uniqueId } from './kago.ts';
 import { leftovers } from './leaks.ts';
 
@@ -24,9 +24,16 @@ export interface Harness {
   watch(pid: number): void;
 }
 
+export interface HarnessOptions {
+  /** the runtime's binary: kago by default, `runcBin` to check a behaviour against runc */
+  bin?: string;
+  /** the config every bundle starts from */
+  base?: SpecBase;
+}
+
 /** Installs the afterEach/after hooks in the calling describe block. */
-export function harness(): Harness {
-  const kago = new Kago();
+export function harness(options: HarnessOptions = {}): Harness {
+  const kago = new Kago(options.bin);
   const made: { id: string; bundle: Bundle }[] = [];
   const paths: string[] = [];
   const deferred: (() => void)[] = [];
@@ -45,7 +52,7 @@ export function harness(): Harness {
   after(() => kago.cleanup());
   const bundle = (args: string[], configure?: (s: Spec) => void) => {
     const id = uniqueId();
-    const b = makeBundle(args, configure);
+    const b = makeBundle(args, configure, options.base);
     made.push({ id, bundle: b });
     return { id, bundle: b };
   };

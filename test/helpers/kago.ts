@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kagoBin } from './paths.ts';
+import { kagoBin, runcBin } from './paths.ts';
 
 export interface Result {
   code: number | null;
@@ -12,11 +12,17 @@ export interface Result {
   stderr: string;
 }
 
+/**
+ * A runtime driven as a command: kago by default, or runc (`new Kago(runcBin)`)
+ * so that a test can check that both behave the same.
+ */
 export class Kago {
   readonly root: string;
   /** kago's output files, outside root so they never look like containers */
   private readonly scratch: string;
-  constructor() {
+  readonly bin: string;
+  constructor(bin: string = kagoBin) {
+    this.bin = bin;
     this.root = mkdtempSync('/run/kago-test-');
     this.scratch = mkdtempSync(join(tmpdir(), 'kago-test-out-'));
   }
@@ -31,7 +37,7 @@ export class Kago {
     const err = join(this.scratch, 'err');
     const fds = [openSync(out, 'w+'), openSync(err, 'w+')];
     try {
-      const r = spawnSync(kagoBin, ['--root', this.root, ...args], {
+      const r = spawnSync(this.bin, ['--root', this.root, ...args], {
         stdio: ['ignore', fds[0]!, fds[1]!],
         env: options.env ?? process.env,
         timeout: options.timeoutMs ?? 30_000,
@@ -58,7 +64,7 @@ export class Kago {
     const out = join(this.scratch, `out-${tag}`);
     const err = join(this.scratch, `err-${tag}`);
     const fds = [openSync(out, 'w+'), openSync(err, 'w+')];
-    const child = spawn(kagoBin, ['--root', this.root, ...args], { env: env ?? process.env, stdio: ['ignore', fds[0]!, fds[1]!] });
+    const child = spawn(this.bin, ['--root', this.root, ...args], { env: env ?? process.env, stdio: ['ignore', fds[0]!, fds[1]!] });
     fds.forEach((fd) => closeSync(fd));
     const done = new Promise<Result>((resolve) => {
       child.on('exit', (code, signal) => {
@@ -69,6 +75,11 @@ export class Kago {
       });
     });
     return Object.assign(done, { pid: child.pid });
+  }
+
+  /** `kago` or `runc`, for test titles and messages */
+  get name(): string {
+    return this.bin === runcBin ? 'runc' : 'kago';
   }
 
   state(id: string): { status: string; pid: number; [k: string]: unknown } {

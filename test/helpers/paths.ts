@@ -4,3 +4,5 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const kagoBin = join(repoRoot, 'bin', 'kago');
 export const sharedData = join(repoRoot, '..', 'shared', 'data');
+/** The reference runtime that behaviour tests compare kago with (Debian's runc 1.1.5). */
+export const runcBin = '/usr/sbin/runc';
