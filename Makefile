@@ -29,7 +29,7 @@ CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
   -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
 EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all check test test-unit clean deps lib web fuzz fuzz-short soak bench
+.PHONY: all check test test-unit clean deps lib web fuzz fuzz-short soak bench conformance
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
 # Installs apt packages and node_modules when missing (idempotent).
@@ -89,6 +89,12 @@ fuzz-short: $(FUZZ_BINS)
 # concurrency rounds); `make test` runs short versions of the same files.
 soak: deps all check
 	KAGO_SOAK=1 $(NODE) node_modules/mocha/bin/mocha.js --no-config --timeout 0 test/stress/*.test.ts
+
+# The OCI runtime-tools validation suite against bin/kago; fails unless every
+# program not listed in test/conformance/expected-failures is clean. ~2 min
+# (the suite is built once, ~1 min, and kept outside the repository).
+conformance: all
+	scripts/conformance
 
 # kago, runc and crun side by side (docs/performance.md); a few minutes.
 # Writes bench/results/<timestamp>.{json,md,svg}. BENCH_FLAGS=--rounds 40 etc.
