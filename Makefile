@@ -62,8 +62,9 @@ $(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
 check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
+# The whole suite; `mocha FILE…` (no default spec in .mocharc.json) runs just FILE.
 test: deps all web check fuzz-short
-	$(NODE) node_modules/mocha/bin/mocha.js
+	$(NODE) node_modules/mocha/bin/mocha.js 'test/**/*.test.ts'
 
 # libFuzzer targets over a native build of the core (fuzz/*_fuzz.c), with
 # AddressSanitizer and UndefinedBehaviorSanitizer. `fuzz` searches for
