@@ -31,7 +31,7 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
   addIdmappedTrees(spec, facts, add);
 
   // Bind sources are opened by the host's root, before it becomes the user
-  // namespace's root (a mapped uid that a 0700 source may keep out), in the
+  // namespace's root (a mapped uid that a 0700 directory on the way keeps out), in the
   // new mount namespace, where init can bind them: so that namespace is made
   // with the user namespace (and owned by it).
   const sources = bindSourceSlots(spec, facts);

@@ -56,7 +56,7 @@ function isIdmapped(m: Mount): boolean {
 
 /**
  * With a new user namespace, init runs as its root, a mapped host uid that a
- * bind source closed to others (a 0700 root-owned directory) keeps out; so
+ * bind source under a directory closed to others (0700, root's) keeps out; so
  * the intermediate process opens each source while it still has the host's
  * root uid (host/plan/intermediate.ts), and init binds the fd. The slot of
  * each, by mount index; a config with more binds than slots has the rest
