@@ -31,7 +31,9 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   // namespace, under a bind of the root file system that `delete` detaches
   // (host/lifecycle/inherited-mounts.ts); the host's own mounts are left as
   // they are, and the switch is a chroot (runc does the same, but leaves the
-  // mounts behind). A namespace joined by path is set up as a new one.
+  // mounts behind). A namespace joined by path is set up as a new one: its
+  // pivot_root moves the root of every other process there whose root was
+  // the old one too (pivot_root(2)), which is what sharing it means.
   const inherit = !has(spec, 'mount');
   const propagation = spec.linux?.rootfsPropagation;
   // Default rslave: host mounts still reach the container, the container's never reach the host.
