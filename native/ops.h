@@ -12,7 +12,7 @@
 
 #include "plan.gen.h"
 
-#define KAGO_SLOTS 32
+#define KAGO_SLOTS 64
 
 struct kago_exec {
   int sync_fd; /* -1 once `ready` has closed it */
@@ -48,6 +48,8 @@ int op_chown(struct kago_exec *x, const struct kago_op *op);
 int op_symlink(struct kago_exec *x, const struct kago_op *op);
 int op_pivot_root(struct kago_exec *x, const struct kago_op *op);
 int op_mask_path(struct kago_exec *x, const struct kago_op *op);
+int op_hide_mount(struct kago_exec *x, const struct kago_op *op);
+int op_chroot(struct kago_exec *x, const struct kago_op *op);
 int op_readonly_path(struct kago_exec *x, const struct kago_op *op);
 /* ops_ns.c */
 int op_unshare(struct kago_exec *x, const struct kago_op *op);
@@ -96,6 +98,7 @@ int op_open_tree(struct kago_exec *x, const struct kago_op *op);
 int op_idmap_tree(struct kago_exec *x, const struct kago_op *op);
 int op_move_mount_in_root(struct kago_exec *x, const struct kago_op *op);
 int op_move_root(struct kago_exec *x, const struct kago_op *op);
+int op_bind_fd_in_root(struct kago_exec *x, const struct kago_op *op);
 /* ops_kernel.c */
 int op_write_proc(struct kago_exec *x, const struct kago_op *op);
 int op_personality(struct kago_exec *x, const struct kago_op *op);
@@ -105,6 +108,7 @@ int op_ioprio_set(struct kago_exec *x, const struct kago_op *op);
 int op_sched_setaffinity(struct kago_exec *x, const struct kago_op *op);
 /* ops_net.c */
 int op_request_net_devices(struct kago_exec *x, const struct kago_op *op);
+int op_link_up(struct kago_exec *x, const struct kago_op *op);
 
 static inline kago_op_fn kago_op_handler(unsigned code) {
   static const kago_op_fn table[] = {
@@ -140,6 +144,8 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_PERSONALITY] = op_personality,               [KAGO_OP_SET_MEMPOLICY] = op_set_mempolicy,
       [KAGO_OP_SCHED_SETATTR] = op_sched_setattr,           [KAGO_OP_IOPRIO_SET] = op_ioprio_set,
       [KAGO_OP_SCHED_SETAFFINITY] = op_sched_setaffinity,   [KAGO_OP_REQUEST_NET_DEVICES] = op_request_net_devices,
+      [KAGO_OP_LINK_UP] = op_link_up,                       [KAGO_OP_HIDE_MOUNT] = op_hide_mount,
+      [KAGO_OP_CHROOT] = op_chroot,                         [KAGO_OP_BIND_FD_IN_ROOT] = op_bind_fd_in_root,
   };
   return code < sizeof table / sizeof table[0] ? table[code] : NULL;
 }

@@ -250,3 +250,18 @@ int op_readonly_path(struct kago_exec *x, const struct kago_op *op) {
   if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return errno == ENOENT ? 0 : -1;
   return remount_keeping_flags(path, MS_RDONLY);
 }
+
+int op_hide_mount(struct kago_exec *x, const struct kago_op *op) {
+  const char *path = op->u.hide_mount.path;
+  x->detail = path;
+  int rc = op->u.hide_mount.cover ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0")
+                                  : umount2(path, MNT_DETACH);
+  return rc != 0 && errno == ENOENT ? 0 : rc;
+}
+
+int op_chroot(struct kago_exec *x, const struct kago_op *op) {
+  x->detail = op->u.chroot.path;
+  if (chdir(op->u.chroot.path) != 0) return -1;
+  if (chroot(".") != 0) return -1;
+  return chdir("/");
+}

@@ -212,26 +212,61 @@ int op_mkdir_in_root(struct kago_exec *x, const struct kago_op *op) {
   return mkdir_in_root(root, m->path, (mode_t)m->mode, 0);
 }
 
+/* An existing entry is left alone, except a dangling symlink: its target is
+ * created (inside root, parents included), as runc and crun do for a bind
+ * mount whose destination is such a link. */
+static int mkfile_in_root(int root, const char *path, mode_t mode, int hops) {
+  char buf[PATH_MAX];
+  const char *name;
+  int parent = open_parent_in_root(root, path, buf, sizeof buf, &name);
+  if (parent < 0) return -1;
+  /* O_NOFOLLOW with O_EXCL: an existing symlink is "something exists", it is
+   * never followed to create a file elsewhere. */
+  int fd = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, mode);
+  if (fd >= 0) {
+    close(fd);
+    close(parent);
+    return 0;
+  }
+  if (errno != EEXIST) return keep_errno_close(parent);
+  char link[PATH_MAX];
+  ssize_t n = readlinkat(parent, name, link, sizeof link - 1);
+  close(parent);
+  if (n <= 0) return 0; /* not a symlink: something is there */
+  link[n] = '\0';
+  int target = open_in_root(root, path, O_PATH);
+  if (target >= 0) {
+    close(target);
+    return 0;
+  }
+  if (errno != ENOENT) return -1;
+  if (hops >= SYMLINK_HOPS) {
+    errno = ELOOP;
+    return -1;
+  }
+  /* buf now holds the link's directory: relative targets start there. */
+  char next[PATH_MAX];
+  int w = link[0] == '/' ? snprintf(next, sizeof next, "%s", link) : snprintf(next, sizeof next, "%s/%s", buf, link);
+  if (w >= (int)sizeof next) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  char dir[PATH_MAX];
+  memcpy(dir, next, (size_t)w + 1);
+  char *slash = strrchr(dir, '/');
+  if (slash != NULL && slash != dir) {
+    *slash = '\0';
+    if (mkdir_in_root(root, dir, 0755, hops + 1) != 0) return -1;
+  }
+  return mkfile_in_root(root, next, mode, hops + 1);
+}
+
 int op_mkfile_in_root(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_mkfile_in_root *m = &op->u.mkfile_in_root;
   x->detail = m->path;
   int root = root_slot(x, m->root);
   if (root < 0) return -1;
-  char buf[PATH_MAX];
-  const char *name;
-  int parent = open_parent_in_root(root, m->path, buf, sizeof buf, &name);
-  if (parent < 0) return -1;
-  /* O_NOFOLLOW with O_EXCL: an existing symlink is "something exists", it is
-   * never followed to create a file elsewhere. */
-  int fd = openat(parent, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, (mode_t)m->mode);
-  int err = errno;
-  close(parent);
-  if (fd < 0) {
-    errno = err;
-    return err == EEXIST ? 0 : -1;
-  }
-  close(fd);
-  return 0;
+  return mkfile_in_root(root, m->path, (mode_t)m->mode, 0);
 }
 
 int op_mknod_in_root(struct kago_exec *x, const struct kago_op *op) {
@@ -508,4 +543,26 @@ int op_move_root(struct kago_exec *x, const struct kago_op *op) {
   if (mount(".", "/", NULL, MS_MOVE, NULL) != 0) return -1;
   if (chroot(".") != 0) return -1;
   return chdir("/");
+}
+
+/* A bind source opened while this process could still reach it (before it
+ * became the user namespace's root, whose host uid may not pass the source's
+ * permissions); the fd is of this mount namespace, so mount(2) accepts it. */
+int op_bind_fd_in_root(struct kago_exec *x, const struct kago_op *op) {
+  const struct kago_op_bind_fd_in_root *b = &op->u.bind_fd_in_root;
+  x->detail = b->target;
+  int source = kago_slot_fd(x, b->slot);
+  int root = root_slot(x, b->root);
+  if (source < 0 || root < 0) return -1;
+  int fd = open_in_root(root, b->target, O_PATH);
+  if (fd < 0) return -1;
+  char from[32], to[32];
+  fd_path(from, sizeof from, source);
+  fd_path(to, sizeof to, fd);
+  int rc = mount(from, to, NULL, MS_BIND | (b->recursive ? MS_REC : 0), NULL);
+  keep_errno_close(fd);
+  if (rc != 0) return -1;
+  x->slots[b->slot] = -1;
+  close(source);
+  return 0;
 }

@@ -75,6 +75,8 @@ export interface Prepared {
   plan: Plan;
   compiled: Compiled;
   rootfs: string;
+  /** set when the container shares kago's mount namespace (lifecycle/inherited-mounts.ts) */
+  inheritedMounts?: { rootfs: string; coveredMountId?: number };
   cgroupLeaves: string[];
   hierarchies: ReturnType<typeof detectHierarchies>;
 }
@@ -136,7 +138,8 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved });
-  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
+  const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
+  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies };
 }
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
@@ -170,6 +173,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     owner: userInfo().username,
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
+  if (prepared.inheritedMounts) state.kago.inheritedMounts = prepared.inheritedMounts;
   if (executor) {
     state.kago.executorPid = executor.pid;
     state.kago.executorStartTime = readProcStat(executor.pid)?.startTime;

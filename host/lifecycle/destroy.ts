@@ -1,12 +1,14 @@
 // Tearing a container down, whatever state it was left in (a crash of
 // `kago create` at any point included): kill what runs, remove the cgroups,
-// remove the state directory. Mounts need no cleanup: they all live in the
-// container's mount namespace and go with its last process.
+// remove the state directory. Mounts live in the container's mount namespace
+// and go with its last process, except a container's without one
+// (inherited-mounts.ts).
 import { killCgroupProcesses } from '../cgroups/freezer.ts';
 import { cgroupPids, removeCgroupDirs, sleepMs } from '../cgroups/placement.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
+import { releaseInheritedMounts } from './inherited-mounts.ts';
 import { killProcess } from './signal.ts';
 
 const KILL_WAIT_MS = 10_000;
@@ -44,6 +46,7 @@ export function killAll(state: ContainerState): void {
 
 export function destroyContainer(store: StateStore, state: ContainerState): void {
   killAll(state);
+  releaseInheritedMounts(state);
   removeCgroupDirs(state.kago.cgroup.created, state.kago.cgroup.dirs);
   store.remove(state.id);
 }

@@ -103,6 +103,7 @@ function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): 
     if (seccomp.listener) target.seccomp.listener = seccomp.listener;
   }
   if (terminal) target.console = consoleSize(opts.process.consoleSize);
+  if (!namespaces.some((ns) => ns.type === 'mount')) target.root = `/proc/${state.pid}/root`;
   return buildExecPlan(withHome(opts.process, state.rootfs), target);
 }
 

@@ -23,6 +23,8 @@ export interface ExecTarget {
   /** descriptors passed on as fds 3, 4, ... (--preserve-fds) */
   preservedFds?: number;
   console?: { rows: number; cols: number };
+  /** the init's root (/proc/PID/root) to chroot into, for a container in kago's own mount namespace */
+  root?: string;
 }
 
 export function buildExecPlan(process: Process, target: ExecTarget): Plan {
@@ -41,6 +43,8 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
 
   stage = 'init';
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // No mount namespace to join: the container's root is its init's chroot.
+  if (target.root) add({ op: 'chroot', path: target.root }, `chroot into the container's root ${target.root}`);
   if (target.console) {
     add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
     add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');

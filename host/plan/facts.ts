@@ -25,6 +25,34 @@ export function resolveRootfs(spec: Spec, bundle: string): string {
   return real;
 }
 
+export interface MountInfoEntry {
+  id: number;
+  root: string;
+  mountPoint: string;
+  fsType: string;
+}
+
+function unescapeMountInfo(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** /proc/self/mountinfo's lines (proc(5)): ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPEROPTIONS */
+export function parseMountInfo(text: string): MountInfoEntry[] {
+  const entries: MountInfoEntry[] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (f.length < 5 || dash < 0) continue;
+    entries.push({ id: Number(f[0]), root: unescapeMountInfo(f[3]!), mountPoint: unescapeMountInfo(f[4]!), fsType: f[dash + 1] ?? '' });
+  }
+  return entries;
+}
+
+/** The id of the topmost mount at exactly path (mountinfo lists a mount after the one it covers). */
+export function topMountAt(path: string, mounts: MountInfoEntry[]): number | undefined {
+  return mounts.filter((m) => m.mountPoint === path).at(-1)?.id;
+}
+
 /** The mount point of the mount that holds path (the longest matching mount point). */
 export function mountPointOf(path: string, mountinfo: string): string {
   let best = '/';
@@ -106,10 +134,14 @@ export function gatherFacts(spec: Spec, bundle: string, execFifo: string, cgroup
       sourceKinds[source] = kindOf(source);
     }
   }
+  const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  const mounts = parseMountInfo(mountinfo);
   return {
     bundle,
     rootfs,
-    rootfsParentMount: mountPointOf(rootfs, readFileSync('/proc/self/mountinfo', 'utf8')),
+    rootfsParentMount: mountPointOf(rootfs, mountinfo),
+    hostKernelMounts: mounts.filter((m) => m.root === '/' && (m.fsType === 'proc' || m.fsType === 'sysfs')).map((m) => m.mountPoint),
+    rootfsMountId: topMountAt(rootfs, mounts),
     cgroupDirs: cgroups.dirs,
     cgroupMountPoints: cgroups.mountPoints,
     cgroupVersion: cgroups.version,
@@ -118,6 +150,6 @@ export function gatherFacts(spec: Spec, bundle: string, execFifo: string, cgroup
     lastCap: Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8')),
     existingInRootfs: ROOTFS_PATHS_TO_CHECK.filter((p) => existsInRoot(rootfs, p)),
     lsm: enabledLsms(),
-    resctrl: / resctrl /.test(readFileSync('/proc/self/mountinfo', 'utf8')),
+    resctrl: / resctrl /.test(mountinfo),
   };
 }

@@ -1,13 +1,12 @@
 // Stage 2, the init process (pid 1 of a new pid namespace): the root
 // filesystem, the kernel settings, the user, then READY and the wait on the
 // exec FIFO, and finally execve of the container's program.
-import { KagoError } from '../errors.ts';
 import type { Spec } from '../spec/config.ts';
 import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
-import { wantsNew } from './namespaces.ts';
+import { has } from './namespaces.ts';
 import { addProcessKernelSettings, addSysctls } from './kernel.ts';
-import { addDevices, addDevLinks, addMounts, addOpenRootfs, addRootSwitch, addWorkingDirectory, ROOTFS_SLOT } from './rootfs.ts';
+import { addDevices, addDevLinks, addMounts, addOpenRootfs, addReadonlyRemounts, addRootSwitch, addWorkingDirectory, ROOTFS_SLOT } from './rootfs.ts';
 import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
 import { addPreservedFds, CONSOLE_SLOT } from './exec.ts';
 import { FIFO_SLOT } from './intermediate.ts';
@@ -27,16 +26,34 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   // (kernel keyring) are not shared with the host's session.
   if (!options.noNewKeyring && options.id) add({ op: 'new_session_keyring', name: options.id }, `join a new session keyring ${options.id}`);
 
-  if (!wantsNew(spec, 'mount')) {
-    throw new KagoError('config.json: /linux/namespaces', 'kago needs a new mount namespace to set up the root filesystem');
-  }
+  // runtime-spec config-linux.md: without a `mount` entry the container MUST
+  // inherit kago's mount namespace. Its mounts are then made in that
+  // namespace, under a bind of the root file system that `delete` detaches
+  // (host/lifecycle/inherited-mounts.ts); the host's own mounts are left as
+  // they are, and the switch is a chroot (runc does the same, but leaves the
+  // mounts behind). A namespace joined by path is set up as a new one: its
+  // pivot_root moves the root of every other process there whose root was
+  // the old one too (pivot_root(2)), which is what sharing it means.
+  const inherit = !has(spec, 'mount');
   const propagation = spec.linux?.rootfsPropagation;
   // Default rslave: host mounts still reach the container, the container's never reach the host.
   const rootFlags = propagation ? propagationFlags(propagation)! : L.MS_SLAVE | L.MS_REC;
-  add({ op: 'mount', source: '', target: '/', fstype: '', flags: (rootFlags & ~L.MS_SHARED) | (rootFlags & L.MS_SHARED ? L.MS_SLAVE : 0) | L.MS_REC, data: '' }, 'change the propagation of the host mounts');
-  // pivot_root refuses a new root whose parent mount is shared.
-  add({ op: 'mount', source: '', target: facts.rootfsParentMount, fstype: '', flags: L.MS_PRIVATE, data: '' }, `make ${facts.rootfsParentMount} private`);
-  add({ op: 'mount', source: facts.rootfs, target: facts.rootfs, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, 'bind the root filesystem onto itself');
+  // Shared and unbindable are the new root's alone, set once it is "/": a
+  // shared copy of the host's mounts would leak the container's mounts to the
+  // host, and unbindable ones would refuse the binds below (EINVAL; runc 1.1.5
+  // fails so, runc 1.2 applies them after the switch too).
+  const late = rootFlags & (L.MS_SHARED | L.MS_UNBINDABLE);
+  const early = late ? L.MS_SLAVE : rootFlags;
+  if (inherit) {
+    add({ op: 'mount', source: facts.rootfs, target: facts.rootfs, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, 'bind the root filesystem onto itself');
+    // On the bind only: the container's mounts must not reach the host's peers.
+    add({ op: 'mount', source: '', target: facts.rootfs, fstype: '', flags: early | L.MS_REC, data: '' }, 'change the propagation of the root file system');
+  } else {
+    add({ op: 'mount', source: '', target: '/', fstype: '', flags: early | L.MS_REC, data: '' }, 'change the propagation of the host mounts');
+    // pivot_root refuses a new root whose parent mount is shared.
+    add({ op: 'mount', source: '', target: facts.rootfsParentMount, fstype: '', flags: L.MS_PRIVATE, data: '' }, `make ${facts.rootfsParentMount} private`);
+    add({ op: 'mount', source: facts.rootfs, target: facts.rootfs, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, 'bind the root filesystem onto itself');
+  }
   addOpenRootfs(facts, add);
 
   addMounts(spec, facts, add);
@@ -50,11 +67,10 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
     add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path: '/dev/console', mode: 0o666 }, 'create /dev/console');
   }
   addCreateHooks(spec, add);
+  addReadonlyRemounts(spec, add);
 
-  addRootSwitch(facts, options.noPivot ?? false, add);
-  if (rootFlags & L.MS_SHARED) {
-    add({ op: 'mount', source: '', target: '/', fstype: '', flags: rootFlags, data: '' }, `make / ${propagation}`);
-  }
+  addRootSwitch(facts, inherit ? 'chroot' : options.noPivot ? 'move' : 'pivot', spec, add);
+  if (late) add({ op: 'mount', source: '', target: '/', fstype: '', flags: rootFlags, data: '' }, `make / ${propagation}`);
   if (facts.console) {
     const { rows, cols } = facts.console;
     add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows, cols, console: '/dev/console' }, 'set up the terminal');

@@ -5,7 +5,7 @@ import type { LinuxNamespace, Spec } from '../spec/config.ts';
 import * as L from './linux.ts';
 import { JOIN_ORDER, NAMESPACE_FLAGS, namespaceList, wantsNew } from './namespaces.ts';
 import { addNetDeviceRequest } from './netdev.ts';
-import { addIdmappedTrees } from './rootfs.ts';
+import { addIdmappedTrees, bindSource, bindSourceSlots } from './rootfs.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
@@ -30,13 +30,30 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
   // Still in the host's user and mount namespaces, where a mount can be cloned and id-mapped.
   addIdmappedTrees(spec, facts, add);
 
-  addJoins(namespaceList(spec).filter((ns) => ns.path), wantsNew(spec, 'user'), add);
+  // Bind sources are opened by the host's root, before it becomes the user
+  // namespace's root (a mapped uid that a 0700 directory on the way keeps out), in the
+  // new mount namespace, where init can bind them: so that namespace is made
+  // with the user namespace (and owned by it).
+  const sources = bindSourceSlots(spec, facts);
+  const early = sources.size ? L.CLONE_NEWNS : 0;
+  addJoins(namespaceList(spec).filter((ns) => ns.path), wantsNew(spec, 'user'), add, {
+    withUser: early,
+    asHostRoot: () => {
+      for (const [i, slot] of sources) {
+        const source = bindSource(facts.bundle, spec.mounts![i]!.source!);
+        add({ op: 'open', path: source, flags: L.O_PATH, slot }, `open the bind source ${source}`);
+      }
+    },
+  });
 
   let flags = 0;
   for (const ns of namespaceList(spec)) {
     if (!ns.path && ns.type !== 'user') flags |= NAMESPACE_FLAGS[ns.type];
   }
+  flags &= ~early;
   if (flags) add({ op: 'unshare', flags }, `create the ${describeFlags(flags)} namespaces`);
+  // runc's "loopback" network: a new network namespace has lo, down.
+  if (wantsNew(spec, 'network')) add({ op: 'link_up', name: 'lo' }, 'bring up the loopback interface lo');
 
   const offsets = spec.linux?.timeOffsets;
   if (offsets && wantsNew(spec, 'time')) {
@@ -59,7 +76,7 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
  * what later paths mean), joins the user namespace first (it owns the others),
  * creates a new user namespace if asked, and becomes its root.
  */
-export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Add): void {
+export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Add, options: { withUser?: number; asHostRoot?: () => void } = {}): void {
   const joined = [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   joined.forEach((ns, slot) => {
     add({ op: 'open', path: ns.path!, flags: L.O_RDONLY, slot }, `open the ${ns.type} namespace ${ns.path}`);
@@ -69,8 +86,10 @@ export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Ad
     add({ op: 'setns', slot: 0, nstype: L.CLONE_NEWUSER }, `join the user namespace ${joined[0]!.path}`);
   }
   if (newUser) {
-    add({ op: 'unshare', flags: L.CLONE_NEWUSER }, 'create the user namespace');
+    const flags = L.CLONE_NEWUSER | (options.withUser ?? 0);
+    add({ op: 'unshare', flags }, `create the ${describeFlags(flags)} namespaces`);
     add({ op: 'request_id_maps' }, 'write the uid and gid mappings');
+    options.asHostRoot?.();
   }
   if (joinUser || newUser) {
     // Become the namespace's root so that what is created next is owned by

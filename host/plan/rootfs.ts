@@ -12,7 +12,7 @@ import { KagoError } from '../errors.ts';
 import type { LinuxIdMapping, Mount, Spec } from '../spec/config.ts';
 import * as L from './linux.ts';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.ts';
-import { has } from './namespaces.ts';
+import { has, wantsNew } from './namespaces.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
@@ -25,6 +25,9 @@ const COPYUP_SLOT = 29;
 const IDMAP_USERNS_SLOT = 28;
 /** Detached id-mapped trees, made in the intermediate process and attached by init. */
 const IDMAP_TREE_SLOTS = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
+
+/** Bind sources opened ahead by the intermediate process (bindSourceSlots). */
+const BIND_SOURCE_SLOTS = [8, 9, 10, 11, 12, 13, 14, 15, ...Array.from({ length: 32 }, (_, i) => 32 + i)];
 
 /** The host path of a container path. Relative destinations are relative to "/" (runtime-spec 1.3). */
 export function inRootfs(facts: HostFacts, containerPath: string): string {
@@ -49,6 +52,26 @@ export function isBindMount(m: Mount): boolean {
 
 function isIdmapped(m: Mount): boolean {
   return parseMountOptions(m.options).idmap !== 'none' || m.uidMappings !== undefined || m.gidMappings !== undefined;
+}
+
+/**
+ * With a new user namespace, init runs as its root, a mapped host uid that a
+ * bind source under a directory closed to others (0700, root's) keeps out; so
+ * the intermediate process opens each source while it still has the host's
+ * root uid (host/plan/intermediate.ts), and init binds the fd. The slot of
+ * each, by mount index; a config with more binds than slots has the rest
+ * bound by path, as before.
+ */
+export function bindSourceSlots(spec: Spec, facts: HostFacts): Map<number, number> {
+  const slots = new Map<number, number>();
+  if (!wantsNew(spec, 'user') || !wantsNew(spec, 'mount')) return slots;
+  (spec.mounts ?? []).forEach((m, i) => {
+    if (m.type === 'cgroup' || !isBindMount(m) || isIdmapped(m) || !m.source) return;
+    if (facts.sourceKinds[bindSource(facts.bundle, m.source)] === 'missing') return;
+    const slot = BIND_SOURCE_SLOTS[slots.size];
+    if (slot !== undefined) slots.set(i, slot);
+  });
+  return slots;
 }
 
 /** Opens the root filesystem for the in-root operations; done right after binding it onto itself. */
@@ -116,12 +139,38 @@ function checkSource(facts: HostFacts, source: string, index: number): 'dir' | '
 
 export function addMounts(spec: Spec, facts: HostFacts, add: Add): void {
   const trees = idmapSlots(spec);
+  const sources = bindSourceSlots(spec, facts);
   (spec.mounts ?? []).forEach((m, i) => {
     const dest = containerPath(m.destination);
     if (m.type === 'cgroup') addCgroupMount(m, dest, facts, add);
-    else if (isBindMount(m)) addBindMount(m, i, dest, facts, trees.get(i), add);
+    else if (isBindMount(m)) addBindMount(m, i, dest, facts, { tree: trees.get(i), source: sources.get(i) }, add);
     else addFilesystemMount(m, dest, spec, facts, add);
   });
+}
+
+/**
+ * runc mounts a read-only tmpfs, and a read-only /dev of any kind, writable
+ * and remounts it read-only only at the end (its finalizeRootfs): what goes
+ * inside (device nodes, /dev/pts, nested mount points, a tmpcopyup's copy)
+ * is made first.
+ */
+function readonlyLater(m: Mount, dest: string): boolean {
+  if (m.type === 'cgroup' || !(parseMountOptions(m.options).flags & L.MS_RDONLY)) return false;
+  return dest === '/dev' || (m.type === 'tmpfs' && !isBindMount(m));
+}
+
+/**
+ * The read-only remounts readonlyLater put off, once the root file system is
+ * complete: of the mount, not of its file system (runc's leave the tmpfs
+ * itself writable too, as its mountinfo shows).
+ */
+export function addReadonlyRemounts(spec: Spec, add: Add): void {
+  for (const m of spec.mounts ?? []) {
+    const dest = containerPath(m.destination);
+    if (!readonlyLater(m, dest)) continue;
+    const flags = parseMountOptions(m.options).flags & ~L.MS_REMOUNT;
+    add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags }, `remount ${dest} read-only`);
+  }
 }
 
 function addAfterMount(dest: string, o: ParsedMountOptions, add: Add): void {
@@ -153,20 +202,17 @@ function addFilesystemMount(m: Mount, dest: string, spec: Spec, facts: HostFacts
   if (copyup) {
     add({ op: 'open_in_root', root: ROOTFS_SLOT, path: dest, flags: L.O_RDONLY | L.O_DIRECTORY, slot: COPYUP_SLOT }, `open ${dest} to copy it up`);
   }
-  // A read-only tmpfs is made writable long enough to receive the copy.
-  const flags = copyup ? o.flags & ~L.MS_RDONLY : o.flags;
+  const flags = readonlyLater(m, dest) ? o.flags & ~L.MS_RDONLY : o.flags;
   add({ op: 'mount_in_root', source: m.source ?? type, root: ROOTFS_SLOT, target: dest, fstype: type, flags, data }, `mount ${type || m.source} on ${dest}`);
   if (copyup) {
     add({ op: 'copy_tree_in_root', from: COPYUP_SLOT, root: ROOTFS_SLOT, path: dest }, `copy the contents of ${dest} into its tmpfs`);
     add({ op: 'close', slot: COPYUP_SLOT }, `close the old ${dest}`);
-    if (o.flags & L.MS_RDONLY) {
-      add({ op: 'mount_in_root', source: '', root: ROOTFS_SLOT, target: dest, fstype: '', flags: L.MS_REMOUNT | o.flags, data }, `remount ${dest} read-only`);
-    }
   }
   addAfterMount(dest, o, add);
 }
 
-function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, tree: number | undefined, add: Add): void {
+function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, slots: { tree?: number; source?: number }, add: Add): void {
+  const { tree } = slots;
   const o = parseMountOptions(m.options);
   if (!m.source) throw new KagoError(`config.json: /mounts/${index}/source`, 'a bind mount needs a source');
   const source = bindSource(facts.bundle, m.source);
@@ -176,12 +222,14 @@ function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, t
   if (tree !== undefined) {
     add({ op: 'move_mount_in_root', slot: tree, root: ROOTFS_SLOT, target: dest }, `attach the id-mapped ${source} on ${dest}`);
     add({ op: 'close', slot: tree }, `close the id-mapped tree of ${dest}`);
+  } else if (slots.source !== undefined) {
+    add({ op: 'bind_fd_in_root', slot: slots.source, root: ROOTFS_SLOT, target: dest, recursive: o.recursive ? 1 : 0 }, `bind ${source} on ${dest}`);
   } else {
     add({ op: 'mount_in_root', source, root: ROOTFS_SLOT, target: dest, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' }, `bind ${source} on ${dest}`);
   }
   // A bind mount ignores every flag but MS_REC on creation: read-only and the
   // like need a second, remounting call.
-  const extra = o.flags & ~L.MS_REMOUNT;
+  const extra = o.flags & ~L.MS_REMOUNT & ~(readonlyLater(m, dest) ? L.MS_RDONLY : 0);
   if (extra) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags: extra }, `remount ${dest} with its options`);
   addAfterMount(dest, o, add);
 }
@@ -241,7 +289,17 @@ const DEFAULT_DEVICES: DeviceNode[] = [
 
 const TYPE_BITS = { c: L.S_IFCHR, u: L.S_IFCHR, b: L.S_IFBLK, p: L.S_IFIFO } as const;
 
+/**
+ * A /dev bound from elsewhere (the host's, `rbind`) already has its nodes and
+ * links, and whatever kago made there would be made in that directory: runc
+ * (needsSetupDev) then makes neither, and nor does kago.
+ */
+function devIsBound(spec: Spec): boolean {
+  return (spec.mounts ?? []).some((m) => containerPath(m.destination) === '/dev' && isBindMount(m));
+}
+
 export function addDevices(spec: Spec, facts: HostFacts, add: Add): void {
+  if (devIsBound(spec)) return;
   const configured: DeviceNode[] = (spec.linux?.devices ?? []).map((d) => ({
     path: containerPath(d.path), type: d.type, major: d.major ?? 0, minor: d.minor ?? 0,
     mode: d.fileMode ?? 0o666, uid: d.uid ?? 0, gid: d.gid ?? 0,
@@ -268,6 +326,7 @@ export function addDevices(spec: Spec, facts: HostFacts, add: Add): void {
 }
 
 export function addDevLinks(spec: Spec, facts: HostFacts, add: Add): void {
+  if (devIsBound(spec)) return;
   const links: [string, string][] = [
     ['/proc/self/fd', '/dev/fd'],
     ['/proc/self/fd/0', '/dev/stdin'],
@@ -291,13 +350,38 @@ export function addWorkingDirectory(cwd: string, add: Add): void {
 }
 
 /**
- * The switch to the new root: pivot_root, or for `--no-pivot` (a root file
- * system on ramfs, which pivot_root refuses) a move onto / and a chroot.
- * The latter leaves the old root reachable by a process that can escape a
- * chroot, which is why it is not the default (runc's warning too).
+ * The switch to the new root: pivot_root; for `--no-pivot` (a root file
+ * system on ramfs, which pivot_root refuses) a move onto / and a chroot; in
+ * kago's own mount namespace (no `mount` namespace in the config) a chroot
+ * alone, since the host's / must stay where it is.
  */
-export function addRootSwitch(facts: HostFacts, noPivot: boolean, add: Add): void {
+export function addRootSwitch(facts: HostFacts, how: 'pivot' | 'move' | 'chroot', spec: Spec, add: Add): void {
   addCloseRootfs(add);
-  if (noPivot) add({ op: 'move_root', root: facts.rootfs }, `move ${facts.rootfs} onto / and chroot into it`);
-  else add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
+  if (how === 'pivot') add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
+  else if (how === 'chroot') add({ op: 'chroot', path: facts.rootfs }, `chroot into ${facts.rootfs}`);
+  else {
+    addHideHostKernelMounts(spec, facts, add);
+    add({ op: 'move_root', root: facts.rootfs }, `move ${facts.rootfs} onto / and chroot into it`);
+  }
+}
+
+/**
+ * After MS_MOVE and chroot the host's mounts stay in the container's mount
+ * namespace, out of sight but not out of reach: a process that makes a user
+ * namespace of its own may mount a fresh proc or sysfs as long as one of them
+ * is fully visible in its mount namespace (the kernel's mount_too_revealing),
+ * and the host's are. runc's msMoveRoot removes every whole proc and sysfs
+ * mount outside the new root first; so does kago. In a user namespace they
+ * are locked to their parents and cannot be detached: an empty tmpfs over
+ * each hides them just as well.
+ */
+function addHideHostKernelMounts(spec: Spec, facts: HostFacts, add: Add): void {
+  const cover = has(spec, 'user') ? 1 : 0;
+  const hidden: string[] = [];
+  for (const path of facts.hostKernelMounts ?? []) {
+    if (path === facts.rootfs || path.startsWith(facts.rootfs + '/')) continue;
+    if (hidden.some((h) => h === '/' || path === h || path.startsWith(h + '/'))) continue;
+    hidden.push(path);
+    add({ op: 'hide_mount', path, cover }, `${cover ? 'cover' : 'detach'} the host's ${path}`);
+  }
 }

@@ -65,6 +65,10 @@ export interface HostFacts {
   existingInRootfs: string[];
   /** the LSMs enabled on this host (absent: none) */
   lsm?: { apparmor: boolean; selinux: boolean };
+  /** mount points of the host's whole proc and sysfs mounts (mountinfo root "/"), in mountinfo order */
+  hostKernelMounts?: string[];
+  /** the id of the topmost mount whose mount point is rootfs itself, if rootfs is a mount point */
+  rootfsMountId?: number;
   /** whether a resctrl file system (Intel RDT) is mounted */
   resctrl?: boolean;
 }

@@ -36,6 +36,8 @@ export interface ContainerState {
     seccomp?: { flags: number; filter: string /* base64 */; listener?: { path: string; metadata: string } };
     /** poststart and poststop run after create has returned: kept from config.json */
     hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
+    /** without a mount namespace of its own: the bind of rootfs that delete detaches, and the mount it covers */
+    inheritedMounts?: { rootfs: string; coveredMountId?: number };
     /** linux.resources as last applied (create, then each update): update merges into it */
     resources?: LinuxResources;
   };

@@ -21,6 +21,7 @@ interface Libc {
   connect: Fn;
   ioctl: Fn;
   eventfd: Fn;
+  umount2: Fn;
 }
 
 // Each function is declared on its first call (a command uses a few of them).
@@ -40,6 +41,7 @@ const DECLARATIONS: Record<keyof Libc, string> = {
   connect: 'int connect(int fd, const void *addr, uint32_t len)',
   ioctl: 'int ioctl(int fd, unsigned long request, ...)',
   eventfd: 'int eventfd(uint32_t initval, int flags)',
+  umount2: 'int umount2(const char *target, int flags)',
 };
 
 let loaded: { libc: Libc; koffi: Koffi } | null = null;
@@ -103,6 +105,12 @@ export function seqpacketPair(): [number, number] {
 
 export function mkfifo(path: string, mode: number): void {
   check(`mkfifo ${path}`, load().libc.mkfifo(path, mode));
+}
+
+export const MNT_DETACH = 2;
+
+export function umount2(path: string, flags: number): void {
+  check(`umount2 ${path}`, load().libc.umount2(path, flags));
 }
 
 export const LOCK_EX = 2;

@@ -83,13 +83,68 @@ describe('the root filesystem and kernel settings plan', function () {
     spec.mounts = [{ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'ro', 'size=1m'] }];
     const list = ops(spec);
     const at = list.findIndex((o) => o.op === 'open_in_root');
-    assert.deepEqual(list.slice(at, at + 5), [
+    assert.deepEqual(list.slice(at, at + 4), [
       { op: 'open_in_root', root: 30, path: '/etc', flags: L.O_RDONLY | L.O_DIRECTORY, slot: 29 },
       { op: 'mount_in_root', source: 'tmpfs', root: 30, target: '/etc', fstype: 'tmpfs', flags: 0, data: 'size=1m' },
       { op: 'copy_tree_in_root', from: 29, root: 30, path: '/etc' },
       { op: 'close', slot: 29 },
-      { op: 'mount_in_root', source: '', root: 30, target: '/etc', fstype: '', flags: L.MS_REMOUNT | L.MS_RDONLY, data: 'size=1m' },
     ]);
+    // Like every read-only tmpfs, once the root file system is complete (runc's finalizeRootfs).
+    const remount = list.findIndex((o) => o.op === 'remount_in_root' && o.target === '/etc' && o.flags === L.MS_RDONLY);
+    assert.ok(remount > at + 3 && remount < list.findIndex((o) => o.op === 'pivot_root'), 'read-only just before pivot_root');
+  });
+
+  it('a read-only /dev is mounted writable, filled, then remounted read-only', function () {
+    const spec = minimal();
+    spec.mounts = [{ destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'ro', 'mode=755'] }];
+    const list = ops(spec);
+    const mount = list.findIndex((o) => o.op === 'mount_in_root' && o.target === '/dev');
+    assert.equal((list[mount] as { flags: number }).flags, L.MS_NOSUID);
+    const remount = list.findIndex((o) => o.op === 'remount_in_root' && o.target === '/dev');
+    assert.deepEqual(list[remount], { op: 'remount_in_root', root: 30, target: '/dev', flags: L.MS_NOSUID | L.MS_RDONLY });
+    assert.ok(list.findIndex((o) => o.op === 'mknod_in_root') < remount && list.findLastIndex((o) => o.op === 'symlink_in_root') < remount);
+  });
+
+  it("makes no device node or link in a /dev bound from the host", function () {
+    const spec = minimal();
+    spec.mounts = [{ destination: '/dev', type: 'bind', source: '/host/data', options: ['rbind'] }];
+    const list = ops(spec, { ...facts, existingInRootfs: [] });
+    assert.ok(!list.some((o) => o.op === 'mknod_in_root' || o.op === 'symlink_in_root'), JSON.stringify(list));
+  });
+
+  it('applies an unbindable rootfsPropagation to / after pivot_root, rslave before', function () {
+    const spec = minimal();
+    spec.linux!.rootfsPropagation = 'unbindable';
+    const list = ops(spec);
+    const pivot = list.findIndex((o) => o.op === 'pivot_root');
+    // (the second one is the private parent mount pivot_root needs, here the host's /)
+    const rootMounts = list.map((o, i) => [o, i] as const).filter(([o]) => o.op === 'mount' && o.target === '/');
+    assert.deepEqual(rootMounts.map(([o, i]) => [(o as { flags: number }).flags, i > pivot]), [[L.MS_SLAVE | L.MS_REC, false], [L.MS_PRIVATE, false], [L.MS_UNBINDABLE, true]]);
+  });
+
+  it('with a new user namespace, opens bind sources as the host root, in the new mount namespace, and init binds the fds', function () {
+    const spec = minimal();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.mounts = [{ destination: '/a', type: 'bind', source: '/host/data', options: ['rbind', 'ro'] }];
+    const all = plan(spec);
+    const stage1 = all.filter((p) => p.stage === 'intermediate').map((p) => p.op);
+    const names = stage1.map((o) => o.op);
+    const opened = stage1.findIndex((o) => o.op === 'open' && o.path === '/host/data');
+    assert.deepEqual(stage1[names.indexOf('unshare')], { op: 'unshare', flags: L.CLONE_NEWUSER | L.CLONE_NEWNS });
+    assert.deepEqual(stage1[opened], { op: 'open', path: '/host/data', flags: L.O_PATH, slot: 8 });
+    assert.ok(names.indexOf('request_id_maps') < opened && opened < names.indexOf('setresuid'));
+    assert.ok(!stage1.some((o, i) => o.op === 'unshare' && i > opened && o.flags & L.CLONE_NEWNS));
+    const init = all.filter((p) => p.stage === 'init').map((p) => p.op);
+    assert.ok(init.some((o) => o.op === 'bind_fd_in_root' && o.slot === 8 && o.target === '/a' && o.recursive === 1));
+  });
+
+  it('brings lo up in a new network namespace, not in a joined one', function () {
+    const spec = minimal();
+    assert.ok(ops(spec).some((o) => o.op === 'link_up' && o.name === 'lo'));
+    spec.linux!.namespaces = [{ type: 'mount' }, { type: 'network', path: '/proc/1/ns/net' }];
+    assert.ok(!ops(spec).some((o) => o.op === 'link_up'));
   });
 
   it('clones and id-maps in the intermediate process, before any namespace, and attaches in init', function () {
@@ -128,6 +183,33 @@ describe('the root filesystem and kernel settings plan', function () {
     const list = ops(minimal(), facts, { noPivot: true });
     assert.ok(!list.some((o) => o.op === 'pivot_root'));
     assert.ok(list.some((o) => o.op === 'move_root' && o.root === '/b/rootfs'));
+  });
+
+  it('--no-pivot detaches the whole host proc and sysfs mounts outside the root first, or covers them in a user namespace', function () {
+    const f = { ...facts, hostKernelMounts: ['/proc', '/sys', '/proc/nested', '/b/rootfs/proc', '/srv/sys'] };
+    const hides = (spec: Spec) => ops(spec, f, { noPivot: true }).filter((o) => o.op === 'hide_mount');
+    assert.deepEqual(hides(minimal()), [
+      { op: 'hide_mount', path: '/proc', cover: 0 },
+      { op: 'hide_mount', path: '/sys', cover: 0 },
+      { op: 'hide_mount', path: '/srv/sys', cover: 0 },
+    ]);
+    const userns = minimal();
+    userns.linux!.namespaces!.push({ type: 'user' });
+    userns.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    userns.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    assert.ok(hides(userns).every((o) => o.cover === 1));
+    assert.deepEqual(ops(minimal(), f).filter((o) => o.op === 'hide_mount'), []);
+  });
+
+  it("without a mount namespace, leaves the host's / alone and switches with chroot", function () {
+    const spec = minimal();
+    spec.linux!.namespaces = [{ type: 'pid' }];
+    const list = ops(spec, facts, { noPivot: true });
+    assert.ok(!list.some((o) => o.op === 'mount' && o.target === '/' && !(o.flags & L.MS_REMOUNT)), 'no propagation change of the host /');
+    assert.ok(!list.some((o) => o.op === 'pivot_root' || o.op === 'move_root' || o.op === 'hide_mount'));
+    const bind = list.findIndex((o) => o.op === 'mount' && o.target === '/b/rootfs' && o.flags === (L.MS_BIND | L.MS_REC));
+    assert.deepEqual(list[bind + 1], { op: 'mount', source: '', target: '/b/rootfs', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' });
+    assert.ok(list.some((o) => o.op === 'chroot' && o.path === '/b/rootfs'));
   });
 
   it('writes sysctls through write_proc after pivot_root and before /proc/sys is made read-only', function () {
