@@ -3,6 +3,7 @@
 // the user switch keeping the permitted set, then the final sets,
 // no_new_privs, and the seccomp filter last of all.
 import { KagoError } from '../errors.ts';
+import { log } from '../log.ts';
 import type { Spec } from '../spec/config.ts';
 import { capabilityMasks, rlimitNumber, rlimitValue } from './capabilities.ts';
 import * as L from './linux.ts';
@@ -21,10 +22,12 @@ export function addLimits(spec: Spec, add: Add): void {
   }
 }
 
-export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap' | 'setgroupsDenied'>, add: Add): void {
+/** `source` names where the process came from in the messages about the capabilities it will not get. */
+export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap' | 'setgroupsDenied'>, add: Add, source = 'config.json'): void {
   const proc = spec.process!;
   const user = proc.user;
   const caps = capabilityMasks(proc.capabilities, facts.lastCap);
+  for (const s of caps.skipped) log(s.level, `${source}: ${s.pointer}: ${s.message}`);
   if (!facts.setgroupsDenied) {
     add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
   } else if (user.additionalGids?.length) {

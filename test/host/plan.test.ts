@@ -164,6 +164,7 @@ describe('the create plan', function () {
       bounding: ['CAP_KILL', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'],
       effective: ['CAP_KILL'],
       permitted: ['CAP_KILL', 'CAP_KILL'],
+      inheritable: ['CAP_KILL'],
       ambient: ['CAP_KILL'],
     };
     spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 }, { type: 'RLIMIT_CORE', soft: 2 ** 64 - 1, hard: 2 ** 64 - 1 }];
@@ -172,7 +173,7 @@ describe('the create plan', function () {
     // CAP_CHECKPOINT_RESTORE (40) is beyond this pretend kernel's last capability.
     const list = ops(spec, { ...facts, lastCap: 39 });
     assert.deepEqual(list.find((o) => o.op === 'drop_bounding'), { op: 'drop_bounding', keep: 2 ** 5 + 2 ** 39, last: 39 });
-    assert.deepEqual(list.find((o) => o.op === 'capset'), { op: 'capset', effective: 32, permitted: 32, inheritable: 0 });
+    assert.deepEqual(list.find((o) => o.op === 'capset'), { op: 'capset', effective: 32, permitted: 32, inheritable: 32 });
     assert.deepEqual(list.find((o) => o.op === 'set_ambient'), { op: 'set_ambient', raise: 32, last: 39 });
     assert.deepEqual(list.filter((o) => o.op === 'setrlimit'), [
       { op: 'setrlimit', resource: 7, soft: 512, hard: 1024 },

@@ -57,7 +57,10 @@ function processFromFlags(base: Process, flags: FlagValues, args: string[]): Pro
   for (const cap of list(flags, 'cap')) {
     if (!(CAPABILITIES as readonly string[]).includes(cap)) throw new UsageError(`--cap: unknown capability ${JSON.stringify(cap)}`);
     p.capabilities ??= {};
-    for (const set of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) {
+    // runc CVE-2022-29162: --cap grants the capability to this process only;
+    // in the inheritable (and so ambient) set it would pass on to programs it
+    // execs, file capabilities or not. runc 1.1.2+ adds it to these three.
+    for (const set of ['bounding', 'effective', 'permitted'] as const) {
       p.capabilities[set] = [...new Set([...(p.capabilities[set] ?? []), cap])];
     }
   }
