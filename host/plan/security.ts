@@ -28,6 +28,9 @@ export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastC
   const user = proc.user;
   const caps = capabilityMasks(proc.capabilities, facts.lastCap);
   for (const s of caps.skipped) log(s.level, `${source}: ${s.pointer}: ${s.message}`);
+  // runc's finalizeNamespace: the working directory first, while root may
+  // still enter any directory; tried again as the user if root may not.
+  add({ op: 'chdir_early', path: proc.cwd }, `chdir to ${proc.cwd}`);
   if (!facts.setgroupsDenied) {
     add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
   } else if (user.additionalGids?.length) {
@@ -36,11 +39,12 @@ export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastC
   add({ op: 'drop_bounding', keep: caps.bounding, last: facts.lastCap }, 'limit the bounding capability set');
   // Without KEEPCAPS, leaving uid 0 would empty the permitted set before capset could choose from it.
   add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 }, 'keep capabilities across the user switch');
+  add({ op: 'fix_stdio_owner', uid: user.uid }, `give stdin, stdout and stderr to uid ${user.uid}`);
   add({ op: 'setresgid', gid: user.gid }, `set gid ${user.gid}`);
   add({ op: 'setresuid', uid: user.uid }, `set uid ${user.uid}`);
   add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 0 }, 'stop keeping capabilities');
   add({ op: 'umask', mask: user.umask ?? 0o022 }, 'set the umask');
-  add({ op: 'chdir', path: proc.cwd }, `chdir to ${proc.cwd}`);
+  add({ op: 'chdir_retry' }, `chdir to ${proc.cwd} as uid ${user.uid}`);
   add({ op: 'capset', effective: caps.effective, permitted: caps.permitted, inheritable: caps.inheritable }, 'set the capabilities');
   add({ op: 'set_ambient', raise: caps.ambient, last: facts.lastCap }, 'set the ambient capabilities');
   if (proc.noNewPrivileges) add({ op: 'prctl', option: L.PR_SET_NO_NEW_PRIVS, arg2: 1 }, 'set no_new_privs');
