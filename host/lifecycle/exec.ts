@@ -13,7 +13,7 @@ import type { ContainerState } from '../state/types.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { executorIo } from './create.ts';
 import { writePidFile } from './pidfile.ts';
-import { closeConsole, consoleSize, openConsole, relayConsole } from './terminal.ts';
+import { closeConsole, consoleSize, openConsole, receiveMaster, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { isRootless } from '../cgroups/rootless.ts';
@@ -70,17 +70,37 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
     throw e;
   }
   let pid = 0;
+  let own = console?.own;
+  let master: number | undefined;
+  // The master is taken at READY, before execve, so the program's first output already passes the pty unchanged.
+  const takeMaster = () => {
+    if (own === undefined) return;
+    const fd = own;
+    own = undefined;
+    master = receiveMaster(fd);
+  };
   try {
-    runExec(plan, executor, (child) => (pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', pid));
+    runExec(plan, executor, (child) => (pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', pid), takeMaster);
   } catch (e) {
-    if (console?.own !== undefined) closeSync(console.own);
+    if (own !== undefined) closeSync(own);
+    if (master !== undefined) closeSync(master);
     throw e;
   } finally {
     if (console) closeSync(console.fd);
   }
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.pidFile) {
+    try {
+      writePidFile(opts.pidFile, pid);
+    } catch (e) {
+      // runc kills a process whose pid it could not report: nobody would know to wait for it.
+      // Still kago's unreaped child here, so the pid cannot name another process.
+      process.kill(pid, 'SIGKILL');
+      if (master !== undefined) closeSync(master);
+      throw e;
+    }
+  }
   if (opts.detach) return 0;
-  const relay = console?.own !== undefined ? relayConsole(console.own) : undefined;
+  const relay = master !== undefined ? relayConsole(master) : undefined;
   const code = await waitForChild(pid);
   if (relay) await relay.done;
   return code;
@@ -106,7 +126,7 @@ function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): 
   return buildExecPlan(withHome(opts.process, state.rootfs), target);
 }
 
-function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, listener: (fd: number) => void): void {
+function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, listener: (fd: number) => void, ready: () => void): void {
   runPlan(plan, executor, {
     started() {},
     idMapsRequested() {
@@ -119,6 +139,7 @@ function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, 
       return '';
     },
     ready() {
+      ready();
       return '';
     },
     seccompListener(fd) {

@@ -309,3 +309,19 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
   const winsize = new Uint16Array([rows, cols, 0, 0]);
   check('ioctl TIOCSWINSZ', load().libc.ioctl(fd, TIOCSWINSZ, 'uint16_t *', winsize));
 }
+
+const TCGETS = 0x5401;
+const TCSETS = 0x5402;
+const ONLCR = 0o4;
+
+/**
+ * runc's ClearONLCR: a pty turns "\n" into "\r\n" by default, and a relay
+ * to something that is not a terminal (a file, a pipe) would keep the "\r".
+ * The kernel's struct termios is 36 bytes; c_oflag is its second word.
+ */
+export function clearOnlcr(fd: number): void {
+  const termios = new Uint32Array(16);
+  check('ioctl TCGETS', load().libc.ioctl(fd, TCGETS, 'uint32_t *', termios));
+  termios[1] = termios[1]! & ~ONLCR;
+  check('ioctl TCSETS', load().libc.ioctl(fd, TCSETS, 'uint32_t *', termios));
+}
