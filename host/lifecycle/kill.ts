@@ -13,11 +13,13 @@ import { killProcess } from './signal.ts';
 export function killContainer(store: StateStore, id: string, signal: number, all: boolean): void {
   const state = store.read(id);
   const status = store.status(state);
-  if (status !== 'created' && status !== 'running' && status !== 'paused') throw new KagoError(`container ${id}`, 'container not running');
-  if (all) {
+  const live = status === 'created' || status === 'running' || status === 'paused';
+  // runc: --all signals whatever is still in the cgroups, of a stopped container too (nothing then).
+  if (all && (live || status === 'stopped')) {
     for (const pid of cgroupPids(state.kago.cgroup.dirs)) killProcess(pid, signal);
     return;
   }
+  if (!live) throw new KagoError(`container ${id}`, 'container not running');
   let pidfd: number;
   try {
     pidfd = pidfdOpen(state.pid);
