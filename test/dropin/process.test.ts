@@ -141,6 +141,14 @@ for (const bin of [kagoBin, runcBin]) {
         assert.match(eff!, /^CapEff:\s+0000000020000420$/);
       });
 
+      it('exec --tty relays the terminal without turning \\n into \\r\\n', function () {
+        const c = running();
+        const out = join(c.bundle.dir, 'exec-stdout');
+        const r = spawnSync('python3', [inPty, out, bin, '--root', kago.root, 'exec', '--tty', c.id, 'printf', 'one\\ntwo\\n'], { encoding: 'utf8', timeout: 30_000 });
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(readFileSync(out, 'latin1'), 'one\ntwo\n');
+      });
+
       it("exits 255 for its own failures, and with the program's status otherwise", function () {
         const c = running();
         assert.equal(kago.run(['exec', c.id, 'sh', '-c', 'exit 7']).code, 7);
