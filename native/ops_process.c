@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -58,7 +60,9 @@ int op_chdir_retry(struct kago_exec *x, const struct kago_op *op) {
 /* runc's fixStdioPermissions: stdio made by the host (pipes, the pty) is
  * root's, and a process of another user could not reopen it through
  * /proc/self/fd or /dev/stdout. Only the owner changes: the group is what
- * devpts or the host chose. */
+ * devpts or the host chose. pipes_only is for stdio that is kago's
+ * caller's own: runc gives such a container pipes of its own, so the
+ * caller's terminal or files must not change owner. */
 int op_fix_stdio_owner(struct kago_exec *x, const struct kago_op *op) {
   struct stat null_st;
   x->detail = "/dev/null";
@@ -72,6 +76,11 @@ int op_fix_stdio_owner(struct kago_exec *x, const struct kago_op *op) {
       return -1;
     }
     if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev)) continue;
+    if (op->u.fix_stdio_owner.pipes_only) {
+      struct statfs fs;
+      if (fstatfs(fd, &fs) != 0) return -1;
+      if (fs.f_type != PIPEFS_MAGIC) continue;
+    }
     if (fchown(fd, uid, (gid_t)-1) != 0 && errno != EINVAL && errno != EPERM && errno != EROFS) return -1;
   }
   return 0;

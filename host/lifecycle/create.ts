@@ -135,7 +135,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
   const preserved = listening + (opts.preserveFds ?? 0);
-  const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved });
+  const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true });
   return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, cgroupLeaves: leaves, hierarchies };
 }
 

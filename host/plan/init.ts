@@ -75,7 +75,7 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   // execve) must be allowed by the profile, as with runc.
   const filter = compiled.seccomp;
   if (filter && !spec.process!.noNewPrivileges) addSeccomp(filter, add);
-  addUserAndCapabilities(spec, facts, add);
+  addUserAndCapabilities(spec, facts, add, { callersStdio: options.callersStdio === true && !facts.console });
 
   const args = proc.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: proc.env ?? [] }, `find ${args[0]}`);

@@ -22,8 +22,19 @@ export function addLimits(spec: Spec, add: Add): void {
   }
 }
 
-/** `source` names where the process came from in the messages about the capabilities it will not get. */
-export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap' | 'setgroupsDenied'>, add: Add, source = 'config.json'): void {
+export interface UserOptions {
+  /** where the process came from, for the messages about the capabilities it will not get */
+  source?: string;
+  /**
+   * stdio is kago's caller's own (a foreground run or exec without a
+   * terminal): runc relays such a process through pipes it makes, so only
+   * pipes may change owner, never the caller's terminal or files.
+   */
+  callersStdio?: boolean;
+}
+
+export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastCap' | 'setgroupsDenied'>, add: Add, options: UserOptions = {}): void {
+  const source = options.source ?? 'config.json';
   const proc = spec.process!;
   const user = proc.user;
   const caps = capabilityMasks(proc.capabilities, facts.lastCap);
@@ -39,7 +50,7 @@ export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastC
   add({ op: 'drop_bounding', keep: caps.bounding, last: facts.lastCap }, 'limit the bounding capability set');
   // Without KEEPCAPS, leaving uid 0 would empty the permitted set before capset could choose from it.
   add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 }, 'keep capabilities across the user switch');
-  add({ op: 'fix_stdio_owner', uid: user.uid }, `give stdin, stdout and stderr to uid ${user.uid}`);
+  add({ op: 'fix_stdio_owner', uid: user.uid, pipes_only: options.callersStdio ? 1 : 0 }, `give stdin, stdout and stderr to uid ${user.uid}`);
   add({ op: 'setresgid', gid: user.gid }, `set gid ${user.gid}`);
   add({ op: 'setresuid', uid: user.uid }, `set uid ${user.uid}`);
   add({ op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 0 }, 'stop keeping capabilities');

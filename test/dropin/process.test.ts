@@ -4,7 +4,7 @@
 // what `exec` does with the process.json engines write.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
@@ -44,6 +44,28 @@ for (const bin of [kagoBin, runcBin]) {
       });
       const r = withPipes(['run', '--bundle', bundle.dir, id]);
       assert.equal(r.stdout, 'reopened\n1000\n1000\n1000\n');
+    });
+
+    it("leaves the caller's own files alone in a foreground run, and gives them to the user when detached", function () {
+      for (const detach of [false, true]) {
+        const { id, bundle } = h.bundle(shell('echo written'), (s) => {
+          s.process!.user = USER;
+        });
+        const file = join(bundle.dir, 'stdout');
+        const fd = openSync(file, 'w');
+        try {
+          const r = spawnSync(bin, ['--root', kago.root, 'run', ...(detach ? ['--detach'] : []), '--bundle', bundle.dir, id], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+          assert.equal(r.status, 0, r.stderr);
+        } finally {
+          closeSync(fd);
+        }
+        if (detach) {
+          for (let i = 0; i < 500 && kago.state(id).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        }
+        assert.equal(readFileSync(file, 'utf8'), 'written\n');
+        // runc relays a foreground container through pipes of its own; a detached one inherits the file.
+        assert.equal(statSync(file).uid, detach ? USER.uid : 0, detach ? 'detached' : 'foreground');
+      }
     });
 
     it("gives the terminal to the container's user, keeping devpts' tty group", function () {

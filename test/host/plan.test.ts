@@ -70,7 +70,7 @@ describe('the create plan', function () {
       { op: 'setgroups', gids: [] },
       { op: 'drop_bounding', keep: 0, last: 40 },
       { op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 },
-      { op: 'fix_stdio_owner', uid: 0 },
+      { op: 'fix_stdio_owner', uid: 0, pipes_only: 0 },
       { op: 'setresgid', gid: 0 },
       { op: 'setresuid', uid: 0 },
       { op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 0 },
