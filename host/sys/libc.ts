@@ -325,3 +325,10 @@ export function clearOnlcr(fd: number): void {
   termios[1] = termios[1]! & ~ONLCR;
   check('ioctl TCSETS', load().libc.ioctl(fd, TCSETS, 'uint32_t *', termios));
 }
+
+const FIONBIO = 0x5421;
+
+/** Clears O_NONBLOCK (FIONBIO works on any fd, without fcntl's variadic flags). */
+export function setBlocking(fd: number): void {
+  check('ioctl FIONBIO', load().libc.ioctl(fd, FIONBIO, 'int *', new Int32Array([0])));
+}

@@ -163,6 +163,16 @@ for (const bin of [kagoBin, runcBin]) {
         assert.match(eff!, /^CapEff:\s+0000000020000420$/);
       });
 
+      it('a --process FIFO nobody writes to fails instead of hanging (kago only: runc blocks in open)', function () {
+        if (bin === runcBin) this.skip();
+        const c = running();
+        const fifo = join(c.bundle.dir, 'process.fifo');
+        spawnSync('mkfifo', [fifo]);
+        const r = kago.run(['exec', '--process', fifo, c.id], { timeoutMs: 20_000 });
+        assert.equal(r.signal, null, 'did not hang');
+        assert.equal(r.code, 255, r.stderr);
+      });
+
       it('exec --tty relays the terminal without turning \\n into \\r\\n', function () {
         const c = running();
         const out = join(c.bundle.dir, 'exec-stdout');

@@ -6,7 +6,8 @@ import { execInContainer } from '../../lifecycle/exec.ts';
 import { CAPABILITIES } from '../../plan/capabilities.ts';
 import type { Process } from '../../spec/config.ts';
 import { formatProblem, MAX_CONFIG_BYTES } from '../../spec/load.ts';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { setBlocking } from '../../sys/libc.ts';
 import { KagoError, StatusError } from '../../errors.ts';
 import { bool, type FlagValues, str } from '../args.ts';
 import { type Command, type Context, requireArgs } from '../command.ts';
@@ -23,13 +24,17 @@ function list(flags: FlagValues, name: string): string[] {
 function readProcessText(path: string): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking: a FIFO nobody writes to must not hang exec in open(2).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new KagoError(path, code === 'ENOENT' ? 'does not exist' : String(code ?? (e as Error).message));
   }
   try {
-    if (fstatSync(fd).isDirectory()) throw new KagoError(path, 'is a directory');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new KagoError(path, 'is a directory');
+    // A pipe then reads to the writer's end; one with no writer reads as empty.
+    if (st.isFIFO()) setBlocking(fd);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
