@@ -67,6 +67,7 @@ int op_chdir(struct kago_exec *x, const struct kago_op *op);
 int op_chdir_early(struct kago_exec *x, const struct kago_op *op);
 int op_chdir_retry(struct kago_exec *x, const struct kago_op *op);
 int op_fix_stdio_owner(struct kago_exec *x, const struct kago_op *op);
+int op_setsid(struct kago_exec *x, const struct kago_op *op);
 int op_prctl(struct kago_exec *x, const struct kago_op *op);
 int op_ready(struct kago_exec *x, const struct kago_op *op);
 int op_wait_exec_fifo(struct kago_exec *x, const struct kago_op *op);
@@ -146,7 +147,7 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_SCHED_SETATTR] = op_sched_setattr,           [KAGO_OP_IOPRIO_SET] = op_ioprio_set,
       [KAGO_OP_SCHED_SETAFFINITY] = op_sched_setaffinity,   [KAGO_OP_REQUEST_NET_DEVICES] = op_request_net_devices,
       [KAGO_OP_FIX_STDIO_OWNER] = op_fix_stdio_owner,       [KAGO_OP_CHDIR_EARLY] = op_chdir_early,
-      [KAGO_OP_CHDIR_RETRY] = op_chdir_retry,
+      [KAGO_OP_CHDIR_RETRY] = op_chdir_retry,             [KAGO_OP_SETSID] = op_setsid,
   };
   return code < sizeof table / sizeof table[0] ? table[code] : NULL;
 }

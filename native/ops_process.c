@@ -86,6 +86,12 @@ int op_fix_stdio_owner(struct kago_exec *x, const struct kago_op *op) {
   return 0;
 }
 
+int op_setsid(struct kago_exec *x, const struct kago_op *op) {
+  (void)x;
+  (void)op;
+  return setsid() < 0 ? -1 : 0;
+}
+
 int op_prctl(struct kago_exec *x, const struct kago_op *op) {
   (void)x;
   int rc = prctl((int)op->u.prctl.option, (unsigned long)op->u.prctl.arg2, 0UL, 0UL, 0UL);

@@ -41,6 +41,8 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
 
   stage = 'init';
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // A session of its own, as runc's (see init.ts); setup_console starts one with the terminal.
+  if (!target.console) add({ op: 'setsid' }, 'start a new session');
   if (target.console) {
     add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
     add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');

@@ -21,6 +21,10 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   const proc = spec.process!;
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // runc (nsexec) puts every container process in a session of its own: it
+  // must not share kago's caller's controlling terminal (/dev/tty). With a
+  // terminal, setup_console starts the session.
+  if (!facts.console) add({ op: 'setsid' }, 'start a new session');
   // Modes in the plan are exact (device nodes are 0666); the process's own umask comes last.
   add({ op: 'umask', mask: 0 }, 'clear the umask for setup');
   // runc gives every container a session keyring of its own, so that keys

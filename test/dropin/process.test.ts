@@ -82,6 +82,17 @@ for (const bin of [kagoBin, runcBin]) {
       assert.equal(r.stdout, 'one\ntwo\n');
     });
 
+    it("runs in a session of its own, without the caller's controlling terminal", function () {
+      const { id, bundle } = h.bundle(shell('if echo leaked > /dev/tty; then echo reached; else echo refused; fi; cut -d" " -f6 /proc/self/stat'));
+      const out = join(bundle.dir, 'stdout');
+      const r = spawnSync('python3', [inPty, out, bin, '--root', kago.root, 'run', '--bundle', bundle.dir, id], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const [tty, sid] = readFileSync(out, 'utf8').trim().split('\n');
+      assert.equal(tty, 'refused');
+      assert.doesNotMatch(r.stderr, /leaked/);
+      assert.notEqual(sid, '0', 'a session of the container (0: one from outside its pid namespace)');
+    });
+
     it('enters a cwd that only root may enter before it becomes the user', function () {
       const { id, bundle } = h.bundle(['pwd'], (s) => {
         s.process!.user = USER;
@@ -122,6 +133,34 @@ for (const bin of [kagoBin, runcBin]) {
         assert.match(r.stderr, /container not running/);
         assert.equal(kago.run(['kill', '--all', id, '0']).code, 0);
         assert.equal(kago.run(['kill', '--all', id, 'KILL']).code, 0);
+      });
+
+      it('ps passes ps options on: UNIX -e and -o, BSD x and aux, and -e with x shows the environment', function () {
+        const { id, bundle } = h.bundle(shell('sleep 1000 & exec sleep 999'));
+        kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+        let args = '';
+        for (let i = 0; i < 500 && !/sleep 999\n.*sleep 1000\n$/s.test(args); i++) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          args = kago.ok(['ps', id, '-o', 'pid,args']).stdout;
+        }
+        const lines = (psArgs: string[]) => {
+          const r = kago.run(['ps', id, ...psArgs]);
+          assert.equal(r.code, 0, r.stderr);
+          return r.stdout.trimEnd().split('\n');
+        };
+        const [head, ...rows] = lines(['-e', '-x']);
+        assert.equal(head, '  PID TTY      STAT   TIME COMMAND');
+        assert.equal(rows.length, 2);
+        assert.match(rows[0]!, /^ *\d+ \? {8}Ss {5}0:00 sleep 999 .*PATH=\/usr\/local\/sbin/);
+        assert.match(rows[1]!, /^ *\d+ \? {8}S {6}0:00 sleep 1000 .*PATH=/);
+        // pids differ in width: each number becomes N
+        const shape = (l: string) => l.replace(/(^| +)\d+(?= |$)/g, ' N').trimStart();
+        assert.deepEqual(lines(['-o', 'pid,ppid,comm,args']).map(shape), ['PID  PPID COMMAND         COMMAND', 'N N sleep           sleep N', 'N N sleep           sleep N']);
+        assert.deepEqual(lines(['-e']).map(shape), ['PID TTY          TIME CMD', 'N ?        00:00:00 sleep', 'N ?        00:00:00 sleep']);
+        assert.equal(lines(['x'])[0], '  PID TTY      STAT   TIME COMMAND');
+        assert.equal(lines(['aux'])[0], 'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND');
+        assert.match(lines([])[0]!, /^UID +PID +PPID +C STIME TTY +TIME CMD$/);
+        assert.equal(kago.run(['ps', id, '-o', 'comm']).code, 1, 'no PID column to keep the lines by');
       });
 
       it('run --keep leaves the stopped container for delete', function () {

@@ -42,6 +42,7 @@ describe('the create plan', function () {
       { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS },
       { op: 'fork', flags: L.CLONE_PARENT },
       { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL },
+      { op: 'setsid' },
       { op: 'umask', mask: 0 },
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_PRIVATE, data: '' },
