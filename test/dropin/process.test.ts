@@ -163,6 +163,17 @@ for (const bin of [kagoBin, runcBin]) {
         assert.equal(kago.run(['ps', id, '-o', 'comm']).code, 1, 'no PID column to keep the lines by');
       });
 
+      it('SIGKILL stops a paused container (it is thawed to die)', function () {
+        for (const all of [false, true]) {
+          const { id, bundle } = h.bundle(['sleep', '1000']);
+          kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+          kago.ok(['pause', id]);
+          kago.ok(['kill', ...(all ? ['--all'] : []), id, 'KILL']);
+          for (let i = 0; i < 500 && kago.state(id).status !== 'stopped'; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          assert.equal(kago.state(id).status, 'stopped', all ? 'kill --all' : 'kill');
+        }
+      });
+
       it('run --keep leaves the stopped container for delete', function () {
         const { id, bundle } = h.bundle(shell('exit 3'));
         assert.equal(kago.run(['run', '--keep', '--bundle', bundle.dir, id]).code, 3);
