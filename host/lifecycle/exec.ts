@@ -15,6 +15,7 @@ import { executorIo } from './create.ts';
 import { writePidFile } from './pidfile.ts';
 import { closeConsole, consoleSize, openConsole, receiveMaster, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
+import { closeChildEnds, closeProcessPipes, givePipesTo, makeProcessPipes, type ProcessPipes, relayPipes, rootOfProcess } from './stdio.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { isRootless } from '../cgroups/rootless.ts';
 
@@ -54,19 +55,29 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   const prime = state.kago.cgroup.dirs.length && !isRootless() ? ownCgroupProcsFile() : undefined;
   if (prime) primeFrom(prime);
   const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
+  // runc relays a foreground process without a terminal through pipes of its own (lifecycle/stdio.ts).
+  let pipes: ProcessPipes | undefined;
   let executor: Executor;
   try {
-    executor = startExecutor(executorIo(opts.preserveFds ?? 0, console?.fd), prime);
+    if (!console && !opts.detach) {
+      pipes = makeProcessPipes();
+      const root = rootOfProcess(state.pid);
+      givePipesTo(pipes, root.uid, root.gid);
+    }
+    executor = startExecutor({ ...executorIo(opts.preserveFds ?? 0, console?.fd), stdio: pipes?.child }, prime);
   } catch (e) {
     closeConsole(console);
+    closeProcessPipes(pipes);
     throw e;
   }
+  if (pipes) closeChildEnds(pipes);
   let plan: Plan;
   try {
     plan = execPlan(state, opts, console !== undefined);
   } catch (e) {
     abandonExecutor(executor);
     closeConsole(console);
+    closeProcessPipes(pipes);
     throw e;
   }
   let pid = 0;
@@ -84,6 +95,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   } catch (e) {
     if (own !== undefined) closeSync(own);
     if (master !== undefined) closeSync(master);
+    closeProcessPipes(pipes);
     throw e;
   } finally {
     if (console) closeSync(console.fd);
@@ -96,11 +108,12 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
       // Still kago's unreaped child here, so the pid cannot name another process.
       process.kill(pid, 'SIGKILL');
       if (master !== undefined) closeSync(master);
+      closeProcessPipes(pipes);
       throw e;
     }
   }
   if (opts.detach) return 0;
-  const relay = master !== undefined ? relayConsole(master) : undefined;
+  const relay = master !== undefined ? relayConsole(master) : pipes ? relayPipes(pipes) : undefined;
   const code = await waitForChild(pid);
   if (relay) await relay.done;
   return code;

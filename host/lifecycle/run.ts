@@ -4,6 +4,7 @@ import type { StateStore } from '../state/store.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { deleteContainer } from './delete.ts';
 import { startContainer } from './start.ts';
+import { relayPipes } from './stdio.ts';
 import { receiveMaster, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
 
@@ -18,6 +19,7 @@ export async function runForeground(store: StateStore, opts: CreateOptions, keep
   let relay: { done: Promise<void> } | undefined;
   try {
     if (console !== undefined) relay = relayConsole(receiveMaster(console));
+    else if (opts.pipes?.own.length) relay = relayPipes(opts.pipes);
     startContainer(store, opts.id);
   } catch (e) {
     if (!keep) deleteContainer(store, opts.id, true);

@@ -52,7 +52,8 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   addExecAffinity(process.execCPUAffinity, 'final', '/process/execCPUAffinity', add);
   const filter = target.seccomp;
   if (filter && !process.noNewPrivileges) addSeccomp(filter, add);
-  addUserAndCapabilities(spec, facts, add, { source: 'process', callersStdio: !target.detached && !target.console });
+  // A foreground process gets pipes of kago's own (lifecycle/stdio.ts), a detached one its caller's stdio, which runc gives to the user too.
+  addUserAndCapabilities(spec, facts, add, { source: 'process' });
   const args = process.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: process.env ?? [] }, `find ${args[0]}`);
   if (target.detached) add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');

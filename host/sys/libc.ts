@@ -9,6 +9,7 @@ type Fn = (...args: unknown[]) => number;
 
 interface Libc {
   socketpair: Fn;
+  pipe2: Fn;
   mkfifo: Fn;
   flock: Fn;
   poll: Fn;
@@ -26,6 +27,7 @@ interface Libc {
 // Each function is declared on its first call (a command uses a few of them).
 const DECLARATIONS: Record<keyof Libc, string> = {
   socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)',
+  pipe2: 'int pipe2(_Out_ int *fds, int flags)',
   mkfifo: 'int mkfifo(const char *path, uint32_t mode)',
   flock: 'int flock(int fd, int op)',
   // struct pollfd { int fd; short events; short revents; }
@@ -99,6 +101,13 @@ export function seqpacketPair(): [number, number] {
   const sv = [0, 0];
   check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
   return [sv[0]!, sv[1]!];
+}
+
+/** A pipe, both ends close-on-exec: [read end, write end]. */
+export function pipe(): [number, number] {
+  const fds = [0, 0];
+  check('pipe2', load().libc.pipe2(fds, SOCK_CLOEXEC));
+  return [fds[0]!, fds[1]!];
 }
 
 export function mkfifo(path: string, mode: number): void {

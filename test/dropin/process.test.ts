@@ -46,6 +46,26 @@ for (const bin of [kagoBin, runcBin]) {
       assert.equal(r.stdout, 'reopened\n1000\n1000\n1000\n');
     });
 
+    it('relays a foreground run and exec through pipes of its own, whatever the caller gave (sockets here)', function () {
+      const script = 'echo reopened > /dev/stdout && for n in 0 1 2; do readlink /proc/self/fd/$n; done && read line && echo "got $line"';
+      const { id, bundle } = h.bundle(shell(script), (s) => {
+        s.process!.user = USER;
+      });
+      // Node's "pipe" stdio is a socket pair: /dev/stdout cannot be reopened on a socket.
+      const check = (r: ReturnType<typeof spawnSync>) => {
+        assert.equal(r.status, 0, String(r.stderr));
+        const [reopened, ...rest] = String(r.stdout).trim().split('\n');
+        assert.equal(reopened, 'reopened');
+        assert.equal(rest.length, 4, String(r.stdout));
+        for (const link of rest.slice(0, 3)) assert.match(link, /^pipe:/);
+        assert.equal(rest[3], 'got input');
+      };
+      check(spawnSync(bin, ['--root', kago.root, 'run', '--bundle', bundle.dir, id], { input: 'input\n', encoding: 'utf8', timeout: 30_000 }));
+      const c = h.bundle(['sleep', '1000']);
+      kago.ok(['run', '-d', '--bundle', c.bundle.dir, c.id]);
+      check(spawnSync(bin, ['--root', kago.root, 'exec', '--user', '1000:1000', c.id, 'sh', '-c', script], { input: 'input\n', encoding: 'utf8', timeout: 30_000 }));
+    });
+
     it("leaves the caller's own files alone in a foreground run, and gives them to the user when detached", function () {
       for (const detach of [false, true]) {
         const { id, bundle } = h.bundle(shell('echo written'), (s) => {

@@ -70,6 +70,8 @@ export const run: Command = {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     const opts = createOptions(id!, args);
+    // A foreground run relays its stdio through pipes made with the executor.
+    if (!bool(args.flags, 'detach')) opts.foreground = true;
     await warmUpCreate(opts);
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
