@@ -105,7 +105,7 @@ function processFromFlags(base: Process, flags: FlagValues, args: string[]): Pro
   const user = str(flags, 'user');
   if (user) {
     const [uid, gid] = user.split(':');
-    p.user = { ...p.user, uid: parseIds(uid, '--user uid'), gid: gid !== undefined ? parseIds(gid, '--user gid') : p.user.gid };
+    p.user = { ...p.user, uid: parseIds(uid!, '--user uid'), gid: gid !== undefined ? parseIds(gid, '--user gid') : p.user.gid };
   }
   const gids = list(flags, 'additional-gids');
   if (gids.length) p.user.additionalGids = gids.map((g) => parseIds(g, '--additional-gids'));
