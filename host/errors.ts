@@ -22,7 +22,27 @@ export class UsageError extends KagoError {
   }
 }
 
+/**
+ * An error that ends the command with a status other than 1: runc's exec
+ * exits 255 for its own failures, so that callers can tell them from the
+ * exit status of the program it ran.
+ */
+export class StatusError extends Error {
+  readonly status: number;
+  readonly inner: unknown;
+  constructor(inner: unknown, status: number) {
+    super(inner instanceof Error ? inner.message : String(inner));
+    this.inner = inner;
+    this.status = status;
+  }
+}
+
+export function exitStatusOf(err: unknown): number {
+  return err instanceof StatusError ? err.status : 1;
+}
+
 export function formatError(err: unknown): string {
+  if (err instanceof StatusError) return formatError(err.inner);
   if (err instanceof KagoError) {
     return [err.message, ...err.details].join('\n');
   }

@@ -25,6 +25,8 @@ struct kago_exec {
   int seccomp_listener;
   /* the exec FIFO once `wait_exec_fifo` has passed: where a later failure is reported */
   int exec_fifo;
+  /* the path chdir_early could not enter yet, for chdir_retry */
+  const char *deferred_cwd;
   char detail_buf[64];
 };
 
@@ -64,6 +66,10 @@ int op_sethostname(struct kago_exec *x, const struct kago_op *op);
 int op_setdomainname(struct kago_exec *x, const struct kago_op *op);
 int op_umask(struct kago_exec *x, const struct kago_op *op);
 int op_chdir(struct kago_exec *x, const struct kago_op *op);
+int op_chdir_early(struct kago_exec *x, const struct kago_op *op);
+int op_chdir_retry(struct kago_exec *x, const struct kago_op *op);
+int op_fix_stdio_owner(struct kago_exec *x, const struct kago_op *op);
+int op_setsid(struct kago_exec *x, const struct kago_op *op);
 int op_prctl(struct kago_exec *x, const struct kago_op *op);
 int op_ready(struct kago_exec *x, const struct kago_op *op);
 int op_wait_exec_fifo(struct kago_exec *x, const struct kago_op *op);
@@ -144,6 +150,8 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_PERSONALITY] = op_personality,               [KAGO_OP_SET_MEMPOLICY] = op_set_mempolicy,
       [KAGO_OP_SCHED_SETATTR] = op_sched_setattr,           [KAGO_OP_IOPRIO_SET] = op_ioprio_set,
       [KAGO_OP_SCHED_SETAFFINITY] = op_sched_setaffinity,   [KAGO_OP_REQUEST_NET_DEVICES] = op_request_net_devices,
+      [KAGO_OP_FIX_STDIO_OWNER] = op_fix_stdio_owner,       [KAGO_OP_CHDIR_EARLY] = op_chdir_early,
+      [KAGO_OP_CHDIR_RETRY] = op_chdir_retry,             [KAGO_OP_SETSID] = op_setsid,
       [KAGO_OP_LINK_UP] = op_link_up,                       [KAGO_OP_HIDE_MOUNT] = op_hide_mount,
       [KAGO_OP_CHROOT] = op_chroot,                         [KAGO_OP_BIND_FD_IN_ROOT] = op_bind_fd_in_root,
   };

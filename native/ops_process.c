@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -33,6 +35,61 @@ int op_umask(struct kago_exec *x, const struct kago_op *op) {
 int op_chdir(struct kago_exec *x, const struct kago_op *op) {
   x->detail = op->u.chdir.path;
   return chdir(op->u.chdir.path);
+}
+
+/* runc's order: the working directory is entered while still privileged,
+ * so a directory only root may enter works for any user; one that only the
+ * container's user may enter (EACCES as root, e.g. on NFS) is tried again
+ * after the user switch. */
+int op_chdir_early(struct kago_exec *x, const struct kago_op *op) {
+  x->detail = op->u.chdir_early.path;
+  x->deferred_cwd = NULL;
+  if (chdir(op->u.chdir_early.path) == 0) return 0;
+  if (errno != EACCES && errno != EPERM) return -1;
+  x->deferred_cwd = op->u.chdir_early.path;
+  return 0;
+}
+
+int op_chdir_retry(struct kago_exec *x, const struct kago_op *op) {
+  (void)op;
+  if (x->deferred_cwd == NULL) return 0;
+  x->detail = x->deferred_cwd;
+  return chdir(x->deferred_cwd);
+}
+
+/* runc's fixStdioPermissions: stdio made by the host (pipes, the pty) is
+ * root's, and a process of another user could not reopen it through
+ * /proc/self/fd or /dev/stdout. Only the owner changes: the group is what
+ * devpts or the host chose. pipes_only is for stdio that is kago's
+ * caller's own: runc gives such a container pipes of its own, so the
+ * caller's terminal or files must not change owner. */
+int op_fix_stdio_owner(struct kago_exec *x, const struct kago_op *op) {
+  struct stat null_st;
+  x->detail = "/dev/null";
+  if (stat("/dev/null", &null_st) != 0) return -1;
+  uid_t uid = (uid_t)op->u.fix_stdio_owner.uid;
+  for (int fd = 0; fd <= 2; fd++) {
+    struct stat st;
+    x->detail = fd == 0 ? "stdin" : fd == 1 ? "stdout" : "stderr";
+    if (fstat(fd, &st) != 0) {
+      if (errno == EBADF) continue; /* a closed stdio fd has no owner to fix */
+      return -1;
+    }
+    if (st.st_uid == uid || (S_ISCHR(st.st_mode) && st.st_rdev == null_st.st_rdev)) continue;
+    if (op->u.fix_stdio_owner.pipes_only) {
+      struct statfs fs;
+      if (fstatfs(fd, &fs) != 0) return -1;
+      if (fs.f_type != PIPEFS_MAGIC) continue;
+    }
+    if (fchown(fd, uid, (gid_t)-1) != 0 && errno != EINVAL && errno != EPERM && errno != EROFS) return -1;
+  }
+  return 0;
+}
+
+int op_setsid(struct kago_exec *x, const struct kago_op *op) {
+  (void)x;
+  (void)op;
+  return setsid() < 0 ? -1 : 0;
 }
 
 int op_prctl(struct kago_exec *x, const struct kago_op *op) {

@@ -1,6 +1,6 @@
 // kago's command line: runc's global flags, commands and exit codes, since
 // engines drive it exactly as they drive runc.
-import { formatError, UsageError } from '../errors.ts';
+import { exitStatusOf, formatError, UsageError } from '../errors.ts';
 import { configureLog, log } from '../log.ts';
 import { defaultStateRoot } from '../paths.ts';
 import { StateStore } from '../state/store.ts';
@@ -80,6 +80,6 @@ main(process.argv.slice(2)).then(
     const text = formatError(err);
     log('error', text);
     writeErr(`kago: ${text}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitStatusOf(err);
   },
 );

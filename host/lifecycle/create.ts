@@ -1,5 +1,6 @@
 // `create`: validate, plan, claim the state directory, make the cgroups,
 // run the plan, record the state. Any failure undoes everything made so far.
+import { closeChildEnds, closeProcessPipes, givePipesTo, hostIdOfRoot, makeProcessPipes, type ProcessPipes } from './stdio.ts';
 import { chmodSync, closeSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
@@ -46,6 +47,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** started by warmUpCreate, waiting for the plan */
   executor?: Executor;
+  /** a foreground container's stdio, made by warmUpCreate, relayed by run (lifecycle/stdio.ts) */
+  pipes?: ProcessPipes;
 }
 
 /**
@@ -107,7 +110,14 @@ export async function warmUpCreate(opts: CreateOptions): Promise<void> {
   if (prime) primeFrom(prime);
   const compiling = compileCoreAhead();
   if (!mayWantTerminal(opts.bundle)) {
-    opts.executor = startExecutor(executorIo(listenFds() + (opts.preserveFds ?? 0)), prime);
+    if (opts.foreground) opts.pipes = makeProcessPipes();
+    try {
+      opts.executor = startExecutor({ ...executorIo(listenFds() + (opts.preserveFds ?? 0)), stdio: opts.pipes?.child }, prime);
+    } catch (e) {
+      closeProcessPipes(opts.pipes);
+      throw e;
+    }
+    if (opts.pipes) closeChildEnds(opts.pipes);
   }
   loadKoffi();
   await compiling;
@@ -137,7 +147,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
   const preserved = listening + (opts.preserveFds ?? 0);
-  const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved });
+  const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true && !opts.pipes });
   const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
   return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies };
 }
@@ -152,6 +162,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   } catch (e) {
     closeConsole(console);
     if (opts.executor) abandonExecutor(opts.executor);
+    closeProcessPipes(opts.pipes);
     throw e;
   }
   const { spec, bundle, plan } = prepared;
@@ -160,6 +171,14 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   if (executor && console) {
     abandonExecutor(executor);
     executor = undefined;
+    closeProcessPipes(opts.pipes);
+    delete opts.pipes;
+  }
+  if (opts.pipes) {
+    const newUserns = spec.linux?.namespaces?.some((ns) => ns.type === 'user' && !ns.path);
+    const root = (maps: { containerID: number; hostID: number; size: number }[] | undefined) =>
+      newUserns ? hostIdOfRoot((maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('\n')) : 0;
+    givePipesTo(opts.pipes, root(spec.linux?.uidMappings), root(spec.linux?.gidMappings));
   }
   crashPoint('claimed');
   const state: ContainerState = {
@@ -240,6 +259,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
   } catch (e) {
     closeConsole(console);
+    closeProcessPipes(opts.pipes);
     try {
       destroyContainer(store, state);
     } catch {

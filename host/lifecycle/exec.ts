@@ -13,8 +13,9 @@ import type { ContainerState } from '../state/types.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { executorIo } from './create.ts';
 import { writePidFile } from './pidfile.ts';
-import { closeConsole, consoleSize, openConsole, relayConsole } from './terminal.ts';
+import { closeConsole, consoleSize, openConsole, receiveMaster, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
+import { closeChildEnds, closeProcessPipes, givePipesTo, makeProcessPipes, type ProcessPipes, relayPipes, rootOfProcess } from './stdio.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { isRootless } from '../cgroups/rootless.ts';
 
@@ -54,33 +55,65 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   const prime = state.kago.cgroup.dirs.length && !isRootless() ? ownCgroupProcsFile() : undefined;
   if (prime) primeFrom(prime);
   const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
+  // runc relays a foreground process without a terminal through pipes of its own (lifecycle/stdio.ts).
+  let pipes: ProcessPipes | undefined;
   let executor: Executor;
   try {
-    executor = startExecutor(executorIo(opts.preserveFds ?? 0, console?.fd), prime);
+    if (!console && !opts.detach) {
+      pipes = makeProcessPipes();
+      const root = rootOfProcess(state.pid);
+      givePipesTo(pipes, root.uid, root.gid);
+    }
+    executor = startExecutor({ ...executorIo(opts.preserveFds ?? 0, console?.fd), stdio: pipes?.child }, prime);
   } catch (e) {
     closeConsole(console);
+    closeProcessPipes(pipes);
     throw e;
   }
+  if (pipes) closeChildEnds(pipes);
   let plan: Plan;
   try {
     plan = execPlan(state, opts, console !== undefined);
   } catch (e) {
     abandonExecutor(executor);
     closeConsole(console);
+    closeProcessPipes(pipes);
     throw e;
   }
   let pid = 0;
+  let own = console?.own;
+  let master: number | undefined;
+  // The master is taken at READY, before execve, so the program's first output already passes the pty unchanged.
+  const takeMaster = () => {
+    if (own === undefined) return;
+    const fd = own;
+    own = undefined;
+    master = receiveMaster(fd);
+  };
   try {
-    runExec(plan, executor, (child) => (pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', pid));
+    runExec(plan, executor, (child) => (pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', pid), takeMaster);
   } catch (e) {
-    if (console?.own !== undefined) closeSync(console.own);
+    if (own !== undefined) closeSync(own);
+    if (master !== undefined) closeSync(master);
+    closeProcessPipes(pipes);
     throw e;
   } finally {
     if (console) closeSync(console.fd);
   }
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.pidFile) {
+    try {
+      writePidFile(opts.pidFile, pid);
+    } catch (e) {
+      // runc kills a process whose pid it could not report: nobody would know to wait for it.
+      // Still kago's unreaped child here, so the pid cannot name another process.
+      process.kill(pid, 'SIGKILL');
+      if (master !== undefined) closeSync(master);
+      closeProcessPipes(pipes);
+      throw e;
+    }
+  }
   if (opts.detach) return 0;
-  const relay = console?.own !== undefined ? relayConsole(console.own) : undefined;
+  const relay = master !== undefined ? relayConsole(master) : pipes ? relayPipes(pipes) : undefined;
   const code = await waitForChild(pid);
   if (relay) await relay.done;
   return code;
@@ -107,7 +140,7 @@ function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): 
   return buildExecPlan(withHome(opts.process, state.rootfs), target);
 }
 
-function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, listener: (fd: number) => void): void {
+function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, listener: (fd: number) => void, ready: () => void): void {
   runPlan(plan, executor, {
     started() {},
     idMapsRequested() {
@@ -120,6 +153,7 @@ function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, 
       return '';
     },
     ready() {
+      ready();
       return '';
     },
     seccompListener(fd) {

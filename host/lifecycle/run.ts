@@ -4,7 +4,8 @@ import type { StateStore } from '../state/store.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { deleteContainer } from './delete.ts';
 import { startContainer } from './start.ts';
-import { relayConsole } from './terminal.ts';
+import { relayPipes } from './stdio.ts';
+import { receiveMaster, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
 
 export function runDetached(store: StateStore, opts: CreateOptions): void {
@@ -12,19 +13,21 @@ export function runDetached(store: StateStore, opts: CreateOptions): void {
   startContainer(store, opts.id);
 }
 
-export async function runForeground(store: StateStore, opts: CreateOptions): Promise<number> {
+/** keep: runc's `run --keep`, the stopped container stays until `delete`. */
+export async function runForeground(store: StateStore, opts: CreateOptions, keep = false): Promise<number> {
   const { state, console } = createContainer(store, { ...opts, foreground: true });
   let relay: { done: Promise<void> } | undefined;
   try {
-    if (console !== undefined) relay = relayConsole(console);
+    if (console !== undefined) relay = relayConsole(receiveMaster(console));
+    else if (opts.pipes?.own.length) relay = relayPipes(opts.pipes);
     startContainer(store, opts.id);
   } catch (e) {
-    deleteContainer(store, opts.id, true);
+    if (!keep) deleteContainer(store, opts.id, true);
     throw e;
   }
   const code = await waitForChild(state.pid);
   // What the program wrote just before exiting is still in the pty.
   if (relay) await relay.done;
-  deleteContainer(store, opts.id, true);
+  if (!keep) deleteContainer(store, opts.id, true);
   return code;
 }

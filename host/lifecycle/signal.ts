@@ -5,7 +5,8 @@ import { KagoError } from '../errors.ts';
 export function parseSignal(text: string): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n > 0 && n <= 64) return n;
+    // 0 checks that the container is running, as kill(1) and runc do.
+    if (n >= 0 && n <= 64) return n;
   }
   const upper = text.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;

@@ -4,7 +4,7 @@
 // receiver and relays between the pty and kago's stdio.
 import { closeSync, createReadStream, writeSync } from 'node:fs';
 import { KagoError, UsageError } from '../errors.ts';
-import { connectUnix, recvWithFd, setWindowSize, streamPair } from '../sys/libc.ts';
+import { clearOnlcr, connectUnix, recvWithFd, setWindowSize, streamPair } from '../sys/libc.ts';
 
 export interface ConsoleEnd {
   /** the fd the executor gets (as fd 4) */
@@ -37,11 +37,26 @@ export function consoleSize(size: { height: number; width: number } | undefined)
   return { rows: 0, cols: 0 };
 }
 
-/** Receives the master fd init sent and relays it until the process is gone. */
-export function relayConsole(own: number): { done: Promise<void> } {
+/**
+ * The master fd init sent to kago's own console socket. As runc does when it
+ * is the receiver, the pty no longer turns "\n" into "\r\n": the output
+ * is relayed as the program wrote it. Called before the program runs.
+ */
+export function receiveMaster(own: number): number {
   const { fd: master } = recvWithFd(own, 256);
   closeSync(own);
   if (master === undefined) throw new KagoError('terminal', 'init sent no pty master');
+  try {
+    clearOnlcr(master);
+  } catch (e) {
+    closeSync(master);
+    throw e;
+  }
+  return master;
+}
+
+/** Relays the pty master until the process is gone. */
+export function relayConsole(master: number): { done: Promise<void> } {
   const stdin = process.stdin;
   if (stdin.isTTY) stdin.setRawMode(true);
   const toPty = (chunk: Buffer) => {

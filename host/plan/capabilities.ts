@@ -26,27 +26,64 @@ export interface CapabilityMasks {
   ambient: number;
 }
 
+/** A capability the process will not get although the config lists it, and why. */
+export interface SkippedCapability {
+  pointer: string;
+  message: string;
+  /**
+   * runc warns about names this kernel lacks ("ignoring unknown or
+   * unavailable capabilities"), and says nothing about the ambient
+   * capabilities it fails to raise: kago tells the first as a warning and
+   * the second at --debug, so `runc spec`'s config runs quietly.
+   */
+  level: 'warning' | 'debug';
+}
+
+const SETS = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const;
+
 /**
  * Bit masks of the five sets. Capabilities this kernel does not know (above
  * lastCap) are left out, as runc does, so one config runs on older kernels.
+ * An ambient capability is raised only when it is also permitted and
+ * inheritable: prctl(PR_CAP_AMBIENT_RAISE) refuses anything else with
+ * EPERM, and runc ignores that error, so `runc spec`'s default (ambient
+ * without inheritable) runs. Names no kernel has are refused by the core.
  */
-export function capabilityMasks(caps: LinuxCapabilities | undefined, lastCap: number): CapabilityMasks {
-  const mask = (set: keyof LinuxCapabilities): number => {
+export function capabilityMasks(caps: LinuxCapabilities | undefined, lastCap: number): CapabilityMasks & { skipped: SkippedCapability[] } {
+  const skipped: SkippedCapability[] = [];
+  const bitsOf = (set: (typeof SETS)[number]): Set<number> => {
     const bits = new Set<number>();
     (caps?.[set] ?? []).forEach((name, i) => {
       const bit = (CAPABILITIES as readonly string[]).indexOf(name);
-      if (bit < 0) throw new KagoError(`config.json: /process/capabilities/${set}/${i}`, `unknown capability ${JSON.stringify(name)}`);
+      const pointer = `/process/capabilities/${set}/${i}`;
+      if (bit < 0) throw new KagoError(`config.json: ${pointer}`, `unknown capability ${JSON.stringify(name)}`);
       if (bit <= lastCap) bits.add(bit);
+      else skipped.push({ pointer, level: 'warning', message: `${name} is not known to this kernel (its last capability is ${CAPABILITIES[lastCap] ?? lastCap}): ignored, as runc does` });
     });
-    // Masks reach bit 40: past 32-bit bitwise operators, still exact in a double.
-    return [...bits].reduce((m, bit) => m + 2 ** bit, 0);
+    return bits;
   };
+  const sets = Object.fromEntries(SETS.map((set) => [set, bitsOf(set)])) as Record<(typeof SETS)[number], Set<number>>;
+  (caps?.ambient ?? []).forEach((name, i) => {
+    const bit = (CAPABILITIES as readonly string[]).indexOf(name);
+    if (!sets.ambient.has(bit)) return;
+    const missing = (['permitted', 'inheritable'] as const).filter((set) => !sets[set].has(bit));
+    if (missing.length === 0) return;
+    sets.ambient.delete(bit);
+    skipped.push({
+      pointer: `/process/capabilities/ambient/${i}`,
+      level: 'debug',
+      message: `${name} is not also in ${missing.join(' and ')}: the kernel refuses to raise it, so it is skipped, as runc does`,
+    });
+  });
+  // Masks reach bit 40: past 32-bit bitwise operators, still exact in a double.
+  const mask = (set: (typeof SETS)[number]) => [...sets[set]].reduce((m, bit) => m + 2 ** bit, 0);
   return {
     bounding: mask('bounding'),
     effective: mask('effective'),
     permitted: mask('permitted'),
     inheritable: mask('inheritable'),
     ambient: mask('ambient'),
+    skipped,
   };
 }
 

@@ -45,6 +45,8 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
   // No mount namespace to join: the container's root is its init's chroot.
   if (target.root) add({ op: 'chroot', path: target.root }, `chroot into the container's root ${target.root}`);
+  // A session of its own, as runc's (see init.ts); setup_console starts one with the terminal.
+  if (!target.console) add({ op: 'setsid' }, 'start a new session');
   if (target.console) {
     add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
     add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');
@@ -54,7 +56,8 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   addExecAffinity(process.execCPUAffinity, 'final', '/process/execCPUAffinity', add);
   const filter = target.seccomp;
   if (filter && !process.noNewPrivileges) addSeccomp(filter, add);
-  addUserAndCapabilities(spec, facts, add);
+  // A foreground process gets pipes of kago's own (lifecycle/stdio.ts), a detached one its caller's stdio, which runc gives to the user too.
+  addUserAndCapabilities(spec, facts, add, { source: 'process' });
   const args = process.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: process.env ?? [] }, `find ${args[0]}`);
   if (target.detached) add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');

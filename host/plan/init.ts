@@ -20,6 +20,10 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   const proc = spec.process!;
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // runc (nsexec) puts every container process in a session of its own: it
+  // must not share kago's caller's controlling terminal (/dev/tty). With a
+  // terminal, setup_console starts the session.
+  if (!facts.console) add({ op: 'setsid' }, 'start a new session');
   // Modes in the plan are exact (device nodes are 0666); the process's own umask comes last.
   add({ op: 'umask', mask: 0 }, 'clear the umask for setup');
   // runc gives every container a session keyring of its own, so that keys
@@ -91,7 +95,7 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   // execve) must be allowed by the profile, as with runc.
   const filter = compiled.seccomp;
   if (filter && !spec.process!.noNewPrivileges) addSeccomp(filter, add);
-  addUserAndCapabilities(spec, facts, add);
+  addUserAndCapabilities(spec, facts, add, { callersStdio: options.callersStdio === true && !facts.console });
 
   const args = proc.args ?? [];
   add({ op: 'check_exec', path: args[0]!, envp: proc.env ?? [] }, `find ${args[0]}`);

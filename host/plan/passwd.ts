@@ -1,6 +1,6 @@
-// HOME, when the process's env lacks it, is the user's home directory in the
-// container's /etc/passwd, or "/" (what runc does; POSIX shells and many
-// programs need it).
+// HOME, when the process's env lacks it or has it empty, is the user's home
+// directory in the container's /etc/passwd, or "/" (what runc does; POSIX
+// shells and many programs need it).
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Process } from '../spec/config.ts';
@@ -24,8 +24,18 @@ export function homeOf(rootfs: string, uid: number): string {
   return '/';
 }
 
+/**
+ * The environment as runc builds it: each variable once, where it first
+ * appears, with the value it has last (runc sets them one by one with
+ * os.Setenv); then HOME, when missing or empty, from /etc/passwd.
+ */
 export function withHome(process: Process, rootfs: string): Process {
-  const env = process.env ?? [];
-  if (env.some((e) => e.startsWith('HOME='))) return process;
-  return { ...process, env: [...env, `HOME=${homeOf(rootfs, process.user.uid)}`] };
+  const byName = new Map<string, string>();
+  for (const e of process.env ?? []) {
+    const eq = e.indexOf('=');
+    byName.set(eq < 0 ? e : e.slice(0, eq), e);
+  }
+  const home = byName.get('HOME');
+  if (home === undefined || home === 'HOME=') byName.set('HOME', `HOME=${homeOf(rootfs, process.user.uid)}`);
+  return { ...process, env: [...byName.values()] };
 }

@@ -26,6 +26,8 @@ export interface PlanOptions {
   id?: string;
   /** descriptors passed on as fds 3, 4, ... (LISTEN_FDS, then --preserve-fds) */
   preservedFds?: number;
+  /** the container's stdio is kago's caller's (a foreground run) */
+  callersStdio?: boolean;
 }
 
 /** Where the executor finds what kago passes it, and where the container gets it. */

@@ -41,6 +41,8 @@ const utf8 = new TextEncoder();
 export interface ExecutorIo {
   /** descriptors the executor gets as fd 4, 5, ... (the console socket, preserved fds) */
   extraFds?: (number | 'ignore')[];
+  /** its stdin, stdout and stderr, when not kago's own */
+  stdio?: [number, number, number];
 }
 
 /** A started executor, waiting for its plan. */
@@ -64,8 +66,8 @@ export function startExecutor(io: ExecutorIo, primeCgroup?: string): Executor {
     const args = primeCgroup ? ['--prime-cgroup', primeCgroup] : [];
     let pid: number;
     try {
-      // The container's stdio is kago's own.
-      pid = spawnWithFds(executorPath, args, ['inherit', 'inherit', 'inherit', childEnd, ...(io.extraFds ?? [])], env);
+      // The container's stdio is kago's own, or the pipes kago relays (lifecycle/stdio.ts).
+      pid = spawnWithFds(executorPath, args, [...(io.stdio ?? ['inherit', 'inherit', 'inherit'] as const), childEnd, ...(io.extraFds ?? [])], env);
     } catch (e) {
       throw new KagoError('executor', `cannot start ${executorPath}: ${(e as Error).message}`);
     }

@@ -9,6 +9,7 @@ type Fn = (...args: unknown[]) => number;
 
 interface Libc {
   socketpair: Fn;
+  pipe2: Fn;
   mkfifo: Fn;
   flock: Fn;
   poll: Fn;
@@ -27,6 +28,7 @@ interface Libc {
 // Each function is declared on its first call (a command uses a few of them).
 const DECLARATIONS: Record<keyof Libc, string> = {
   socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)',
+  pipe2: 'int pipe2(_Out_ int *fds, int flags)',
   mkfifo: 'int mkfifo(const char *path, uint32_t mode)',
   flock: 'int flock(int fd, int op)',
   // struct pollfd { int fd; short events; short revents; }
@@ -101,6 +103,13 @@ export function seqpacketPair(): [number, number] {
   const sv = [0, 0];
   check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
   return [sv[0]!, sv[1]!];
+}
+
+/** A pipe, both ends close-on-exec: [read end, write end]. */
+export function pipe(): [number, number] {
+  const fds = [0, 0];
+  check('pipe2', load().libc.pipe2(fds, SOCK_CLOEXEC));
+  return [fds[0]!, fds[1]!];
 }
 
 export function mkfifo(path: string, mode: number): void {
@@ -316,4 +325,27 @@ const TIOCSWINSZ = 0x5414;
 export function setWindowSize(fd: number, rows: number, cols: number): void {
   const winsize = new Uint16Array([rows, cols, 0, 0]);
   check('ioctl TIOCSWINSZ', load().libc.ioctl(fd, TIOCSWINSZ, 'uint16_t *', winsize));
+}
+
+const TCGETS = 0x5401;
+const TCSETS = 0x5402;
+const ONLCR = 0o4;
+
+/**
+ * runc's ClearONLCR: a pty turns "\n" into "\r\n" by default, and a relay
+ * to something that is not a terminal (a file, a pipe) would keep the "\r".
+ * The kernel's struct termios is 36 bytes; c_oflag is its second word.
+ */
+export function clearOnlcr(fd: number): void {
+  const termios = new Uint32Array(16);
+  check('ioctl TCGETS', load().libc.ioctl(fd, TCGETS, 'uint32_t *', termios));
+  termios[1] = termios[1]! & ~ONLCR;
+  check('ioctl TCSETS', load().libc.ioctl(fd, TCSETS, 'uint32_t *', termios));
+}
+
+const FIONBIO = 0x5421;
+
+/** Clears O_NONBLOCK (FIONBIO works on any fd, without fcntl's variadic flags). */
+export function setBlocking(fd: number): void {
+  check('ioctl FIONBIO', load().libc.ioctl(fd, FIONBIO, 'int *', new Int32Array([0])));
 }

@@ -42,6 +42,7 @@ describe('the create plan', function () {
       { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS },
       { op: 'fork', flags: L.CLONE_PARENT },
       { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL },
+      { op: 'setsid' },
       { op: 'umask', mask: 0 },
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_PRIVATE, data: '' },
@@ -66,14 +67,16 @@ describe('the create plan', function () {
       { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/2', path: '/dev/stderr' },
       { op: 'close', slot: 30 },
       { op: 'pivot_root', root: '/b/rootfs' },
+      { op: 'chdir_early', path: '/' },
       { op: 'setgroups', gids: [] },
       { op: 'drop_bounding', keep: 0, last: 40 },
       { op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 1 },
+      { op: 'fix_stdio_owner', uid: 0, pipes_only: 0 },
       { op: 'setresgid', gid: 0 },
       { op: 'setresuid', uid: 0 },
       { op: 'prctl', option: L.PR_SET_KEEPCAPS, arg2: 0 },
       { op: 'umask', mask: 0o022 },
-      { op: 'chdir', path: '/' },
+      { op: 'chdir_retry' },
       { op: 'capset', effective: 0, permitted: 0, inheritable: 0 },
       { op: 'set_ambient', raise: 0, last: 40 },
       { op: 'check_exec', path: 'sh', envp: ['PATH=/bin'] },
@@ -164,6 +167,7 @@ describe('the create plan', function () {
       bounding: ['CAP_KILL', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE'],
       effective: ['CAP_KILL'],
       permitted: ['CAP_KILL', 'CAP_KILL'],
+      inheritable: ['CAP_KILL'],
       ambient: ['CAP_KILL'],
     };
     spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 }, { type: 'RLIMIT_CORE', soft: 2 ** 64 - 1, hard: 2 ** 64 - 1 }];
@@ -172,7 +176,7 @@ describe('the create plan', function () {
     // CAP_CHECKPOINT_RESTORE (40) is beyond this pretend kernel's last capability.
     const list = ops(spec, { ...facts, lastCap: 39 });
     assert.deepEqual(list.find((o) => o.op === 'drop_bounding'), { op: 'drop_bounding', keep: 2 ** 5 + 2 ** 39, last: 39 });
-    assert.deepEqual(list.find((o) => o.op === 'capset'), { op: 'capset', effective: 32, permitted: 32, inheritable: 0 });
+    assert.deepEqual(list.find((o) => o.op === 'capset'), { op: 'capset', effective: 32, permitted: 32, inheritable: 32 });
     assert.deepEqual(list.find((o) => o.op === 'set_ambient'), { op: 'set_ambient', raise: 32, last: 39 });
     assert.deepEqual(list.filter((o) => o.op === 'setrlimit'), [
       { op: 'setrlimit', resource: 7, soft: 512, hard: 1024 },

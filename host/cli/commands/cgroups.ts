@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { streamEvents, parseDuration, statsEvent } from '../../lifecycle/events.ts';
 import { pauseContainer, resumeContainer } from '../../lifecycle/pause.ts';
-import { containerPids, psOptionsSupported, psTable } from '../../lifecycle/ps.ts';
+import { containerPids, psTable } from '../../lifecycle/ps.ts';
 import { updateContainer } from '../../lifecycle/update.ts';
 import { UsageError } from '../../errors.ts';
 import type { LinuxResources } from '../../spec/config.ts';
@@ -151,8 +151,7 @@ export const ps: Command = {
       writeOut(JSON.stringify(pids) + '\n');
       return 0;
     }
-    psOptionsSupported(psArgs);
-    writeOut(psTable(pids));
+    writeOut(psTable(pids, psArgs));
     return 0;
   },
 };

@@ -60,18 +60,24 @@ export const run: Command = {
   name: 'run',
   usage: 'run [command options] <container-id>',
   summary: 'create and start a container; wait for it unless --detach',
-  flags: [...createFlags.filter((f) => f.names[0] !== 'dry-run'), { names: ['detach', 'd'], type: 'bool', help: 'do not wait for the container to exit' }],
+  flags: [
+    ...createFlags.filter((f) => f.names[0] !== 'dry-run'),
+    { names: ['detach', 'd'], type: 'bool', help: 'do not wait for the container to exit' },
+    { names: ['keep'], type: 'bool', help: 'do not delete the container after it exits' },
+  ],
   interspersed: true,
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     const opts = createOptions(id!, args);
+    // A foreground run relays its stdio through pipes made with the executor.
+    if (!bool(args.flags, 'detach')) opts.foreground = true;
     await warmUpCreate(opts);
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
       return 0;
     }
-    return runForeground(ctx.store, opts);
+    return runForeground(ctx.store, opts, bool(args.flags, 'keep'));
   },
 };
 

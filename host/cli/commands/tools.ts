@@ -1,9 +1,12 @@
 // spec, features, validate: commands that run no container.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
 import { features as featureReport } from '../../features.ts';
+import { capabilityMasks } from '../../plan/capabilities.ts';
+import type { Spec } from '../../spec/config.ts';
+import type { Problem } from '../../../wasm/core.ts';
 import { defaultSpec, rootlessSpec } from '../../spec/default.ts';
 import { formatProblem, readConfigBytes } from '../../spec/load.ts';
 import { bool, str } from '../args.ts';
@@ -54,14 +57,27 @@ export const validate: Command = {
     if (file && bundle) throw new UsageError('give either --bundle or a file, not both');
     const path = file ?? join(resolve(bundle ?? '.'), 'config.json');
     const result = getCore().validateConfig(readConfigBytes(path), { requireProcess: false });
+    const problems = [...result.problems, ...hostProblems(result.problems.some((p) => p.severity === 'error') ? undefined : result.config)];
     const format = str(args.flags, 'format') ?? 'text';
     if (format === 'json') {
-      writeOut(JSON.stringify(result.problems, null, 2) + '\n');
+      writeOut(JSON.stringify(problems, null, 2) + '\n');
     } else if (format === 'text') {
-      for (const p of result.problems) writeOut(`${p.severity}: ${formatProblem(path, p)}\n`);
+      for (const p of problems) writeOut(`${p.severity}: ${formatProblem(path, p)}\n`);
     } else {
       throw new UsageError(`invalid format ${JSON.stringify(format)}`);
     }
-    return result.problems.some((p) => p.severity === 'error') ? 1 : 0;
+    return problems.some((p) => p.severity === 'error') ? 1 : 0;
   },
 };
+
+/**
+ * What only this host can tell about a valid config: the capabilities the
+ * process would not get here (a name this kernel lacks, an ambient one the
+ * kernel refuses to raise), each a warning with its pointer.
+ */
+function hostProblems(config: Spec | null | undefined): Problem[] {
+  const caps = config?.process?.capabilities;
+  if (!caps) return [];
+  const lastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  return capabilityMasks(caps, lastCap).skipped.map((s) => ({ pointer: s.pointer, message: s.message, severity: 'warning' }));
+}
