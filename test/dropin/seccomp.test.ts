@@ -6,11 +6,12 @@
 // one's own.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
 import { harness } from '../helpers/harness.ts';
+import { Kago } from '../helpers/kago.ts';
 import { loadSeccomp } from '../seccomp/harness.ts';
 import { kagoBin, repoRoot, runcBin, sharedData } from '../helpers/paths.ts';
 
@@ -125,5 +126,27 @@ describe('drop-in: seccomp compiler: which numbers are newer than the profile', 
     assert.equal(verdictOf(allowRead(['SCMP_ARCH_MIPSEL']), 'SCMP_ARCH_MIPSEL', 4000 + NEWER), ERRNO | 89);
     assert.equal(verdictOf(allowRead(['SCMP_ARCH_S390X']), 'SCMP_ARCH_S390X', 0), ERRNO | ENOSYS);
     assert.equal(verdictOf(allowRead(['SCMP_ARCH_AARCH64']), 'SCMP_ARCH_AARCH64', NEWER), ERRNO | ENOSYS);
+  });
+});
+
+describe('drop-in: kago seccomp explain says why a syscall gets ENOSYS', function () {
+  const kago = new Kago();
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kago-explain-'));
+    writeFileSync(join(dir, 'profile.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['read', 'openat'], action: 'SCMP_ACT_ALLOW' }] }));
+  });
+  after(() => {
+    kago.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('newer than the profile: ENOSYS, with the reason; below its highest name: the default, without', function () {
+    const newer = kago.ok(['seccomp', 'explain', '--arch', 'x86_64', join(dir, 'profile.json'), String(NEWER)]).stdout;
+    assert.match(newer, /^syscall 1000 \(1000\) on SCMP_ARCH_X86_64: SCMP_ACT_ERRNO \(errno 38\)/);
+    assert.match(newer, /newer than every syscall the profile names on SCMP_ARCH_X86_64 \(the highest is 257\): ENOSYS/);
+    const older = kago.ok(['seccomp', 'explain', '--arch', 'x86_64', join(dir, 'profile.json'), 'mkdir']).stdout;
+    assert.match(older, /^mkdir \(83\) on SCMP_ARCH_X86_64: SCMP_ACT_ERRNO \(errno 1\)/);
+    assert.doesNotMatch(older, /newer than/);
   });
 });
