@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +65,13 @@ static void prime_until_plan(const char *procs) {
 
 static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsigned code, int err) {
   const char *detail = x->detail != NULL ? x->detail : "";
-  if (x->sync_fd >= 0 &&
-      kago_sync_send(x->sync_fd, KAGO_MSG_ERROR, index, err, detail, strlen(detail)) == 0) {
-    _exit(1);
+  bool host_gone = false;
+  if (x->sync_fd >= 0) {
+    if (kago_sync_send(x->sync_fd, KAGO_MSG_ERROR, index, err, detail, strlen(detail)) == 0) _exit(1);
+    /* The host closed its end first: it gave up on this container (one of
+     * its hooks failed) and says why itself. Printing this op's EPIPE too
+     * would be a second, misleading line. */
+    host_gone = errno == EPIPE || errno == ECONNRESET;
   }
   /* After `start` has released init, its reader of the FIFO is the one who
    * can still tell the user; stderr (the container's) gets it too. */
@@ -74,6 +79,7 @@ static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsign
     dprintf(x->exec_fifo, "operation %u (%s) failed: %s%s%s", index, kago_op_name(code), strerror(err),
             detail[0] ? ": " : "", detail);
   }
+  if (host_gone && x->exec_fifo < 0) _exit(1);
   dprintf(STDERR_FILENO, "kago-exec: operation %u (%s) failed: %s%s%s\n", index,
           kago_op_name(code), strerror(err), detail[0] ? ": " : "", detail);
   _exit(1);

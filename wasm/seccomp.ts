@@ -25,6 +25,12 @@ export interface SeccompArchStats {
   conditional: number;
   /** Ranges of equal verdicts in this architecture's number tree. */
   ranges: number;
+  /**
+   * The highest number the profile names here, when a syscall above it (one
+   * newer than the profile) gets ENOSYS rather than the default action, as
+   * runc's patchbpf stub gives it.
+   */
+  newerAbove?: number;
 }
 
 export interface SeccompReport {

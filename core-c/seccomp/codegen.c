@@ -402,6 +402,46 @@ static bool build_segments(struct kago_arena *a, const struct ksc_policy *p,
   return true;
 }
 
+/* Gives [lo, hi] the action `action`, over whatever plain verdicts were
+ * there (a block, a syscall with rules, keeps its numbers). */
+static bool overlay(struct kago_arena *a, struct segments *s, uint32_t lo, uint32_t hi, uint32_t action) {
+  struct segments out = {kago_arena_alloc(a, (s->len + 3) * sizeof *s->items), 0, s->len + 3};
+  if (!out.items) return false;
+  for (size_t i = 0; i < s->len; i++) {
+    const struct segment *g = &s->items[i];
+    uint64_t start = g->lo, end = i + 1 < s->len ? (uint64_t)s->items[i + 1].lo - 1 : UINT32_MAX;
+    if (g->is_block || end < lo || start > hi) {
+      bool ok = g->is_block ? push_segment(&out, g->lo, g->action, g->sp, g->arch)
+                            : push_segment(&out, g->lo, g->action, NULL, NULL);
+      if (!ok) return false;
+      continue;
+    }
+    if (start < lo && !push_segment(&out, (uint32_t)start, g->action, NULL, NULL)) return false;
+    if (!push_segment(&out, start > lo ? (uint32_t)start : lo, action, NULL, NULL)) return false;
+    if (end > hi && !push_segment(&out, hi + 1, g->action, NULL, NULL)) return false;
+  }
+  *s = out;
+  return true;
+}
+
+/* The numbers of syscalls newer than the profile, as runc's patchbpf stub
+ * picks them: above the highest named number on the architecture. On
+ * x86_64 the stub tells x32 by bit 30 alone (not by the x32 range), so with
+ * x86_64 listed, bit-30-clear numbers above 0x7fffffff count too, and -1
+ * (bit 30 set) is x32's; s390's 0 is the kernel's "unknown" multiplexer. */
+static bool overlay_newer(struct kago_arena *a, struct segments *s, const struct ksc_arch_policy *ap) {
+  if (!ap->has_newer) return true;
+  uint32_t h = ap->highest_named, act = ap->newer_action;
+  const char *name = ap->arch->name;
+  if (strcmp(name, "SCMP_ARCH_X86_64") == 0)
+    return (h >= 0x3fffffff || overlay(a, s, h + 1, 0x3fffffff, act)) && overlay(a, s, 0x80000000u, 0xbfffffffu, act);
+  if (strcmp(name, "SCMP_ARCH_X32") == 0)
+    return (h >= 0x7fffffff || overlay(a, s, h + 1, 0x7fffffff, act)) && overlay(a, s, 0xc0000000u, UINT32_MAX, act);
+  if ((strcmp(name, "SCMP_ARCH_S390") == 0 || strcmp(name, "SCMP_ARCH_S390X") == 0) && !overlay(a, s, 0, 0, act))
+    return false;
+  return h == UINT32_MAX || overlay(a, s, h + 1, UINT32_MAX, act);
+}
+
 bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *p,
                  struct kago_problems *problems, struct ksc_program *out,
                  struct ksc_codegen_stats *stats) {
@@ -436,6 +476,8 @@ bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *p,
   for (size_t g = ngroups; g-- > 0;) {
     struct segments s;
     if (!build_segments(a, p, members[g], nmembers[g], &s)) goto oom;
+    for (size_t m = 0; m < nmembers[g]; m++)
+      if (!overlay_newer(a, &s, members[g][m])) goto oom;
     const struct ksc_arch *marches[2];
     for (size_t m = 0; m < nmembers[g]; m++) marches[m] = members[g][m]->arch;
     weigh(&s, marches, nmembers[g]);

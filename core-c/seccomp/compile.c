@@ -217,6 +217,10 @@ const char *ksc_compile(struct kago_arena *a, const char *src, size_t len, const
       putu(&t, conditional);
       puts_(&t, ",\"ranges\":");
       putu(&t, i < KSC_ARCH_COUNT ? stats.ranges[i] : 0);
+      if (ap->has_newer) {
+        puts_(&t, ",\"newerAbove\":");
+        putu(&t, ap->highest_named);
+      }
       puts_(&t, "}");
     }
     puts_(&t, "]");

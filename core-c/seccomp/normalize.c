@@ -9,7 +9,9 @@
  *   the conditional rules added before it, and ignores any rule added after
  *   it (db.c keeps the "catch-all" entry);
  * - conditional rules keep their order; the first whose conditions hold
- *   decides. */
+ *   decides;
+ * - a syscall above the highest number the profile names gets ENOSYS
+ *   unless the default action lets it through anyway (runc's patchbpf). */
 #include "seccomp.h"
 
 #include <stdlib.h>
@@ -34,6 +36,24 @@ static bool append_rule(struct kago_arena *a, struct syscall_state *s, const str
   }
   s->rules[s->nrules++] = *r;
   return true;
+}
+
+/* ENOSYS as the architecture's kernel numbers it (arch/mips and
+ * arch/parisc have their own errno tables). */
+static uint32_t enosys_of(const struct ksc_arch *arch) {
+  if (strncmp(arch->name, "SCMP_ARCH_MIPS", 14) == 0) return 89;
+  if (strncmp(arch->name, "SCMP_ARCH_PARISC", 16) == 0) return 251;
+  return 38;
+}
+
+/* runc (libcontainer/seccomp/patchbpf, generatePatch): no stub when the
+ * default already lets an unknown syscall through (allow, log, and trace,
+ * whose tracer is expected to handle new syscalls itself) or already is
+ * ENOSYS. */
+static bool wants_newer_enosys(uint32_t default_action, const struct ksc_arch *arch) {
+  uint32_t action = default_action & KSC_RET_ACTION_FULL;
+  if (action == KSC_RET_ALLOW || action == KSC_RET_LOG || action == KSC_RET_TRACE) return false;
+  return default_action != (KSC_RET_ERRNO | enosys_of(arch));
 }
 
 static int by_nr(const void *x, const void *y) {
@@ -73,11 +93,16 @@ bool ksc_normalize(struct kago_arena *a, const struct ksc_profile *profile, cons
     const struct ksc_arch *arch = profile->arches[ai];
     memset(state, 0, KSC_SYSCALL_COUNT * sizeof *state);
     size_t present = 0;
+    /* runc's findLastSyscalls: over every name of the profile, whatever its
+     * action (one equal to the default included). */
+    int64_t highest = -1;
     k = 0;
     for (size_t e = 0; e < profile->nentries; e++) {
       const struct ksc_profile_entry *en = &profile->entries[e];
       for (size_t j = 0; j < en->nnames; j++, k++) {
-        if (index[k] < 0 || ksc_syscall_nr(arch, (size_t)index[k]) < 0) continue;
+        int64_t nr = index[k] < 0 ? -1 : ksc_syscall_nr(arch, (size_t)index[k]);
+        if (nr < 0) continue;
+        if (nr > highest) highest = nr;
         struct syscall_state *s = &state[index[k]];
         for (size_t r = 0; r < en->nrules; r++) {
           const struct ksc_rule *rule = &en->rules[r];
@@ -96,6 +121,11 @@ bool ksc_normalize(struct kago_arena *a, const struct ksc_profile *profile, cons
 
     struct ksc_arch_policy *ap = &out->arches[out->narches++];
     ap->arch = arch;
+    /* A profile that names nothing on this architecture has no "newer"
+     * (runc warns and leaves the architecture out of its stub). */
+    ap->has_newer = highest >= 0 && wants_newer_enosys(profile->default_action, arch);
+    ap->highest_named = highest >= 0 ? (uint32_t)highest : 0;
+    ap->newer_action = KSC_RET_ERRNO | enosys_of(arch);
     ap->syscalls = kago_arena_alloc(a, (present + 1) * sizeof *ap->syscalls);
     if (!ap->syscalls) goto oom;
     for (size_t i = 0; i < KSC_SYSCALL_COUNT; i++) {

@@ -94,6 +94,13 @@ struct ksc_arch_policy {
   const struct ksc_arch *arch;
   struct ksc_syscall_policy *syscalls; /* sorted by nr, unique */
   size_t nsyscalls;
+  /* A syscall newer than every name of the profile (a number above the
+   * highest it names on this architecture) gets newer_action instead of the
+   * default when has_newer: ERRNO(ENOSYS), as runc's patchbpf stub gives it,
+   * because glibc falls back to an older syscall only on ENOSYS. */
+  bool has_newer;
+  uint32_t highest_named;
+  uint32_t newer_action;
 };
 
 struct ksc_policy {

@@ -145,6 +145,14 @@ void kago_spec_validate_document(struct kago_arena *a, const struct kj_value *do
   if (!check_platform(&c, doc)) return;
   gather_namespaces(&c);
   spec_walk(&c, &document, doc, NULL);
+  /* config.md: root is "REQUIRED" on every platform but Hyper-V (runc: "root
+   * must be specified"). Judged for a document that is surely Linux's: one
+   * with a linux object, or any one given to create; a fragment without a
+   * platform object may still be completed elsewhere. */
+  if (kj_get(doc, "root") == NULL && (kj_get(doc, "linux") != NULL || c.options->require_process)) {
+    struct spec_path p = {NULL, "root", 4, 0};
+    spec_error(&c, doc, &p, "is required on Linux: the container's root filesystem");
+  }
 }
 
 const struct kj_value *kago_spec_validate(struct kago_arena *a, const char *text, size_t len,

@@ -180,6 +180,11 @@ static void check_sysctl(struct spec_ctx *c, const struct kj_value *v, const str
     } else if (name_in(name, len, ipc_sysctls) || has_prefix(name, len, "fs.mqueue.")) {
       if (!(c->ns_listed & SPEC_NS_IPC))
         spec_error(c, m->value, &p, "needs an 'ipc' namespace in /linux/namespaces: without one it would change the host's IPC limits");
+    } else if (len == strlen("kernel.hostname") && memcmp(name, "kernel.hostname", len) == 0 && (c->ns_listed & SPEC_NS_UTS)) {
+      /* runc refuses it with a UTS namespace whether /hostname is set or
+       * not: two fields for one name, and the sysctl (written after
+       * sethostname) would silently win over /hostname. */
+      spec_error(c, m->value, &p, "conflicts with /hostname: set the container's hostname there");
     } else if (name_in(name, len, uts_sysctls)) {
       if (!(c->ns_listed & SPEC_NS_UTS))
         spec_error(c, m->value, &p, "needs a 'uts' namespace in /linux/namespaces: without one it would rename the host");

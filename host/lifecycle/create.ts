@@ -232,10 +232,13 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
         writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
       },
       hooksRequested() {
-        const creating = hookState(state, 'creating');
-        runHostHooks('prestart', spec.hooks, creating);
-        runHostHooks('createRuntime', spec.hooks, creating);
-        return creating;
+        // runtime.md: the state is "created" after step 2 (the environment
+        // is set up), and prestart, createRuntime and createContainer are
+        // later steps. runc 1.1.5 passes "creating" here; the spec wins.
+        const created = hookState(state, 'created');
+        runHostHooks('prestart', spec.hooks, created, bundle);
+        runHostHooks('createRuntime', spec.hooks, created, bundle);
+        return created;
       },
       ready() {
         return hookState(state, 'created');

@@ -28,6 +28,6 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       throw new KagoError(`container ${id}`, 'is being created: use --force to remove it');
     }
     destroyContainer(store, state);
-    runHostHooksLogged('poststop', state.kago.hooks, hookState(state, 'stopped'));
+    runHostHooksLogged('poststop', state.kago.hooks, hookState(state, 'stopped'), state.bundle);
   });
 }

@@ -66,7 +66,7 @@ export function startContainer(store: StateStore, id: string): ContainerState {
     state.status = 'running';
     store.write(state);
     // runtime-spec: poststart runs after the program has started, and its failure is an error of start.
-    runHostHooks('poststart', state.kago.hooks, hookState(state, 'running'));
+    runHostHooks('poststart', state.kago.hooks, hookState(state, 'running'), state.bundle);
     return state;
   });
 }

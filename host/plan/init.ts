@@ -70,7 +70,7 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
     // The slave is bound here once it exists (runc does the same).
     add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path: '/dev/console', mode: 0o666 }, 'create /dev/console');
   }
-  addCreateHooks(spec, add);
+  addCreateHooks(spec, facts.rootfs, add);
   addReadonlyRemounts(spec, add);
 
   addRootSwitch(facts, inherit ? 'chroot' : options.noPivot ? 'move' : 'pivot', spec, add);
@@ -116,16 +116,27 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
  * is set up and before pivot_root. Init asks kago for the first two and
  * runs the third itself.
  */
-function addCreateHooks(spec: Spec, add: Add): void {
+function addCreateHooks(spec: Spec, rootfs: string, add: Add): void {
   const h = spec.hooks;
   if (!h?.prestart?.length && !h?.createRuntime?.length && !h?.createContainer?.length) return;
   add({ op: 'sync_hooks' }, 'run the prestart and createRuntime hooks');
+  // runc runs createContainer hooks in the root filesystem (its host path,
+  // before pivot_root), so relative paths in them mean the container's files.
+  if (h.createContainer?.length) add({ op: 'chdir', path: rootfs }, `chdir to ${rootfs} for the createContainer hooks`);
   addHookOps('createContainer', spec, add);
 }
 
+/**
+ * Hooks init runs. Without an env of their own they get the container
+ * process's environment, as with runc, whose init has taken that
+ * environment by then (its own, which Go's exec.Cmd passes on). They run
+ * where init is: the root filesystem for createContainer (above), the
+ * process's cwd for startContainer.
+ */
 function addHookOps(kind: 'createContainer' | 'startContainer', spec: Spec, add: Add): void {
   (spec.hooks?.[kind] ?? []).forEach((hook, i) => {
     const argv = hook.args?.length ? hook.args : [hook.path];
-    add({ op: 'run_hook', path: hook.path, argv, envp: hook.env ?? [], timeout_ms: (hook.timeout ?? 0) * 1000 }, `${kind} hook ${i} (${hook.path})`);
+    const envp = hook.env ?? spec.process?.env ?? [];
+    add({ op: 'run_hook', path: hook.path, argv, envp, timeout_ms: (hook.timeout ?? 0) * 1000 }, `${kind} hook ${i} (${hook.path})`);
   });
 }

@@ -1,11 +1,23 @@
 // The config.json `kago spec` writes: a busybox-ready container in the shape
 // `runc spec` produces, so existing habits and scripts carry over.
 import { SPEC_VERSION } from '../version.ts';
-import type { Spec } from './config.ts';
+import type { NamespaceType, Spec } from './config.ts';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 
-export function defaultSpec(): Spec {
+export interface DefaultSpecOptions {
+  /**
+   * A cgroup namespace of its own: `runc spec` adds one only on a cgroup v2
+   * (unified) host, where the namespaced view of /sys/fs/cgroup is the
+   * container's own cgroup; on a v1 or hybrid host it leaves it out. The
+   * default (true) is the v2 host's config, which test fixtures build on.
+   */
+  cgroupNamespace?: boolean;
+}
+
+export function defaultSpec(options: DefaultSpecOptions = {}): Spec {
+  const namespaces: NamespaceType[] = ['pid', 'network', 'ipc', 'uts', 'mount'];
+  if (options.cgroupNamespace ?? true) namespaces.push('cgroup');
   return {
     ociVersion: SPEC_VERSION,
     process: {
@@ -32,7 +44,7 @@ export function defaultSpec(): Spec {
     ],
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: namespaces.map((type) => ({ type })),
       maskedPaths: [
         '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
@@ -48,8 +60,8 @@ export function defaultSpec(): Spec {
  * cannot be mounted without a network namespace of one's own), no devpts
  * gid (gid 5 is not mapped), no resource limits.
  */
-export function rootlessSpec(uid: number, gid: number): Spec {
-  const spec = defaultSpec();
+export function rootlessSpec(uid: number, gid: number, options: DefaultSpecOptions = {}): Spec {
+  const spec = defaultSpec(options);
   const linux = spec.linux!;
   linux.namespaces = [...linux.namespaces!.filter((ns) => ns.type !== 'network'), { type: 'user' }];
   linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];

@@ -107,7 +107,7 @@ describe('core: JSON syntax (RFC 8259, strict)', () => {
 
   it('reads integers exactly, to the last unit of 64 bits', () => {
     const rule = (value: string) =>
-      '{"ociVersion":"1.0.0","linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],' +
+      '{"ociVersion":"1.0.0","root":{"path":"r"},"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["read"],' +
       `"action":"SCMP_ACT_ERRNO","args":[{"index":0,"value":${value},"op":"SCMP_CMP_EQ"}]}]}}}`;
     assert.deepEqual(errorsOf(validate(rule('18446744073709551615'))), []);
     // A double cannot tell these two apart; the core does.

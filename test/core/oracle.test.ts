@@ -56,6 +56,7 @@ interface SemanticRule {
 
 const semanticRules: SemanticRule[] = [
   { pointer: /^\/ociVersion$/, message: /semantic version|not supported|must not start with 'v'|leading zero|empty (pre-release|build)/, why: 'config.md: ociVersion "MUST be in SemVer v2.0.0 format"; kago implements 1.0.0 to 1.3.x (compatibility within a major version)' },
+  { pointer: /^\/root$/, message: /is required on Linux/, why: 'config.md: root "On all other platforms, this field is REQUIRED" (only Hyper-V goes without); the schema cannot say it per platform' },
   { pointer: /^\/root\/path$/, message: /must not be empty/, why: 'config.md: root.path is the path to the root filesystem; an empty string names none' },
   { pointer: /^\/process\/user(\/uid|\/gid)?$/, message: /^is required$/, why: 'config.md (POSIX process): user is REQUIRED, with uid and gid REQUIRED' },
   { pointer: /^\/process\/args$/, message: /must not be empty/, why: 'config.md: args "... at least one entry is REQUIRED (non-Windows)"' },

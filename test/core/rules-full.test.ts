@@ -105,6 +105,9 @@ const rules: Array<[string, Edits, string, RegExp]> = [
   ['other kernel.* sysctls are not namespaced', [['/linux/sysctl/kernel.panic', '1']], '/linux/sysctl/kernel.panic', /is not namespaced/],
   ['vm.* sysctls are not namespaced', [['/linux/sysctl/vm.swappiness', '1']], '/linux/sysctl/vm.swappiness', /is not namespaced/],
   ['a sysctl name has no empty or dot-dot components', [['/linux/sysctl/net.ipv4..conf', '1']], '/linux/sysctl/net.ipv4..conf', /not a sysctl name/],
+  ['kernel.hostname with a uts namespace conflicts with /hostname (runc)', [['/linux/sysctl/kernel.hostname', 'other']], '/linux/sysctl/kernel.hostname', /conflicts with \/hostname/],
+  ['kernel.hostname written with a slash too', [['/linux/sysctl/kernel~1hostname', 'other']], '/linux/sysctl/kernel~1hostname', /conflicts with \/hostname/],
+  ['a Linux config has a root', [['/root', undefined]], '/root', /is required on Linux/],
   ['sysctl values are strings', [['/linux/sysctl/net.ipv4.ip_forward', 1]], '/linux/sysctl/net.ipv4.ip_forward', /must be a string/],
   // the rest of linux
   ['time offsets name a clock', [['/linux/timeOffsets/realtime', { secs: 1 }]], '/linux/timeOffsets/realtime', /"monotonic" or "boottime"/],

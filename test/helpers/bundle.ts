@@ -65,6 +65,7 @@ export function makeBundle(args: string[], configure?: (spec: Spec) => void, bas
   chmodSync(dir, 0o755);
   const rootfs = join(dir, 'rootfs');
   makeRootfs(rootfs);
+  // kago's default as on a cgroup v2 host (a cgroup namespace), whatever this host is: tests rely on it.
   const spec = base === 'runc' ? runcDefaultSpec() : defaultSpec();
   spec.process!.terminal = false;
   spec.process!.args = args;

@@ -52,7 +52,7 @@ export class Kago {
   }
 
   /** Fails the test with kago's stderr when the command fails. */
-  ok(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Result {
+  ok(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Result {
     const r = this.run(args, options);
     if (r.code !== 0) throw new Error(`kago ${args.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr}`);
     return r;

@@ -13,10 +13,19 @@
  * for a name of the profile on a filter architecture: "ARCH NAME" when
  * libseccomp does not map kago's number back to the name (it has no number,
  * an older one, or multiplexes it), "ARCH #NR" for a number libseccomp uses
- * that kago's table gives to another syscall. Verdicts may differ there. */
+ * that kago's table gives to another syscall. Verdicts may differ there.
+ *
+ * runc prepends its own -ENOSYS stub to libseccomp's filter
+ * (libcontainer/seccomp/patchbpf): unless the default action is allow, log,
+ * trace or ERRNO(ENOSYS), a syscall numbered above the highest name of the
+ * profile on its architecture gets ENOSYS. The oracle writes that stub in
+ * front of libseccomp's program, with the highest numbers taken from kago's
+ * table so both filters judge by one table (libseccomp 2.5.4 lacks the
+ * newest names). */
 #include <errno.h>
 #include <fcntl.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +112,120 @@ static void add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, const char *name
   }
 }
 
+/* ---- the -ENOSYS stub, as runc lays it out ---- */
+
+#define LBL_NONE (-1)
+#define LBL_FILTER 0 /* the first instruction of libseccomp's program */
+
+struct stub_insn {
+  uint16_t code;
+  int jt, jf; /* labels, LBL_NONE: the next instruction */
+  uint32_t k;
+  int ja; /* label of an unconditional jump */
+};
+
+struct stub {
+  struct stub_insn insns[256];
+  size_t len;
+  int label_pos[64];
+  int nlabels;
+};
+
+static int new_label(struct stub *s) {
+  s->label_pos[s->nlabels] = -1;
+  return s->nlabels++;
+}
+
+static void place(struct stub *s, int label) { s->label_pos[label] = (int)s->len; }
+
+static void put(struct stub *s, uint16_t code, uint32_t k, int jt, int jf, int ja) {
+  struct stub_insn in = {code, jt, jf, k, ja};
+  s->insns[s->len++] = in;
+}
+
+static uint32_t enosys_for(const char *arch) {
+  if (!strncmp(arch, "SCMP_ARCH_MIPS", 14)) return 89;
+  if (!strncmp(arch, "SCMP_ARCH_PARISC", 16)) return 251;
+  return 38;
+}
+
+/* Writes stub + program to path; highest[t] < 0: no name on token t. */
+static void prepend_enosys_stub(const char *path, uint32_t def, const char *const *tnames, size_t ntok,
+                                const int64_t *highest) {
+  struct stub st = {.len = 0, .nlabels = 0};
+  new_label(&st); /* LBL_FILTER */
+  size_t groups[32], ngroups = 0;
+  int section[32];
+  for (size_t t = 0; t < ntok; t++) {
+    const struct ksc_arch *ka = ksc_arch_by_name(tnames[t], strlen(tnames[t]));
+    uint32_t data = def & 0xffff, act = def & 0xffff0000u;
+    bool allow = act == SCMP_ACT_ALLOW || act == SCMP_ACT_LOG || act == (SCMP_ACT_TRACE(0) & 0xffff0000u);
+    if (allow || (act == SCMP_ACT_ERRNO(0) && data == enosys_for(tnames[t])) || highest[t] < 0) continue;
+    bool seen = false;
+    for (size_t g = 0; g < ngroups; g++) {
+      const struct ksc_arch *kg = ksc_arch_by_name(tnames[groups[g]], strlen(tnames[groups[g]]));
+      seen = seen || kg->audit_arch == ka->audit_arch;
+    }
+    if (!seen) groups[ngroups++] = t;
+  }
+  if (ngroups == 0) return;
+  put(&st, 0x20, 4, LBL_NONE, LBL_NONE, LBL_NONE); /* ld arch */
+  for (size_t g = 0; g < ngroups; g++) {
+    section[g] = new_label(&st);
+    const struct ksc_arch *kg = ksc_arch_by_name(tnames[groups[g]], strlen(tnames[groups[g]]));
+    put(&st, 0x15, kg->audit_arch, section[g], LBL_NONE, LBL_NONE); /* jeq */
+  }
+  put(&st, 0x05, 0, LBL_NONE, LBL_NONE, LBL_FILTER);
+  for (size_t g = 0; g < ngroups; g++) {
+    const char *gname = tnames[groups[g]];
+    const struct ksc_arch *kg = ksc_arch_by_name(gname, strlen(gname));
+    int enosys = new_label(&st);
+    place(&st, section[g]);
+    put(&st, 0x20, 0, LBL_NONE, LBL_NONE, LBL_NONE); /* ld nr */
+    /* the highest of each member of the group: x86_64 and x32 share one audit value */
+    int64_t hi64 = -1, hi32 = -1, hi = -1;
+    for (size_t t = 0; t < ntok; t++) {
+      const struct ksc_arch *ka = ksc_arch_by_name(tnames[t], strlen(tnames[t]));
+      if (ka->audit_arch != kg->audit_arch) continue;
+      if (!strcmp(tnames[t], "SCMP_ARCH_X32")) hi32 = highest[t];
+      else if (!strcmp(tnames[t], "SCMP_ARCH_X86_64")) hi64 = highest[t];
+      else hi = highest[t];
+    }
+    if (!strcmp(kg->name, "SCMP_ARCH_X86_64") || !strcmp(kg->name, "SCMP_ARCH_X32")) {
+      int x32 = new_label(&st);
+      put(&st, 0x45, 0x40000000u, x32, LBL_NONE, LBL_NONE); /* jset the x32 bit */
+      if (hi64 >= 0) put(&st, 0x25, (uint32_t)hi64, enosys, LBL_NONE, LBL_NONE);
+      put(&st, 0x05, 0, LBL_NONE, LBL_NONE, LBL_FILTER);
+      place(&st, x32);
+      if (hi32 >= 0) put(&st, 0x25, (uint32_t)hi32, enosys, LBL_NONE, LBL_NONE);
+      put(&st, 0x05, 0, LBL_NONE, LBL_NONE, LBL_FILTER);
+    } else {
+      if (!strcmp(kg->name, "SCMP_ARCH_S390") || !strcmp(kg->name, "SCMP_ARCH_S390X"))
+        put(&st, 0x15, 0, enosys, LBL_NONE, LBL_NONE); /* the multiplexer's 0 */
+      put(&st, 0x25, (uint32_t)hi, enosys, LBL_NONE, LBL_NONE);
+      put(&st, 0x05, 0, LBL_NONE, LBL_NONE, LBL_FILTER);
+    }
+    place(&st, enosys);
+    put(&st, 0x06, SCMP_ACT_ERRNO(enosys_for(kg->name)), LBL_NONE, LBL_NONE, LBL_NONE);
+  }
+  st.label_pos[LBL_FILTER] = (int)st.len;
+  size_t plen;
+  char *prog = slurp(path, &plen);
+  FILE *f = fopen(path, "wb");
+  if (!prog || !f) exit(2);
+  for (size_t i = 0; i < st.len; i++) {
+    const struct stub_insn *in = &st.insns[i];
+    struct { uint16_t code; uint8_t jt, jf; uint32_t k; } out = {in->code, 0, 0, in->k}; /* struct sock_filter */
+    if (in->jt != LBL_NONE) out.jt = (uint8_t)(st.label_pos[in->jt] - (int)i - 1);
+    if (in->jf != LBL_NONE) out.jf = (uint8_t)(st.label_pos[in->jf] - (int)i - 1);
+    if (in->ja != LBL_NONE) out.k = (uint32_t)(st.label_pos[in->ja] - (int)i - 1);
+    if (fwrite(&out, sizeof out, 1, f) != 1) exit(2);
+  }
+  if (fwrite(prog, 1, plen, f) != plen) exit(2);
+  fclose(f);
+  free(prog);
+}
+
 int main(int argc, char **argv) {
   if (argc < 4) {
     fprintf(stderr, "usage: %s PROFILE ARCHES OUT.bpf [optimize]\n", argv[0]);
@@ -164,12 +287,23 @@ int main(int argc, char **argv) {
     }
   }
 
+  int64_t highest[32];
+  for (size_t t = 0; t < ntok; t++) highest[t] = -1;
   const struct kj_value *sys = kj_get(doc, "syscalls");
   for (size_t i = 0; sys && i < sys->u.array.count; i++) {
     const struct kj_value *e = sys->u.array.items[i];
     uint32_t act = action_of(e, "action", "errnoRet");
-    if (act == def) continue; /* runc skips them: libseccomp refuses them */
     const struct kj_value *names = kj_get(e, "names"), *args = kj_get(e, "args");
+    /* runc's stub counts every name, whatever its action */
+    for (size_t k = 0; k < names->u.array.count; k++) {
+      const char *name = names->u.array.items[k]->u.string.s;
+      long index = ksc_syscall_index(name, strlen(name));
+      for (size_t t = 0; index >= 0 && t < ntok; t++) {
+        int64_t nr = ksc_syscall_nr(ksc_arch_by_name(tnames[t], strlen(tnames[t])), (size_t)index);
+        if (nr > highest[t]) highest[t] = nr;
+      }
+    }
+    if (act == def) continue; /* runc skips them: libseccomp refuses them */
     struct scmp_arg_cmp conds[64];
     unsigned n = 0, seen = 0;
     bool repeated = false;
@@ -239,6 +373,7 @@ int main(int argc, char **argv) {
     fclose(f);
     free(b);
   }
+  prepend_enosys_stub(argv[3], def, tnames, ntok, highest);
   seccomp_release(ctx);
   kago_arena_free(&arena);
   free(text);

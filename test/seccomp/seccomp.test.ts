@@ -63,7 +63,8 @@ describe('seccomp compiler (core-c/seccomp)', function () {
       it(`${name} is ${nr} on ${arch}`, () => {
         const c = compileOk(profile({ architectures: [arch], syscalls: [{ names: [name], action: 'SCMP_ACT_ALLOW' }] }));
         assert.equal(verdict(c, arch, nr), ALLOW);
-        assert.equal(verdict(c, arch, nr + 1), ERRNO | 1);
+        // Above the only name of the profile: a syscall newer than the profile, ENOSYS (runc's patchbpf).
+        assert.equal(verdict(c, arch, nr + 1), ERRNO | (arch.startsWith('SCMP_ARCH_MIPS') ? 89 : 38));
         // below x32's first number is x86_64's domain: not this filter's
         if (nr !== 0x40000000) assert.equal(verdict(c, arch, nr - 1), ERRNO | 1);
       });

@@ -3,7 +3,7 @@
 import { release } from 'node:os';
 import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
-import { createKago, type Kago, KagoProblemsError, ociArchName } from '../../../lib/kago.ts';
+import { type Compilation, createKago, type Kago, KagoProblemsError, ociArchName } from '../../../lib/kago.ts';
 import { disassemblyText } from '../../../lib/disassemble.ts';
 import { NATIVE_ARCH } from '../../plan/seccomp.ts';
 import { readConfigText } from '../../spec/load.ts';
@@ -42,13 +42,13 @@ function profileText(kago: Kago, file: string, args: Parsed): string {
  * it names the container's architecture, from which Docker's conversion
  * derives the list; for `explain` it is the architecture asked about.
  */
-function compile(kago: Kago, file: string, args: Parsed, overrideArches: boolean): Uint8Array {
+function compile(kago: Kago, file: string, args: Parsed, overrideArches: boolean): Compilation {
   try {
     const override = overrideArches && !bool(args.flags, 'docker') ? arches(args) : [];
     const { bpf, report } = kago.compileSeccompReport(profileText(kago, file, args), { arches: override });
     for (const w of report.problems.filter((p) => p.severity === 'warning')) writeErr(`warning: ${file}: ${w.pointer}: ${w.message}\n`);
     if (!report.seccomp) throw new KagoError(file, 'has no linux.seccomp: there is no filter');
-    return bpf;
+    return { bpf, report };
   } catch (e) {
     if (e instanceof KagoProblemsError) throw problemsError(file, e);
     throw e;
@@ -90,7 +90,7 @@ export const seccomp: Command = {
     const [sub, file, ...rest] = args.positionals;
     if (!file || (sub !== 'compile' && sub !== 'explain')) throw new UsageError('usage: kago seccomp compile|explain ... FILE');
     const kago = createKago(getCore());
-    const bpf = compile(kago, file, args, sub === 'compile');
+    const { bpf, report } = compile(kago, file, args, sub === 'compile');
     if (sub === 'compile') {
       if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
       const format = str(args.flags, 'format') ?? 'disasm';
@@ -107,6 +107,12 @@ export const seccomp: Command = {
     const verdict = e.action === 'SCMP_ACT_ERRNO' && e.errno !== undefined ? `${e.action} (errno ${e.errno})` : e.action;
     writeOut(`${e.syscall ?? `syscall ${e.nr}`} (${e.nr}) on ${e.arch}: ${verdict}, after ${e.executed} instructions\n`);
     for (const step of e.steps) writeOut(`  ${String(step.index).padStart(4)}  ${step.text}\n`);
+    const above = report.arches?.find((a) => a.name === e.arch)?.newerAbove;
+    // ENOSYS by the architecture's own errno table (arch/mips, arch/parisc).
+    const enosys = e.arch.startsWith('SCMP_ARCH_MIPS') ? 89 : e.arch.startsWith('SCMP_ARCH_PARISC') ? 251 : 38;
+    if (above !== undefined && e.nr > above && e.action === 'SCMP_ACT_ERRNO' && e.errno === enosys) {
+      writeOut(`newer than every syscall the profile names on ${e.arch} (the highest is ${above}): ENOSYS, as runc gives it, so that libc falls back to an older call\n`);
+    }
     return 0;
   },
 };

@@ -1,6 +1,7 @@
 // spec, features, validate: commands that run no container.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isCgroup2Unified } from '../../cgroups/unified.ts';
 import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
 import { features as featureReport } from '../../features.ts';
@@ -25,7 +26,8 @@ export const spec: Command = {
     requireArgs(args, 0, 0, 'none');
     const path = join(resolve(str(args.flags, 'bundle') ?? '.'), 'config.json');
     if (existsSync(path)) throw new KagoError(path, 'exists already: remove it first');
-    const s = bool(args.flags, 'rootless') ? rootlessSpec(process.geteuid!(), process.getegid!()) : defaultSpec();
+    const host = { cgroupNamespace: isCgroup2Unified() };
+    const s = bool(args.flags, 'rootless') ? rootlessSpec(process.geteuid!(), process.getegid!(), host) : defaultSpec(host);
     writeFileSync(path, JSON.stringify(s, null, '\t') + '\n', { mode: 0o666 });
     return 0;
   },
