@@ -246,7 +246,12 @@ for (const bin of [kagoBin, runcBin]) {
       it('exec --tty relays the terminal without turning \\n into \\r\\n', function () {
         const c = running();
         const out = join(c.bundle.dir, 'exec-stdout');
-        const r = spawnSync('python3', [inPty, out, bin, '--root', kago.root, 'exec', '--tty', c.id, 'printf', 'one\\ntwo\\n'], { encoding: 'utf8', timeout: 30_000 });
+        // runc clears ONLCR once it holds the terminal, which races with a
+        // program that writes at once (seen here): the program waits.
+        const r = spawnSync('python3', [inPty, out, bin, '--root', kago.root, 'exec', '--tty', c.id, 'sh', '-c', 'sleep 0.5; printf "one\\ntwo\\n"'], {
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
         assert.equal(r.status, 0, r.stderr);
         assert.equal(readFileSync(out, 'latin1'), 'one\ntwo\n');
       });
