@@ -193,7 +193,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     // Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path.
     const encoded = encodeForExecutor(plan);
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
-    if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
+    if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');
     runPlan(plan, executor ?? startExecutor(executorIo(prepared.preserved, console?.fd)), {
       started(pid) {

@@ -52,7 +52,7 @@ export function updateContainer(store: StateStore, id: string, update: LinuxReso
     const merged = mergeResources(state.kago.resources ?? {}, update);
     const target = targetFromDirs(state.kago.cgroup.dirs, detectHierarchies());
     const host = { ...describeHost(target.hierarchies), skipDevices: true };
-    const result = computeWrites(updateDelta(merged, update), host, undefined, 'update');
+    const result = computeWrites(updateDelta(merged, update), host, 'update');
     // checkBeforeUpdate (config-linux.md): a limit below what is in use now
     // would make the kernel reclaim or OOM-kill; refuse it instead.
     if (merged.memory?.checkBeforeUpdate) {
