@@ -21,6 +21,8 @@ export interface CgroupHost {
   swapAccounting: boolean;
   /** the BFQ weight files (blkio.bfq.weight, io.bfq.weight) exist */
   bfq: boolean;
+  /** v1 memory.kmem.tcp.limit_in_bytes exists (linux.resources.memory.kernelTCP) */
+  kmemTcp?: boolean;
   /** update: leave the device rules as they are */
   skipDevices?: boolean;
 }

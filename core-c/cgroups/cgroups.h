@@ -17,6 +17,7 @@
  *    "v2": ["hugetlb", ...] | null,  controllers of the v2 hierarchy (null:
  *                                    no cgroup2 mount)
  *    "hugepageSizes": ["2MB", ...], "swapAccounting": bool, "bfq": bool,
+ *    "kmemTcp": bool (v1 memory.kmem.tcp.limit_in_bytes exists),
  *    "skipDevices": bool (update: leave the device rules alone)}
  * Problems are added to p (initialized by the caller). Returns
  *   {"writes": [{"version", "controller", "file", "value", "pointer"}],

@@ -151,6 +151,8 @@ static bool parse_host(struct kago_arena *a, const struct kj_value *h, struct kc
   const struct kj_value *swap = kj_get(h, "swapAccounting");
   const struct kj_value *bfq = kj_get(h, "bfq");
   const struct kj_value *skip = kj_get(h, "skipDevices");
+  const struct kj_value *kmem_tcp = kj_get(h, "kmemTcp");
+  out->kmem_tcp = kmem_tcp != NULL && kmem_tcp->type == KJ_BOOL && kmem_tcp->u.boolean;
   out->skip_devices = skip != NULL && skip->type == KJ_BOOL && skip->u.boolean;
   out->has_v2 = v2 != NULL && v2->type == KJ_ARRAY;
   out->swap_accounting = swap != NULL && swap->type == KJ_BOOL && swap->u.boolean;

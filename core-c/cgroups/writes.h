@@ -22,6 +22,7 @@ struct kcg_host {
   bool has_v2;
   struct kcg_names hugepage_sizes;
   bool swap_accounting;
+  bool kmem_tcp; /* v1 memory.kmem.tcp.limit_in_bytes exists */
   bool bfq;
   bool skip_devices;
 };

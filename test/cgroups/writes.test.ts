@@ -43,7 +43,16 @@ describe('cgroup writes computed by the core', function () {
         ['memory.oom_control', '1'],
         ['memory.use_hierarchy', '1'],
       ]);
-      assert.deepEqual(files({ memory: { limit: -1, swap: -1 } }), [['memory.limit_in_bytes', '-1'], ['memory.memsw.limit_in_bytes', '-1']]);
+      // runc's order: an unlimited memory+swap first, or the kernel refuses the memory limit above it.
+      assert.deepEqual(files({ memory: { limit: -1, swap: -1 } }), [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', '-1']]);
+      assert.deepEqual(files({ memory: { limit: -1 } }), [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', '-1']]);
+    });
+
+    it('v1: kernelTCP goes to memory.kmem.tcp.limit_in_bytes where the host has it, else a warning', function () {
+      assert.deepEqual(files({ memory: { kernelTCP: 1048576 } }, { ...V1, kmemTcp: true }), [['memory.kmem.tcp.limit_in_bytes', '1048576']]);
+      assert.deepEqual(files({ memory: { kernelTCP: 1048576 } }, V1), []);
+      assert.deepEqual(warnings({ memory: { kernelTCP: 1048576 } }, V1), ['/linux/resources/memory/kernelTCP']);
+      assert.deepEqual(warnings({ memory: { kernelTCP: 1048576 } }, V2), ['/linux/resources/memory/kernelTCP']);
     });
 
     it('v2: memory.max, memory.low, and memory.swap.max = swap - limit', function () {
