@@ -18,13 +18,14 @@ function readTrim(path: string): string | undefined {
  * A frozen cgroup is refused: the executor would join it and stop in the
  * freezer before it could report anything, and create would wait forever.
  * On a hybrid host either freezer can hold it: v1 freezer.state (FREEZING
- * stalls as well) or the cgroup2 directory's cgroup.freeze.
+ * stalls as well) or, on cgroup2, cgroup.freeze, or cgroup.events for a
+ * cgroup frozen by an ancestor (its own cgroup.freeze still says 0).
  */
 export function refuseFrozenCgroup(dirs: readonly string[]): void {
   for (const dir of dirs) {
     const v1 = readTrim(join(dir, 'freezer.state'));
-    const v2 = readTrim(join(dir, 'cgroup.freeze'));
-    if ((v1 !== undefined && v1 !== 'THAWED') || v2 === '1') throw new KagoError(`cgroup ${dir}`, "container's cgroup unexpectedly frozen");
+    const v2 = readTrim(join(dir, 'cgroup.freeze')) === '1' || /^frozen 1$/m.test(readTrim(join(dir, 'cgroup.events')) ?? '');
+    if ((v1 !== undefined && v1 !== 'THAWED') || v2) throw new KagoError(`cgroup ${dir}`, "container's cgroup unexpectedly frozen");
   }
 }
 

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { applyCgroupLimits } from '../../host/cgroups/apply.ts';
 import { detectHierarchies } from '../../host/cgroups/layout.ts';
 import type { Spec } from '../../host/spec/config.ts';
-import { shell } from '../helpers/bundle.ts';
+import { makeBundle, shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
-import { uniqueId } from '../helpers/kago.ts';
+import { Kago, uniqueId } from '../helpers/kago.ts';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -272,6 +272,31 @@ describe('the v2 device program as kago attaches it', function () {
       assert.equal(zero.status, 0, zero.stderr);
     } finally {
       rmdirSync(dir);
+    }
+  });
+
+  it('a cgroupsPath below a cgroup frozen on cgroup2 is refused (kago joins its cgroup2 directory too)', function () {
+    const parent = `/dropin-${uniqueId('v2frozen')}`;
+    const frozen = join(unified!.mountPoint, parent);
+    mkdirSync(frozen);
+    const h = new Kago();
+    try {
+      writeFileSync(join(frozen, 'cgroup.freeze'), '1');
+      const bundle = makeBundle(['true'], fromRuncSpec((s) => {
+        s.linux!.cgroupsPath = `${parent}/c`;
+      }), 'runc');
+      try {
+        const r = h.run(['run', '--bundle', bundle.dir, uniqueId('v2frozen')], { timeoutMs: 20_000 });
+        assert.equal(r.signal, null, 'run hung in the frozen cgroup');
+        assert.match(r.stderr, /container's cgroup unexpectedly frozen/);
+        assert.deepEqual(hierarchies().filter((d) => existsSync(join(d, parent, 'c'))), [], 'no cgroup left');
+      } finally {
+        bundle.remove();
+      }
+    } finally {
+      writeFileSync(join(frozen, 'cgroup.freeze'), '0');
+      h.cleanup();
+      rmdirAll(`${parent}/c`, parent);
     }
   });
 });
