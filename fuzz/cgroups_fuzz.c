@@ -1,8 +1,9 @@
-/* libFuzzer target: linux.resources (+ host description, + linux.devices)
+/* libFuzzer target: linux.resources (+ host description)
  * -> cgroup file writes, and the device rules -> the cgroup v2 device
  * program, run through a small eBPF interpreter.
  *
- * Input: up to three NUL-separated parts, resources, host and linux.devices;
+ * Input: up to two NUL-separated parts, resources and host (a third part,
+ * linux.devices in older corpus entries, is ignored);
  * without a host part, one of four host shapes is picked by the input's
  * length (this machine's hybrid, pure v2, v1 without cgroup2, and update's
  * skipDevices).
@@ -102,18 +103,16 @@ static void probe(const struct kcg_bpf_program *prog, const struct kcg_device_ru
   }
 }
 
-static void check_devices(struct kago_arena *a, const char *rules_text, size_t rules_len, const char *ldev_text,
-                          size_t ldev_len) {
+static void check_devices(struct kago_arena *a, const char *rules_text, size_t rules_len) {
   struct kago_problems p;
   kago_problems_init(&p, a);
   struct kcg_bpf_program prog;
-  kcg_device_program(a, rules_text, rules_len, ldev_text, ldev_len, &p, &prog);
+  kcg_device_program(a, rules_text, rules_len, &p, &prog);
   if (p.errors != 0 || prog.len == 0) return;
 
   /* The same list, built here, to know what the program must answer. */
   struct kj_error err;
   const struct kj_value *rules = rules_text ? kj_parse(a, rules_text, rules_len, 64, &err) : NULL;
-  const struct kj_value *ldev = ldev_text ? kj_parse(a, ldev_text, ldev_len, 64, &err) : NULL;
   if (rules != NULL && rules->type == KJ_NULL) rules = NULL;
   struct kcg_host host;
   memset(&host, 0, sizeof host);
@@ -121,7 +120,7 @@ static void check_devices(struct kago_arena *a, const char *rules_text, size_t r
   kago_problems_init(&p2, a);
   struct kcg_ctx c = {.a = a, .problems = &p2, .host = &host};
   struct kcg_device_rules list;
-  kcg_device_rules(&c, rules, ldev, &list);
+  kcg_device_rules(&c, rules, &list);
   FUZZ_CHECK(p2.errors == 0 && list.items != NULL);
   struct kcg_bpf_program again;
   kcg_device_bpf(a, &list, &again);
@@ -160,7 +159,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kago_arena_init(&a, ARENA_LIMIT);
   struct kago_problems problems;
   kago_problems_init(&problems, &a);
-  struct kj_value *out = kcg_writes(&a, part[0], len[0], part[1], len[1], part[2], len[2], &problems);
+  struct kj_value *out = kcg_writes(&a, part[0], len[0], part[1], len[1], &problems);
   FUZZ_CHECK(out != NULL || problems.out_of_memory);
   const struct kj_value *writes = out ? kj_get(out, "writes") : NULL;
   for (size_t i = 0; writes != NULL && i < writes->u.array.count; i++) {
@@ -182,7 +181,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (devs != NULL) {
     size_t dlen = 0;
     char *dtext = kj_write(&a, devs, &dlen);
-    if (dtext != NULL) check_devices(&a, dtext, dlen, part[2], len[2]);
+    if (dtext != NULL) check_devices(&a, dtext, dlen);
   }
   kago_arena_free(&a);
   return 0;

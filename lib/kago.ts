@@ -88,7 +88,7 @@ export interface Kago {
    *  generate; null when the profile disables seccomp. Throws KagoProblemsError. */
   dockerProfileToOci(profile: ProfileInput, options: DockerConversionOptions): Record<string, unknown> | null;
   /** linux.resources -> the cgroup file writes for a host. */
-  cgroupWrites(resources: unknown, host: CgroupHost, linuxDevices?: unknown): CgroupWrites;
+  cgroupWrites(resources: unknown, host: CgroupHost): CgroupWrites;
   disassemble(bpf: Uint8Array | ArrayBuffer): BpfInstruction[];
 }
 
@@ -189,8 +189,8 @@ export function createKago(core: Core): Kago {
       if (r.problems.some((p) => p.severity === 'error')) throw new KagoProblemsError('Docker seccomp profile', r.problems);
       return r.seccomp;
     },
-    cgroupWrites(resources, host, linuxDevices) {
-      return core.cgroups.cgroupWrites(resources, host, linuxDevices);
+    cgroupWrites(resources, host) {
+      return core.cgroups.cgroupWrites(resources, host);
     },
     disassemble,
   };

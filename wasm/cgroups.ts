@@ -21,6 +21,8 @@ export interface CgroupHost {
   swapAccounting: boolean;
   /** the BFQ weight files (blkio.bfq.weight, io.bfq.weight) exist */
   bfq: boolean;
+  /** v1 memory.kmem.tcp.limit_in_bytes exists (linux.resources.memory.kernelTCP) */
+  kmemTcp?: boolean;
   /** update: leave the device rules as they are */
   skipDevices?: boolean;
 }
@@ -44,16 +46,15 @@ export interface CgroupWrites {
 }
 
 export interface CgroupsApi {
-  /** linuxDevices: linux.devices, whose devices are allowed too */
-  cgroupWrites(resources: unknown, host: CgroupHost, linuxDevices?: unknown): CgroupWrites;
+  cgroupWrites(resources: unknown, host: CgroupHost): CgroupWrites;
   /** struct bpf_insn[] for BPF_PROG_TYPE_CGROUP_DEVICE; throws on invalid rules */
-  deviceProgram(rules: unknown, linuxDevices?: unknown): ArrayBuffer;
+  deviceProgram(rules: unknown): ArrayBuffer;
 }
 
 export class CgroupsResultError extends Error {}
 
-type WritesFn = (resources: string, host: string, linuxDevices: string | null) => unknown;
-type ProgramFn = (rules: string | null, linuxDevices: string | null) => unknown;
+type WritesFn = (resources: string, host: string) => unknown;
+type ProgramFn = (rules: string | null) => unknown;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -101,11 +102,11 @@ export function bindCgroups(raw: Record<string, unknown>): CgroupsApi {
   const writesFn = writesRaw as WritesFn;
   const programFn = programRaw as ProgramFn;
   return {
-    cgroupWrites(resources, host, linuxDevices) {
-      return toWrites(writesFn(JSON.stringify(resources ?? {}), JSON.stringify(host), jsonOrNull(linuxDevices)));
+    cgroupWrites(resources, host) {
+      return toWrites(writesFn(JSON.stringify(resources ?? {}), JSON.stringify(host)));
     },
-    deviceProgram(rules, linuxDevices) {
-      const out = programFn(jsonOrNull(rules), jsonOrNull(linuxDevices));
+    deviceProgram(rules) {
+      const out = programFn(jsonOrNull(rules));
       if (!(out instanceof ArrayBuffer)) throw new CgroupsResultError('core returned no device program');
       return out;
     },

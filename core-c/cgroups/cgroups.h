@@ -17,15 +17,14 @@
  *    "v2": ["hugetlb", ...] | null,  controllers of the v2 hierarchy (null:
  *                                    no cgroup2 mount)
  *    "hugepageSizes": ["2MB", ...], "swapAccounting": bool, "bfq": bool,
+ *    "kmemTcp": bool (v1 memory.kmem.tcp.limit_in_bytes exists),
  *    "skipDevices": bool (update: leave the device rules alone)}
- * linux_devices_json is linux.devices (or NULL): those devices are allowed.
  * Problems are added to p (initialized by the caller). Returns
  *   {"writes": [{"version", "controller", "file", "value", "pointer"}],
  *    "devices": "v1" | "bpf" | "none", "checkBeforeUpdate": bool}
  * or NULL when out of memory. */
 struct kj_value *kcg_writes(struct kago_arena *a, const char *resources_json, size_t resources_len,
-                            const char *host_json, size_t host_len, const char *linux_devices_json,
-                            size_t linux_devices_len, struct kago_problems *p);
+                            const char *host_json, size_t host_len, struct kago_problems *p);
 
 /* One eBPF instruction as the kernel reads it (struct bpf_insn). */
 struct kcg_bpf_insn {
@@ -40,11 +39,10 @@ struct kcg_bpf_program {
   size_t len;
 };
 
-/* Compiles linux.resources.devices (rules_json, may be NULL for none) plus
- * linux.devices into a cgroup device program. Problems go to p; on errors
- * the program is empty. */
-void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rules_len,
-                        const char *linux_devices_json, size_t linux_devices_len,
-                        struct kago_problems *p, struct kcg_bpf_program *out);
+/* Compiles linux.resources.devices (rules_json, may be NULL for none), after
+ * the devices every container needs, into a cgroup device program. Problems
+ * go to p; on errors the program is empty. */
+void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rules_len, struct kago_problems *p,
+                        struct kcg_bpf_program *out);
 
 #endif

@@ -83,8 +83,7 @@ void kcg_device_bpf(struct kago_arena *a, const struct kcg_device_rules *rules, 
   out->len = e.len;
 }
 
-void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rules_len,
-                        const char *linux_devices_json, size_t linux_devices_len, struct kago_problems *p,
+void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rules_len, struct kago_problems *p,
                         struct kcg_bpf_program *out) {
   struct kcg_host host;
   memset(&host, 0, sizeof host);
@@ -92,13 +91,9 @@ void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rul
   struct kj_error err;
   out->insns = NULL;
   out->len = 0;
-  const struct kj_value *rules = NULL, *ldev = NULL;
+  const struct kj_value *rules = NULL;
   if (rules_json != NULL && (rules = kj_parse(a, rules_json, rules_len, 64, &err)) == NULL) {
     kago_problem_add_at(p, KAGO_ERROR, "", err.line, err.column, "devices: %s", err.message);
-    return;
-  }
-  if (linux_devices_json != NULL && (ldev = kj_parse(a, linux_devices_json, linux_devices_len, 64, &err)) == NULL) {
-    kago_problem_add_at(p, KAGO_ERROR, "", err.line, err.column, "linux.devices: %s", err.message);
     return;
   }
   if (rules != NULL && rules->type == KJ_NULL) rules = NULL;
@@ -107,7 +102,7 @@ void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rul
     return;
   }
   struct kcg_device_rules list;
-  kcg_device_rules(&c, rules, ldev, &list);
+  kcg_device_rules(&c, rules, &list);
   if (p->errors != 0 || list.items == NULL) return;
   kcg_device_bpf(a, &list, out);
 }

@@ -23,25 +23,15 @@ static void push(struct kcg_device_rules *out, struct kcg_device_rule r) {
   out->items[out->count++] = r;
 }
 
-/* The devices a container starts with: the standard ones and linux.devices. */
-static void baseline(struct kcg_ctx *c, const struct kj_value *linux_devices, struct kcg_device_rules *out) {
+/* The devices a container starts with. linux.devices are not among them:
+ * they are nodes to create, and the rules alone decide whether the
+ * container may open them (runc 1.1 leaves them out of its allow list too),
+ * so a deny-all config keeps a /dev/kmsg listed there closed. */
+static void baseline(struct kcg_device_rules *out) {
   out->default_allow = false;
   out->count = 0;
   for (size_t i = 0; i < STANDARD_COUNT; i++) push(out, standard_devices[i]);
-  if (linux_devices == NULL || linux_devices->type != KJ_ARRAY) return;
-  for (size_t i = 0; i < linux_devices->u.array.count; i++) {
-    const struct kj_value *d = linux_devices->u.array.items[i];
-    const char *ptr = kj_pointer_index(c->a, "/linux/devices", i), *p = ptr;
-    const char *type;
-    int64_t major, minor;
-    if (ptr == NULL || d->type != KJ_OBJECT) continue;
-    if (!kcg_get_string(c, d, ptr, "type", &type, &p)) continue;
-    /* A FIFO ("p") is not a device the cgroup controls; "u" is an
-     * unbuffered character device. */
-    if (type[0] == 'p') continue;
-    if (!kcg_get_i64(c, d, ptr, "major", &major, &p) || !kcg_get_i64(c, d, ptr, "minor", &minor, &p)) continue;
-    push(out, (struct kcg_device_rule){true, type[0] == 'b' ? 'b' : 'c', major, minor, KCG_ACC_ALL, ptr});
-  }
+  out->standard = out->count;
 }
 
 static bool parse_access(const char *s, unsigned *out) {
@@ -74,18 +64,17 @@ static bool device_number(struct kcg_ctx *c, const struct kj_value *r, const cha
   return true;
 }
 
-void kcg_device_rules(struct kcg_ctx *c, const struct kj_value *rules, const struct kj_value *linux_devices,
-                      struct kcg_device_rules *out) {
-  size_t linux_count = linux_devices != NULL && linux_devices->type == KJ_ARRAY ? linux_devices->u.array.count : 0;
+void kcg_device_rules(struct kcg_ctx *c, const struct kj_value *rules, struct kcg_device_rules *out) {
   size_t rule_count = rules != NULL ? rules->u.array.count : 0;
-  out->items = kago_arena_alloc(c->a, (STANDARD_COUNT + linux_count + 2 * rule_count + 1) * sizeof *out->items);
+  out->items = kago_arena_alloc(c->a, (STANDARD_COUNT + 2 * rule_count + 1) * sizeof *out->items);
   out->count = 0;
+  out->standard = 0;
   out->default_allow = false;
   if (out->items == NULL) {
     c->problems->out_of_memory = true;
     return;
   }
-  baseline(c, linux_devices, out);
+  baseline(out);
   for (size_t i = 0; i < rule_count; i++) {
     const struct kj_value *r = rules->u.array.items[i];
     const char *ptr = kj_pointer_index(c->a, "/linux/resources/devices", i), *p = ptr;
@@ -118,12 +107,13 @@ void kcg_device_rules(struct kcg_ctx *c, const struct kj_value *rules, const str
         /* Everything allowed: what came before no longer matters. */
         out->default_allow = true;
         out->count = 0;
+        out->standard = 0;
       } else {
         /* "Deny everything", which runc's default config starts with, is
          * the container's starting point: the standard devices stay
          * usable, as they do under runc, where they are appended after
          * the config's rules. */
-        baseline(c, linux_devices, out);
+        baseline(out);
       }
       continue;
     }
@@ -155,18 +145,36 @@ static bool numbers_overlap(int64_t a, int64_t b) {
   return a == -1 || b == -1 || a == b;
 }
 
+/* Whether rule r applies to every device rule e stands for. */
+static bool covers(const struct kcg_device_rule *r, const struct kcg_device_rule *e) {
+  return r->type == e->type && (r->major == -1 || r->major == e->major) && (r->minor == -1 || r->minor == e->minor);
+}
+
+static void emit_rule(struct kcg_ctx *c, const struct kcg_device_rule *r, unsigned access) {
+  struct kcg_device_rule w = *r;
+  w.access = access;
+  const char *text = rule_text(c->a, &w);
+  if (text == NULL) return;
+  kcg_emit(c, 1, "devices", r->allow ? "devices.allow" : "devices.deny", r->pointer[0] ? r->pointer : "/linux/resources/devices",
+           "%s", text);
+}
+
 void kcg_devices_v1(struct kcg_ctx *c, const struct kcg_device_rules *rules) {
   /* The kernel keeps a default and a list of exceptions to it
    * (cgroup-v1/devices.rst): "a" to devices.deny empties the list and makes
    * the default deny; devices.allow adds an exception, devices.deny takes
    * access away from an exception with exactly the same type and numbers. */
   kcg_emit(c, 1, "devices", rules->default_allow ? "devices.allow" : "devices.deny", "/linux/resources/devices", "a");
-  for (size_t i = 0; i < rules->count; i++) {
+  /* devices.list shows the exceptions in the order they were added, and
+   * config-linux.md wants the config's entries applied in the listed order
+   * (runtime-tools reads them back from the top of devices.list, and runc
+   * writes them there before its defaults). So the config's rules go first
+   * and the standard devices after them, each less what a later deny of
+   * the config takes from it: the access is the same as with the standard
+   * devices first and the last matching rule deciding. */
+  for (size_t i = rules->standard; i < rules->count; i++) {
     const struct kcg_device_rule *r = &rules->items[i];
-    const char *text = rule_text(c->a, r);
-    if (text == NULL) return;
-    kcg_emit(c, 1, "devices", r->allow ? "devices.allow" : "devices.deny", r->pointer[0] ? r->pointer : "/linux/resources/devices",
-             "%s", text);
+    emit_rule(c, r, r->access);
     if (r->allow != rules->default_allow) continue;
     /* A rule that goes the default's way only removes an exact exception:
      * one that cuts into a wider exception has no effect on v1. */
@@ -175,9 +183,19 @@ void kcg_devices_v1(struct kcg_ctx *c, const struct kcg_device_rules *rules) {
       if (e->allow == rules->default_allow || e->type != r->type || (e->access & r->access) == 0) continue;
       if (!numbers_overlap(e->major, r->major) || !numbers_overlap(e->minor, r->minor)) continue;
       if (e->major == r->major && e->minor == r->minor) continue;
+      if (k < rules->standard && covers(r, e)) continue; /* left out below instead */
       kcg_warning(c, r->pointer, "on cgroup v1 this rule cannot narrow the wider earlier rule \"%s\" and has no effect there",
                   rule_text(c->a, e));
       break;
     }
+  }
+  for (size_t k = 0; k < rules->standard; k++) {
+    const struct kcg_device_rule *e = &rules->items[k];
+    unsigned access = e->access;
+    for (size_t i = rules->standard; i < rules->count; i++) {
+      const struct kcg_device_rule *r = &rules->items[i];
+      if (r->allow != e->allow && covers(r, e)) access &= ~r->access;
+    }
+    if (access != 0) emit_rule(c, e, access);
   }
 }

@@ -28,14 +28,36 @@ void kcg_memory(struct kcg_ctx *c, const struct kj_value *m, const char *base) {
   bool has_swap = kcg_get_i64(c, m, base, "swap", &swap, &swap_ptr) && check_bytes(c, swap_ptr, swap);
   bool flag = false;
 
-  /* config-linux.md marks both NOT RECOMMENDED: kernel memory limits were
+  /* config-linux.md marks it NOT RECOMMENDED: kernel memory limits were
    * removed from v1 in Linux 6.1 (writes fail with EOPNOTSUPP) and never
-   * existed in v2. runc ignores them too. */
+   * existed in v2. runc 1.1 ignores it too. */
   if (kcg_get_i64(c, m, base, "kernel", &n, &p)) kcg_warning(c, p, "kernel memory limits are deprecated and ignored");
-  if (kcg_get_i64(c, m, base, "kernelTCP", &n, &p)) kcg_warning(c, p, "kernel TCP memory limits are deprecated and ignored");
+  /* The TCP buffer limit outlived it on v1 (memory.kmem.tcp.limit_in_bytes
+   * is still there in 6.x), and runc 1.1 writes it when it is not 0. */
+  if (kcg_get_i64(c, m, base, "kernelTCP", &n, &p) && n != 0 && check_bytes(c, p, n)) {
+    if (version == 1 && c->host->kmem_tcp) {
+      emit_limit(c, 1, "memory.kmem.tcp.limit_in_bytes", p, n);
+    } else if (version == 1) {
+      kcg_warning(c, p, "this host has no memory.kmem.tcp.limit_in_bytes; the kernel TCP memory limit is ignored");
+    } else {
+      kcg_warning(c, p, "cgroup v2 has no kernel TCP memory limit; ignored");
+    }
+  }
   if (kcg_get_bool(c, m, base, "checkBeforeUpdate", &flag, &p)) c->check_before_update = flag;
 
   if (version == 1) {
+    /* runc (fs/memory.go setMemoryAndSwap): an unlimited memory with swap
+     * unset makes memory+swap unlimited too, and an unlimited memory+swap
+     * is written first: the kernel refuses a memory limit above memsw. */
+    if (has_limit && limit == -1 && !has_swap && c->host->swap_accounting) {
+      has_swap = true;
+      swap = -1;
+      swap_ptr = limit_ptr;
+    }
+    if (has_swap && swap == -1 && c->host->swap_accounting) {
+      emit_limit(c, 1, "memory.memsw.limit_in_bytes", swap_ptr, swap);
+      has_swap = false;
+    }
     if (has_limit) emit_limit(c, 1, "memory.limit_in_bytes", limit_ptr, limit);
     /* In v1 the spec's swap is memory+swap, the file's own meaning. The
      * kernel refuses memsw below the memory limit, and refuses to lower the

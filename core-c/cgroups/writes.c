@@ -151,6 +151,8 @@ static bool parse_host(struct kago_arena *a, const struct kj_value *h, struct kc
   const struct kj_value *swap = kj_get(h, "swapAccounting");
   const struct kj_value *bfq = kj_get(h, "bfq");
   const struct kj_value *skip = kj_get(h, "skipDevices");
+  const struct kj_value *kmem_tcp = kj_get(h, "kmemTcp");
+  out->kmem_tcp = kmem_tcp != NULL && kmem_tcp->type == KJ_BOOL && kmem_tcp->u.boolean;
   out->skip_devices = skip != NULL && skip->type == KJ_BOOL && skip->u.boolean;
   out->has_v2 = v2 != NULL && v2->type == KJ_ARRAY;
   out->swap_accounting = swap != NULL && swap->type == KJ_BOOL && swap->u.boolean;
@@ -194,8 +196,7 @@ static struct kj_value *parse_input(struct kago_arena *a, struct kago_problems *
 }
 
 struct kj_value *kcg_writes(struct kago_arena *a, const char *resources_json, size_t resources_len,
-                            const char *host_json, size_t host_len, const char *linux_devices_json,
-                            size_t linux_devices_len, struct kago_problems *problems) {
+                            const char *host_json, size_t host_len, struct kago_problems *problems) {
   struct kcg_host host;
   memset(&host, 0, sizeof host);
   struct kcg_ctx c = {.a = a, .problems = problems, .host = &host};
@@ -203,7 +204,6 @@ struct kj_value *kcg_writes(struct kago_arena *a, const char *resources_json, si
 
   struct kj_value *res = parse_input(a, problems, resources_json, resources_len, "linux.resources");
   struct kj_value *hostv = parse_input(a, problems, host_json, host_len, "host description");
-  struct kj_value *ldev = parse_input(a, problems, linux_devices_json, linux_devices_len, "linux.devices");
   const char *base = "/linux/resources";
   if (hostv != NULL && !parse_host(a, hostv, &host)) {
     kago_problem_add(problems, KAGO_ERROR, "", "malformed host description");
@@ -215,20 +215,16 @@ struct kj_value *kcg_writes(struct kago_arena *a, const char *resources_json, si
     /* Devices first, as runc does on v1: a device rule must be in place
      * before anything else could use it. */
     const struct kj_value *rules = kcg_get_array(&c, res, base, "devices", &p);
-    if (ldev != NULL && ldev->type != KJ_ARRAY && ldev->type != KJ_NULL) {
-      kago_problem_add(problems, KAGO_ERROR, "/linux/devices", "must be an array");
-      ldev = NULL;
-    }
     if (host.skip_devices) {
       /* update: runc leaves the device rules as create made them */
     } else if (kcg_version_of(&host, "devices") == 1) {
       struct kcg_device_rules list;
-      kcg_device_rules(&c, rules, ldev, &list);
+      kcg_device_rules(&c, rules, &list);
       kcg_devices_v1(&c, &list);
       devices_mode = "v1";
     } else if (host.has_v2) {
       struct kcg_device_rules list;
-      kcg_device_rules(&c, rules, ldev, &list); /* only to report problems */
+      kcg_device_rules(&c, rules, &list); /* only to report problems */
       devices_mode = "bpf";
     } else if (rules != NULL && rules->u.array.count > 0) {
       kcg_warning(&c, p, "this host has no devices cgroup controller and no cgroup v2: the rules are not enforced");

@@ -22,6 +22,7 @@ struct kcg_host {
   bool has_v2;
   struct kcg_names hugepage_sizes;
   bool swap_accounting;
+  bool kmem_tcp; /* v1 memory.kmem.tcp.limit_in_bytes exists */
   bool bfq;
   bool skip_devices;
 };
@@ -93,14 +94,13 @@ struct kcg_device_rules {
   bool default_allow;
   struct kcg_device_rule *items;
   size_t count;
+  size_t standard; /* items[0..standard) are the devices every container needs */
 };
 
 /* The effective rule list: default deny, the devices every container needs,
- * linux.devices, then the rules of resources.devices in order (the last rule
- * that matches a device and an access decides). rules/linux_devices may be
- * NULL. */
-void kcg_device_rules(struct kcg_ctx *c, const struct kj_value *rules, const struct kj_value *linux_devices,
-                      struct kcg_device_rules *out);
+ * then the rules of resources.devices in order (the last rule that matches a
+ * device and an access decides). rules may be NULL. */
+void kcg_device_rules(struct kcg_ctx *c, const struct kj_value *rules, struct kcg_device_rules *out);
 void kcg_devices_v1(struct kcg_ctx *c, const struct kcg_device_rules *rules);
 void kcg_device_bpf(struct kago_arena *a, const struct kcg_device_rules *rules, struct kcg_bpf_program *out);
 

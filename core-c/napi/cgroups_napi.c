@@ -1,7 +1,7 @@
-/* cgroupWrites(resources: string, host: string, linuxDevices?: string)
+/* cgroupWrites(resources: string, host: string)
  *   -> string: {"writes": [...], "devices": ..., "checkBeforeUpdate": ...,
  *               "problems": [...]} (see core-c/cgroups/cgroups.h)
- * deviceProgram(devices: string, linuxDevices?: string)
+ * deviceProgram(devices?: string)
  *   -> ArrayBuffer: struct bpf_insn[] (8 bytes each, little-endian);
  *   throws a TypeError naming the first problem when the rules are invalid. */
 #include <emnapi.h>
@@ -28,27 +28,26 @@ static bool optional_text(napi_env env, size_t argc, napi_value *argv, size_t i,
 }
 
 static napi_value cgroup_writes(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 2;
+  napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (argc < 2) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "cgroupWrites(resources, host, linuxDevices?)");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "cgroupWrites(resources, host)");
     return NULL;
   }
   struct kago_arena arena;
   kago_arena_init(&arena, ARENA_LIMIT);
-  const char *res, *host, *ldev;
-  size_t res_len, host_len, ldev_len;
+  const char *res, *host;
+  size_t res_len, host_len;
   if (!kago_napi_get_text(env, argv[0], &arena, MAX_INPUT_BYTES, "resources larger than 4 MiB", &res, &res_len) ||
       !kago_napi_get_text(env, argv[1], &arena, MAX_INPUT_BYTES, "host description larger than 4 MiB", &host,
-                          &host_len) ||
-      !optional_text(env, argc, argv, 2, &arena, &ldev, &ldev_len)) {
+                          &host_len)) {
     kago_arena_free(&arena);
     return NULL;
   }
   struct kago_problems problems;
   kago_problems_init(&problems, &arena);
-  struct kj_value *result = kcg_writes(&arena, res, res_len, host, host_len, ldev, ldev_len, &problems);
+  struct kj_value *result = kcg_writes(&arena, res, res_len, host, host_len, &problems);
   struct kj_value *out = result == NULL ? NULL : kj_new_object(&arena, 4);
   bool ok = out != NULL;
   for (size_t i = 0; ok && i < 3; i++) {
@@ -62,22 +61,21 @@ static napi_value cgroup_writes(napi_env env, napi_callback_info info) {
 }
 
 static napi_value device_program(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 1;
+  napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   struct kago_arena arena;
   kago_arena_init(&arena, ARENA_LIMIT);
-  const char *rules, *ldev;
-  size_t rules_len, ldev_len;
-  if (!optional_text(env, argc, argv, 0, &arena, &rules, &rules_len) ||
-      !optional_text(env, argc, argv, 1, &arena, &ldev, &ldev_len)) {
+  const char *rules;
+  size_t rules_len;
+  if (!optional_text(env, argc, argv, 0, &arena, &rules, &rules_len)) {
     kago_arena_free(&arena);
     return NULL;
   }
   struct kago_problems problems;
   kago_problems_init(&problems, &arena);
   struct kcg_bpf_program prog;
-  kcg_device_program(&arena, rules, rules_len, ldev, ldev_len, &problems, &prog);
+  kcg_device_program(&arena, rules, rules_len, &problems, &prog);
   if (problems.errors != 0 || (prog.len == 0 && problems.out_of_memory)) {
     const struct kago_problem *first = problems.first;
     while (first != NULL && first->severity != KAGO_ERROR) first = first->next;

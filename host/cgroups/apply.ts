@@ -7,7 +7,7 @@ import type { CgroupHost, CgroupWrite, CgroupWrites } from '../../wasm/cgroups.t
 import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { LinuxDevice, LinuxResources } from '../spec/config.ts';
+import type { LinuxResources } from '../spec/config.ts';
 import { attachDeviceProgram } from './bpf.ts';
 import { describeHost } from './hostinfo.ts';
 import type { Hierarchy } from './layout.ts';
@@ -94,8 +94,8 @@ export function applyWrites(writes: readonly CgroupWrite[], t: CgroupTarget): vo
 }
 
 /** The core's writes for these resources on this host; errors become one KagoError. */
-export function computeWrites(resources: LinuxResources | undefined, host: CgroupHost, linuxDevices?: LinuxDevice[], file = 'config.json'): CgroupWrites {
-  const result = getCore().cgroups.cgroupWrites(resources ?? {}, host, linuxDevices);
+export function computeWrites(resources: LinuxResources | undefined, host: CgroupHost, file = 'config.json'): CgroupWrites {
+  const result = getCore().cgroups.cgroupWrites(resources ?? {}, host);
   for (const p of result.problems.filter((x) => x.severity === 'warning')) log('warning', `${file}: ${p.pointer}: ${p.message}`);
   const errors = result.problems.filter((x) => x.severity === 'error');
   if (errors.length) {
@@ -109,12 +109,12 @@ export function computeWrites(resources: LinuxResources | undefined, host: Cgrou
  * Applies linux.resources to a new container's cgroups, before any of its
  * processes exists: the executor joins them first thing.
  */
-export function applyCgroupLimits(resources: LinuxResources | undefined, linuxDevices: LinuxDevice[] | undefined, t: CgroupTarget): void {
+export function applyCgroupLimits(resources: LinuxResources | undefined, t: CgroupTarget): void {
   if (t.hierarchies.length === 0) return;
-  const result = computeWrites(resources, describeHost(t.hierarchies), linuxDevices);
+  const result = computeWrites(resources, describeHost(t.hierarchies));
   applyWrites(result.writes, t);
   if (result.devices === 'bpf') {
     const dir = t.dirs[t.hierarchies.findIndex((h) => h.version === 2)];
-    if (dir) attachDeviceProgram(dir, getCore().cgroups.deviceProgram(resources?.devices ?? [], linuxDevices));
+    if (dir) attachDeviceProgram(dir, getCore().cgroups.deviceProgram(resources?.devices ?? []));
   }
 }

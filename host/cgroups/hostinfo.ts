@@ -45,5 +45,6 @@ export function describeHost(hierarchies: readonly Hierarchy[]): CgroupHost {
     ? existsSync(join(memoryV1.mountPoint, 'memory.memsw.limit_in_bytes'))
     : v2 !== null && v2.includes('memory') && existsSync('/proc/swaps');
   const hugepageSizes = listOr('/sys/kernel/mm/hugepages').map(hugepageSizeName).filter((s): s is string => s !== null);
-  return { v1, v2, hugepageSizes, swapAccounting, bfq: bfqInUse() };
+  const kmemTcp = memoryV1 !== undefined && existsSync(join(memoryV1.mountPoint, 'memory.kmem.tcp.limit_in_bytes'));
+  return { v1, v2, hugepageSizes, swapAccounting, bfq: bfqInUse(), kmemTcp };
 }

@@ -2,17 +2,21 @@
 // written elsewhere; this module only makes the directories the init process
 // joins (by writing "0" to cgroup.procs from inside the executor) before any
 // user code runs.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
+import { writeCgroupFile } from './apply.ts';
 import type { CgroupPlacement } from '../state/types.ts';
 import { type Hierarchy, ownCgroup } from './layout.ts';
 
 const SYSTEMD_FORM = /^[^/:]*:[^/:]*:[^/:]*$/;
 
+/** Where a container without cgroupsPath goes: /kago/<id>. */
+export const DEFAULT_PARENT = '/kago';
+
 /** The cgroup path (same in every hierarchy) for cgroupsPath, as runc resolves it. */
 export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
-  if (cgroupsPath === undefined || cgroupsPath === '') return `/kago/${id}`;
+  if (cgroupsPath === undefined || cgroupsPath === '') return `${DEFAULT_PARENT}/${id}`;
   if (SYSTEMD_FORM.test(cgroupsPath)) {
     throw new KagoError('config.json: /linux/cgroupsPath', 'the systemd form "slice:prefix:name" needs the systemd cgroup driver, which kago does not have yet');
   }
@@ -36,6 +40,19 @@ function isCpuset(dir: string, hierarchies: Hierarchy[]): boolean {
 }
 
 /**
+ * A v1 cpuset starts with no cpus and mems, and joining it, or making a
+ * cpuset below it that has some, fails with ENOSPC until they are set:
+ * an empty one takes its parent's (runc's cpusetEnsureParent does the
+ * same for every directory on the path, made by it or not).
+ */
+function fillCpuset(dir: string, parent: string): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    const own = readFileSync(join(dir, file), 'utf8').trim();
+    if (own === '') writeCgroupFile(join(dir, file), readFileSync(join(parent, file), 'utf8').trim() || '\n');
+  }
+}
+
+/**
  * Makes every directory that does not exist yet. All of them are recorded in
  * placement.created (one state write) before the first is made, so a crash
  * midway still leaves a complete record for cleanup, which skips the ones
@@ -52,6 +69,7 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
       const parent = current;
       current = join(current, part);
       if (!existsSync(current)) missing.push({ dir: current, parent });
+      else if (isCpuset(current, hierarchies)) fillCpuset(current, parent);
     }
   }
   if (missing.length === 0) return;
@@ -64,18 +82,12 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         placement.created.splice(placement.created.indexOf(dir), 1);
         record();
+        if (isCpuset(dir, hierarchies)) fillCpuset(dir, parent);
         continue;
       }
       throw new KagoError(`cgroup ${dir}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    // A new v1 cpuset starts with no cpus and mems, and joining it fails
-    // with ENOSPC until they are set: inherit the parent's.
-    if (isCpuset(dir, hierarchies)) {
-      for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-        const own = readFileSync(join(dir, file), 'utf8').trim();
-        if (own === '') writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim() || '\n');
-      }
-    }
+    if (isCpuset(dir, hierarchies)) fillCpuset(dir, parent);
   }
 }
 

@@ -5,7 +5,9 @@ import { chmodSync, closeSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
+import { refuseFrozenCgroup, warnIfCgroupNotEmpty } from '../cgroups/existing.ts';
 import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
+import { lendRealtimeBudget } from '../cgroups/realtime.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
@@ -134,6 +136,8 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     log('debug', 'rootless: no delegated cgroup, the container runs without cgroups');
     leaves = [];
   }
+  refuseFrozenCgroup(leaves);
+  warnIfCgroupNotEmpty(leaves);
   const version = hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1;
   const facts = gatherFacts(spec, bundle, store.fifoPath(opts.id), {
     dirs: leaves,
@@ -216,7 +220,11 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     // Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path.
     const encoded = encodeForExecutor(plan);
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
-    if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
+    // A cgroup made below a frozen one starts frozen.
+    refuseFrozenCgroup(prepared.cgroupLeaves);
+    const target = { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves };
+    if (!spec.linux?.cgroupsPath) lendRealtimeBudget(spec.linux?.resources?.cpu, target);
+    if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, target);
     crashPoint('cgroups-made');
     runPlan(plan, executor ?? startExecutor(executorIo(prepared.preserved, console?.fd)), {
       started(pid) {

@@ -49,10 +49,16 @@ export function updateContainer(store: StateStore, id: string, update: LinuxReso
   store.withLock(id, () => {
     const state = store.read(id);
     if (store.status(state) === 'stopped') throw new KagoError(`container ${id}`, 'container not running');
-    const merged = mergeResources(state.kago.resources ?? {}, update);
     const target = targetFromDirs(state.kago.cgroup.dirs, detectHierarchies());
     const host = { ...describeHost(target.hierarchies), skipDevices: true };
-    const result = computeWrites(updateDelta(merged, update), host, undefined, 'update');
+    // runc (fs/memory.go setMemoryAndSwap): `--memory -1` without
+    // `--memory-swap` makes memory+swap unlimited too, instead of keeping a
+    // swap limit the kernel would then refuse as below the memory limit.
+    if (update.memory?.limit === -1 && update.memory.swap === undefined && host.swapAccounting) {
+      update = { ...update, memory: { ...update.memory, swap: -1 } };
+    }
+    const merged = mergeResources(state.kago.resources ?? {}, update);
+    const result = computeWrites(updateDelta(merged, update), host, 'update');
     // checkBeforeUpdate (config-linux.md): a limit below what is in use now
     // would make the kernel reclaim or OOM-kill; refuse it instead.
     if (merged.memory?.checkBeforeUpdate) {

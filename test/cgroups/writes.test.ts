@@ -43,7 +43,16 @@ describe('cgroup writes computed by the core', function () {
         ['memory.oom_control', '1'],
         ['memory.use_hierarchy', '1'],
       ]);
-      assert.deepEqual(files({ memory: { limit: -1, swap: -1 } }), [['memory.limit_in_bytes', '-1'], ['memory.memsw.limit_in_bytes', '-1']]);
+      // runc's order: an unlimited memory+swap first, or the kernel refuses the memory limit above it.
+      assert.deepEqual(files({ memory: { limit: -1, swap: -1 } }), [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', '-1']]);
+      assert.deepEqual(files({ memory: { limit: -1 } }), [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', '-1']]);
+    });
+
+    it('v1: kernelTCP goes to memory.kmem.tcp.limit_in_bytes where the host has it, else a warning', function () {
+      assert.deepEqual(files({ memory: { kernelTCP: 1048576 } }, { ...V1, kmemTcp: true }), [['memory.kmem.tcp.limit_in_bytes', '1048576']]);
+      assert.deepEqual(files({ memory: { kernelTCP: 1048576 } }, V1), []);
+      assert.deepEqual(warnings({ memory: { kernelTCP: 1048576 } }, V1), ['/linux/resources/memory/kernelTCP']);
+      assert.deepEqual(warnings({ memory: { kernelTCP: 1048576 } }, V2), ['/linux/resources/memory/kernelTCP']);
     });
 
     it('v2: memory.max, memory.low, and memory.swap.max = swap - limit', function () {
@@ -220,20 +229,24 @@ describe('cgroup writes computed by the core', function () {
   });
 
   describe('devices', function () {
-    function deviceWrites(rules: unknown, linuxDevices?: unknown): string[] {
-      const r = cgroups.cgroupWrites({ devices: rules }, V1, linuxDevices);
+    function deviceWrites(rules: unknown): string[] {
+      const r = cgroups.cgroupWrites({ devices: rules }, V1);
       return r.writes.filter((w) => w.controller === 'devices').map((w) => `${w.file} ${w.value}`);
     }
     const STANDARD = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm'].map((r) => `devices.allow ${r}`);
 
-    it('v1: deny all, the standard devices, linux.devices, then the rules in order', function () {
-      assert.deepEqual(deviceWrites([{ allow: false, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'r' }, { allow: true, type: 'b', major: 8, access: 'r' }], [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]), [
+    it('v1: deny all, the rules in their order, then the standard devices less what a rule denies', function () {
+      assert.deepEqual(deviceWrites([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'r' }, { allow: true, type: 'b', major: 8, access: 'r' }]), [
         'devices.deny a',
-        ...STANDARD,
         'devices.allow c 10:229 rwm',
         'devices.deny c 1:3 r',
         'devices.allow b 8:* r',
+        ...STANDARD.map((w) => (w === 'devices.allow c 1:3 rwm' ? 'devices.allow c 1:3 wm' : w)),
       ]);
+    });
+
+    it('v1: a deny of every char device leaves the char standard devices out', function () {
+      assert.deepEqual(deviceWrites([{ allow: false, type: 'c', access: 'rwm' }]), ['devices.deny a', 'devices.deny c *:* rwm', 'devices.allow b *:* m']);
     });
 
     it('v1: allow all switches the default; a rule for all types becomes two', function () {

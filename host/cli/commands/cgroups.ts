@@ -48,7 +48,7 @@ const updateFlags: FlagSpec[] = [
   { names: ['memory-reservation'], type: 'string', arg: 'BYTES', help: 'memory soft limit' },
   { names: ['memory-swap'], type: 'string', arg: 'BYTES', help: 'memory plus swap limit (-1: unlimited)' },
   { names: ['kernel-memory'], type: 'string', arg: 'BYTES', help: 'deprecated, ignored' },
-  { names: ['kernel-memory-tcp'], type: 'string', arg: 'BYTES', help: 'deprecated, ignored' },
+  { names: ['kernel-memory-tcp'], type: 'string', arg: 'BYTES', help: 'kernel TCP buffer limit (cgroup v1 only)' },
   { names: ['pids-limit'], type: 'string', arg: 'N', help: 'maximum number of processes (-1: none)' },
 ];
 
