@@ -1,7 +1,8 @@
 // runc's logging contract: `--log FILE` and `--log-format text|json`.
 // conmon and the containerd shim read the JSON lines ({"level","msg","time"})
 // from the log file to report why a command failed.
-import { appendFileSync } from 'node:fs';
+import { writeSync } from 'node:fs';
+import { openForAppend } from './files.ts';
 import { writeErr } from './output.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
@@ -13,9 +14,17 @@ export interface LogOptions {
 }
 
 let options: LogOptions = { format: 'text', debug: false };
+let fd: number | undefined;
 
 export function configureLog(o: LogOptions): void {
   options = o;
+  fd = undefined;
+}
+
+/** Opened once, as files.ts opens a file to append to in a directory others may write. */
+function logFd(file: string): number {
+  fd ??= openForAppend('--log ', file);
+  return fd;
 }
 
 function line(level: LogLevel, msg: string): string {
@@ -29,7 +38,7 @@ export function log(level: LogLevel, msg: string): void {
   const text = line(level, msg);
   if (options.file) {
     try {
-      appendFileSync(options.file, text);
+      writeSync(logFd(options.file), text);
       return;
     } catch {
       // fall through to stderr: losing the message would be worse
