@@ -7,6 +7,7 @@ import { freezerOf, isFrozen } from '../cgroups/freezer.ts';
 import { KagoError } from '../errors.ts';
 import { flock, LOCK_EX, LOCK_UN } from '../sys/libc.ts';
 import { isSameLiveProcess } from './proc.ts';
+import { parseState } from './validate.ts';
 import type { ContainerState, Status } from './types.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_+\-.]+$/;
@@ -59,14 +60,16 @@ export class StateStore {
     renameSync(tmp, join(dir, 'state.json'));
   }
 
-  /** The stored state, or null when the directory exists without one yet. */
+  /** The stored state, or null when the directory exists without one yet; a KagoError when state.json is not a state. */
   tryRead(id: string): ContainerState | null {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as ContainerState;
+      text = readFileSync(join(this.dir(id), 'state.json'), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new KagoError(`container ${id}`, `unreadable state: ${(e as Error).message}`);
+      throw new KagoError(`container ${id}`, `unreadable state.json: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    return parseState(id, text);
   }
 
   read(id: string): ContainerState {
