@@ -1,10 +1,11 @@
 // The state directory: one directory per container under --root, holding
 // state.json and the exec FIFO. Creating the directory is the atomic step that
 // decides which of two concurrent `create`s of one id wins.
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezerOf, isFrozen } from '../cgroups/freezer.ts';
 import { KagoError } from '../errors.ts';
+import { fileErrorReason } from '../files.ts';
 import { flock, LOCK_EX, LOCK_UN } from '../sys/libc.ts';
 import { isSameLiveProcess } from './proc.ts';
 import { parseState } from './validate.ts';
@@ -40,7 +41,7 @@ export class StateStore {
   /** Makes the container's directory; fails if the id is taken. */
   claim(id: string): string {
     validateId(id);
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    this.makeRoot();
     const dir = this.dir(id);
     try {
       mkdirSync(dir, { mode: 0o711 });
@@ -51,6 +52,30 @@ export class StateStore {
       throw e;
     }
     return dir;
+  }
+
+  /**
+   * runc fails on a dangling symlink as --root too ("mkdir R: file exists"):
+   * creating its target would let whoever planted the link choose where
+   * root keeps state. kago says what is wrong instead.
+   */
+  private makeRoot(): void {
+    let failure: unknown;
+    try {
+      mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      return;
+    } catch (e) {
+      failure = e;
+    }
+    let reason = fileErrorReason(failure);
+    try {
+      const st = lstatSync(this.root);
+      if (st.isSymbolicLink()) reason = `is a symbolic link to ${readlinkSync(this.root)}, which ${existsSync(this.root) ? 'is not a directory' : 'does not exist'}`;
+      else if (!st.isDirectory()) reason = 'is not a directory';
+    } catch {
+      // mkdir's reason is the one
+    }
+    throw new KagoError(`--root ${this.root}`, reason);
   }
 
   write(state: ContainerState): void {

@@ -21,6 +21,7 @@ interface Libc {
   connect: Fn;
   ioctl: Fn;
   eventfd: Fn;
+  signal: Fn;
 }
 
 // Each function is declared on its first call (a command uses a few of them).
@@ -40,6 +41,8 @@ const DECLARATIONS: Record<keyof Libc, string> = {
   connect: 'int connect(int fd, const void *addr, uint32_t len)',
   ioctl: 'int ioctl(int fd, unsigned long request, ...)',
   eventfd: 'int eventfd(uint32_t initval, int flags)',
+  // sighandler_t as an integer: only SIG_DFL (0) is ever passed.
+  signal: 'intptr_t signal(int sig, intptr_t handler)',
 };
 
 let loaded: { libc: Libc; koffi: Koffi } | null = null;
@@ -99,6 +102,23 @@ export function seqpacketPair(): [number, number] {
   const sv = [0, 0];
   check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
   return [sv[0]!, sv[1]!];
+}
+
+const SIGPIPE = 13;
+
+/**
+ * Ends kago as a write to a closed pipe ends a C or Go program, runc
+ * included: killed by SIGPIPE, silently (shells print nothing for it).
+ * Node and Bun ignore SIGPIPE, so the default disposition comes back first.
+ */
+export function dieOfSigpipe(): never {
+  try {
+    load().libc.signal(SIGPIPE, 0);
+    process.kill(process.pid, 'SIGPIPE');
+  } catch {
+    // koffi unavailable: the shell's status for a SIGPIPE death, without the death
+  }
+  process.exit(128 + SIGPIPE);
 }
 
 export function mkfifo(path: string, mode: number): void {
