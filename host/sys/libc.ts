@@ -183,13 +183,7 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
 }
 
 const SOL_SOCKET = 1;
-const SO_SNDBUF = 7;
 
-/** A SEQPACKET message must fit the send buffer whole; large plans need a larger one. */
-export function setSendBuffer(fd: number, bytes: number): void {
-  const { libc: c } = load();
-  check('setsockopt SO_SNDBUF', c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, [bytes], 4));
-}
 
 const SYS_bpf = 321;
 const BPF_PROG_LOAD = 5;
