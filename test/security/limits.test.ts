@@ -1,6 +1,7 @@
 // Configs far larger than usual: a 15 MB annotation (the state every hook
 // gets holds the annotations), a plan of megabytes. The sync socket carries
-// them in chunks; before, kago failed with EMSGSIZE or ENOBUFS.
+// them in chunks; before, kago failed with EMSGSIZE or ENOBUFS. What execve
+// itself cannot take is refused before anything is made.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,3 +48,30 @@ for (const bin of [kagoBin, runcBin]) {
     });
   });
 }
+
+describe('limits: what execve cannot take (kago)', function () {
+  // runc 1.1.5 spins in `runc init` for minutes on 200,000 variables.
+  const h = harness();
+  const kago = h.kago;
+
+  function refused(configure: Parameters<typeof h.bundle>[1], pattern: RegExp): void {
+    const { id, bundle } = h.bundle(['true'], configure);
+    const r = kago.run(['create', '--bundle', bundle.dir, id]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
+    assert.equal(kago.run(['state', id]).code, 1, 'no container made');
+  }
+
+  it('200,000 environment variables: one line naming /process/env and the limit', function () {
+    refused((s) => {
+      s.process!.env = Array.from({ length: 200_000 }, (_, i) => `V${i}=x`);
+    }, /^kago: config\.json: \/process\/env: 1 argument and 20000\d environment variables take [\d.]+ MB with their pointers: more than execve\(2\) takes \(2\.0 MB: a quarter of the stack limit, at most 6 MB\)\n$/);
+  });
+
+  it('one variable over 128 KB: its index and the limit', function () {
+    refused((s) => {
+      s.process!.env = ['PATH=/bin', `HUGE=${'y'.repeat(200_000)}`];
+    }, /^kago: config\.json: \/process\/env\/1: 200006 bytes: longer than execve\(2\) takes for one string \(131072\)\n$/);
+  });
+});
