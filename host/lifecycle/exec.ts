@@ -14,6 +14,7 @@ import type { ContainerState } from '../state/types.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { executorIo } from './create.ts';
 import { writePidFile } from './pidfile.ts';
+import { killProcess } from './signal.ts';
 import { closeConsole, consoleSize, openConsole, relayConsole } from './terminal.ts';
 import { waitForChild } from './wait.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
@@ -79,7 +80,15 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   } finally {
     if (console) closeSync(console.fd);
   }
-  if (opts.pidFile) writePidFile(opts.pidFile, pid);
+  if (opts.pidFile) {
+    try {
+      writePidFile(opts.pidFile, pid);
+    } catch (e) {
+      // runc terminates the process too: nobody could track it. It is kago's unreaped child, so the pid is still its.
+      killProcess(pid, 9);
+      throw e;
+    }
+  }
   if (opts.detach) return 0;
   const relay = console?.own !== undefined ? relayConsole(console.own) : undefined;
   const code = await waitForChild(pid);

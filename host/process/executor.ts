@@ -129,7 +129,7 @@ function silentDeath(plan: Plan, pid: number | undefined): KagoError {
     return new KagoError('container init', `${how} during setup: the seccomp profile (/linux/seccomp) refuses ${refused.join(', ')}, which init needs after loading it to start the program`);
   }
   if (end.signal === SIGSYS) return new KagoError('container init', `${how} during setup: a seccomp filter killed a system call init made`);
-  return new KagoError('container init', `${how} during setup without reporting why`);
+  return new KagoError('container init', `${SILENT} (${how})`);
 }
 
 function signalName(signal: number): string {

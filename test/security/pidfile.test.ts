@@ -57,6 +57,15 @@ for (const bin of [kagoBin, runcBin]) {
       assertPidFile(pidFile, kago.state(id).pid);
     });
 
+    it('exec -d with a --pid-file that cannot be written: an error, and the process is not left running', function () {
+      const { id, bundle } = h.bundle(['sleep', '1000']);
+      kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
+      const r = kago.run(['exec', '-d', '--pid-file', join(sharedDir(h), 'missing', 'exec.pid'), id, 'sleep', '4242']);
+      assert.notEqual(r.code, 0, r.stderr);
+      const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+      assert.doesNotMatch(ps, /^sleep 4242$/m);
+    });
+
     it('a directory as --pid-file: an error and no container', function () {
       const dir = sharedDir(h);
       const pidFile = join(dir, 'a-dir');
