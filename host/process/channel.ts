@@ -67,6 +67,7 @@ export class SyncChannel {
     if (data.length === 0 && fd === undefined) return null;
     if (data.length < MSG_HEADER_SIZE) throw new Error(`short sync packet (${data.length} bytes)`);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (view.getUint32(4, true) & MSG_MORE) throw new Error('the executor sent a message in chunks, which only the host does');
     const message: Message = {
       type: view.getUint32(0, true),
       a: Number(view.getBigInt64(8, true)),
