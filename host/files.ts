@@ -2,12 +2,13 @@
 // file, `--log`, `kago spec`'s config.json. Such a directory (/tmp, a
 // bundle a user owns) may hold whatever another user planted there: a
 // symlink to /etc/shadow, a hard link, a FIFO that blocks the writer. No
-// create here follows a symlink, overwrites a file kago did not make (except
-// the log, which is appended to by contract, and then only a plain file with
-// one link) or uses a name another user could guess ahead.
+// create here follows another user's symlink, overwrites a file kago did not
+// make (except the log, appended to by contract: a plain file with one link,
+// a character device or a FIFO of kago's own) or uses a name another user
+// could guess ahead.
 // docs/security.md lists every such path and the rule it follows.
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KagoError } from './errors.ts';
 
@@ -93,21 +94,49 @@ export function createNewFile(what: string, path: string, data: string, mode: nu
 }
 
 /**
- * Opens a file to append to, creating it (0644, as runc) when missing. An
- * existing one must be a plain file with one link: not a symlink (O_NOFOLLOW),
- * not a FIFO or device (O_NONBLOCK so a FIFO cannot hang kago before the
- * check), not a hard link to another file (with fs.protected_hardlinks=0 a
- * user can link /etc/passwd into /tmp).
+ * The kernel's own rule for fs.protected_symlinks (this machine has it off):
+ * a symlink in a sticky world-writable directory is followed only when it
+ * belongs to the follower or to the directory's owner. Such a link cannot be
+ * swapped by another user (the sticky bit), so following it is safe; any
+ * other is refused with O_NOFOLLOW. `--log /dev/stderr` keeps working.
+ */
+function trustedSymlink(path: string, link: Stats): boolean {
+  const dir = lstatSync(dirname(resolve(path)));
+  const shared = (dir.mode & 0o1002) === 0o1002;
+  return !shared || link.uid === process.geteuid?.() || link.uid === dir.uid;
+}
+
+/**
+ * Opens a file to append to, creating it (0644, as runc) when missing. Not
+ * through a symlink another user planted (see trustedSymlink); O_NONBLOCK so
+ * a planted FIFO cannot hang kago before the checks. What it opened must be
+ * a plain file with one link (with fs.protected_hardlinks=0 a user can link
+ * /etc/passwd into /tmp), a character device (/dev/null; only root makes
+ * those), or a FIFO of kago's own user.
  */
 export function openForAppend(what: string, path: string): number {
   let fd: number;
   try {
-    fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o644);
+    let follow = false;
+    try {
+      const st = lstatSync(path);
+      follow = st.isSymbolicLink() && trustedSymlink(path, st);
+    } catch {
+      // missing: created below, and O_NOFOLLOW refuses a link planted meanwhile
+    }
+    fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0o644);
   } catch (e) {
     throw new KagoError(`${what}${path}`, fileErrorReason(e));
   }
   const st = fstatSync(fd);
-  const problem = !st.isFile() ? 'is not a regular file' : st.nlink !== 1 ? `has ${st.nlink} hard links (refused: it may be another file's)` : undefined;
+  let problem: string | undefined;
+  if (st.isFile()) {
+    if (st.nlink !== 1) problem = `has ${st.nlink} hard links (refused: it may be another file's)`;
+  } else if (st.isFIFO()) {
+    if (st.uid !== process.geteuid?.()) problem = "is a FIFO of another user's";
+  } else if (!st.isCharacterDevice()) {
+    problem = 'is not a regular file';
+  }
   if (problem) {
     closeSync(fd);
     throw new KagoError(`${what}${path}`, problem);

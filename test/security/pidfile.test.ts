@@ -66,6 +66,17 @@ for (const bin of [kagoBin, runcBin]) {
       assert.doesNotMatch(ps, /^sleep 4242$/m);
     });
 
+    it('--log /dev/null and --log /dev/stderr (a symlink root owns) are written to', function () {
+      const quiet = kago.run(['--log', '/dev/null', '--debug', 'list']);
+      assert.equal(quiet.code, 0);
+      assert.equal(quiet.stderr, '', 'the log went to /dev/null, not to stderr instead');
+      // runc logs no debug line for `list` to look for.
+      if (bin === runcBin) return;
+      const loud = kago.run(['--log', '/dev/stderr', '--debug', 'list']);
+      assert.equal(loud.code, 0);
+      assert.match(loud.stderr, /level=debug/);
+    });
+
     it('a directory as --pid-file: an error and no container', function () {
       const dir = sharedDir(h);
       const pidFile = join(dir, 'a-dir');
