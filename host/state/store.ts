@@ -1,7 +1,7 @@
 // The state directory: one directory per container under --root, holding
 // state.json and the exec FIFO. Creating the directory is the atomic step that
 // decides which of two concurrent `create`s of one id wins.
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezerOf, isFrozen } from '../cgroups/freezer.ts';
 import { KagoError } from '../errors.ts';
@@ -31,7 +31,31 @@ export class StateStore {
     // Every path of a container goes through here: an id like "../x" must
     // never name a directory outside the root (`delete --force ../x` removed it).
     validateId(id);
+    this.checkRoot();
     return join(this.root, id);
+  }
+
+  private rootChecked = false;
+  /**
+   * A state says which processes kago signals, which cgroups it removes and
+   * which poststop hooks it runs: a root another user owns or can write
+   * (a /tmp/kago-UID planted before the user's first run, a shared --root)
+   * would let that user run commands as kago's. runc does not check; kago
+   * refuses, as ssh refuses a key file others can write.
+   */
+  private checkRoot(): void {
+    if (this.rootChecked) return;
+    let st;
+    try {
+      st = statSync(this.root);
+    } catch {
+      return; // not there yet: claim makes it, 0711, kago's own
+    }
+    const euid = process.geteuid?.() ?? 0;
+    if (!st.isDirectory()) throw new KagoError(`--root ${this.root}`, 'is not a directory');
+    if (st.uid !== euid) throw new KagoError(`--root ${this.root}`, `belongs to uid ${st.uid}, not to kago's user (${euid}): refused, its states decide what kago kills and runs`);
+    if (st.mode & 0o022) throw new KagoError(`--root ${this.root}`, `can be written by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): refused, its states decide what kago kills and runs`);
+    this.rootChecked = true;
   }
 
   fifoPath(id: string): string {
@@ -112,6 +136,7 @@ export class StateStore {
   }
 
   ids(): string[] {
+    this.checkRoot();
     try {
       return readdirSync(this.root, { withFileTypes: true })
         .filter((e) => e.isDirectory() && ID_PATTERN.test(e.name))
