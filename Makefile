@@ -81,8 +81,12 @@ build/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/fuzz_check.h $(FUZZ_CORE) $(CORE_HDR)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE)
 
+# The state reader is TypeScript: its fuzzer (fuzz/state_fuzz.ts) is a
+# deterministic mutation loop; the mocha suite runs 20,000 executions of it.
+STATE_FUZZ_EXECUTIONS ?= 1000000
 fuzz: $(FUZZ_BINS)
 	fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(NODE) fuzz/state_fuzz.ts $(STATE_FUZZ_EXECUTIONS)
 fuzz-short: $(FUZZ_BINS)
 	fuzz/run 12 $(FUZZ_TARGETS)
 

@@ -1,8 +1,8 @@
 // runc's logging contract: `--log FILE` and `--log-format text|json`.
 // conmon and the containerd shim read the JSON lines ({"level","msg","time"})
 // from the log file to report why a command failed.
-import { appendFileSync, closeSync, openSync } from 'node:fs';
-import { KagoError } from './errors.ts';
+import { writeSync } from 'node:fs';
+import { openForAppend } from './files.ts';
 import { writeErr } from './output.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
@@ -14,6 +14,7 @@ export interface LogOptions {
 }
 
 let options: LogOptions = { format: 'text', debug: false };
+let fd: number | undefined;
 
 /**
  * runc opens --log FILE first of all and fails when it cannot: an engine
@@ -21,15 +22,14 @@ let options: LogOptions = { format: 'text', debug: false };
  */
 export function configureLog(o: LogOptions): void {
   options = { ...o, file: undefined };
-  if (o.file) {
-    try {
-      closeSync(openSync(o.file, 'a', 0o644));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new KagoError(`--log ${o.file}`, code === 'EISDIR' ? 'is a directory' : String(code ?? (e as Error).message));
-    }
-  }
+  fd = o.file ? openForAppend('--log ', o.file) : undefined;
   options = o;
+}
+
+/** Opened once, as files.ts opens a file to append to in a directory others may write. */
+function logFd(file: string): number {
+  fd ??= openForAppend('--log ', file);
+  return fd;
 }
 
 function line(level: LogLevel, msg: string): string {
@@ -43,7 +43,7 @@ export function log(level: LogLevel, msg: string): void {
   const text = line(level, msg);
   if (options.file) {
     try {
-      appendFileSync(options.file, text);
+      writeSync(logFd(options.file), text);
       return;
     } catch {
       // fall through to stderr: losing the message would be worse

@@ -2,6 +2,7 @@
 // process.stdout's stream costs more than a short command's whole output
 // (~1-2 ms under Bun), and a synchronous write is complete when kago exits.
 import { writeSync } from 'node:fs';
+import { dieOfSigpipe } from './sys/libc.ts';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
@@ -11,6 +12,8 @@ function writeAll(fd: number, data: string | Uint8Array): void {
     try {
       bytes = bytes.subarray(writeSync(fd, bytes));
     } catch (e) {
+      // `kago list | head -1`: the reader is gone, and so is the point of going on (runc dies of SIGPIPE there).
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') dieOfSigpipe();
       // An inherited non-blocking pipe that is full: wait for the reader.
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       Atomics.wait(pause, 0, 0, 1);

@@ -11,7 +11,7 @@ _Static_assert(sizeof(struct kago_msg_header) == 24, "the header is 24 bytes on 
 
 int kago_sync_send(int fd, uint32_t type, int64_t a, int64_t b,
                    const void *payload, size_t payload_len) {
-  struct kago_msg_header h = {.type = type, .reserved = 0, .a = a, .b = b};
+  struct kago_msg_header h = {.type = type, .flags = 0, .a = a, .b = b};
   struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, payload_len}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = payload_len > 0 ? 2 : 1};
   ssize_t n;
@@ -48,7 +48,8 @@ int kago_sync_recv(int fd, struct kago_msg_header *header) {
   return 0;
 }
 
-int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **payload, size_t *payload_len) {
+/* One packet, header and payload (malloc'd, NULL when empty). */
+static int recv_packet(int fd, struct kago_msg_header *header, uint8_t **payload, size_t *payload_len) {
   char probe;
   ssize_t size = recv_retrying(fd, &probe, 1, MSG_PEEK | MSG_TRUNC);
   if (size < 0) return -1;
@@ -82,6 +83,45 @@ int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **pay
   return 0;
 }
 
+int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **payload, size_t *payload_len) {
+  uint8_t *all = NULL;
+  size_t total = 0;
+  for (int first = 1;; first = 0) {
+    struct kago_msg_header h;
+    uint8_t *part;
+    size_t part_len;
+    if (recv_packet(fd, &h, &part, &part_len) != 0) {
+      free(all);
+      return -1;
+    }
+    /* The packets of one message: one type, none larger than a chunk. */
+    if ((!first && h.type != header->type) || part_len > KAGO_MSG_CHUNK || total + part_len < total) {
+      free(part);
+      free(all);
+      errno = EPROTO;
+      return -1;
+    }
+    if (first) *header = h;
+    if (part_len > 0) {
+      uint8_t *grown = realloc(all, total + part_len);
+      if (grown == NULL) {
+        free(part);
+        free(all);
+        return -1;
+      }
+      all = grown;
+      memcpy(all + total, part, part_len);
+      total += part_len;
+    }
+    free(part);
+    if (!(h.flags & KAGO_MSG_MORE)) break;
+  }
+  header->flags &= ~KAGO_MSG_MORE;
+  *payload = all;
+  *payload_len = total;
+  return 0;
+}
+
 static int send_iov_with_fd(int fd, struct iovec *iov, size_t iov_count, int passed_fd) {
   union {
     char buf[CMSG_SPACE(sizeof(int))];
@@ -101,7 +141,7 @@ static int send_iov_with_fd(int fd, struct iovec *iov, size_t iov_count, int pas
 }
 
 int kago_sync_send_fd(int fd, uint32_t type, int passed_fd, const void *payload, size_t payload_len) {
-  struct kago_msg_header h = {.type = type, .reserved = 0, .a = passed_fd, .b = 0};
+  struct kago_msg_header h = {.type = type, .flags = 0, .a = passed_fd, .b = 0};
   struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, payload_len}};
   return send_iov_with_fd(fd, iov, payload_len > 0 ? 2 : 1, passed_fd);
 }

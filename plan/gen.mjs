@@ -62,7 +62,8 @@ function genC() {
   for (const m of def.messages.types) l.push(`  KAGO_MSG_${upper(m.name)} = ${m.code}, /* ${m.dir}: ${m.doc} */`);
   l.push('};', '');
   l.push('/* Every sync packet starts with this header; a payload may follow. */');
-  l.push('struct kago_msg_header {', '  uint32_t type;', '  uint32_t reserved;', '  int64_t a;', '  int64_t b;', '};', '');
+  l.push('struct kago_msg_header {', '  uint32_t type;', '  uint32_t flags;', '  int64_t a;', '  int64_t b;', '};', '');
+  l.push(`/* ${def.messages.more.doc} */`, `#define KAGO_MSG_MORE ${def.messages.more.flag}u`, `#define KAGO_MSG_CHUNK ${def.messages.more.chunk}`, '');
   l.push('#endif');
   return l.join('\n') + '\n';
 }
@@ -90,6 +91,7 @@ function genTs() {
   for (const m of def.messages.types) l.push(`  ${m.name}: ${m.code},`);
   l.push('} as const;', '');
   l.push('export const MSG_HEADER_SIZE = 24;');
+  l.push(`/** ${def.messages.more.doc} */`, `export const MSG_MORE = ${def.messages.more.flag};`, `export const MSG_CHUNK = ${def.messages.more.chunk};`);
   return l.join('\n') + '\n';
 }
 

@@ -14,6 +14,7 @@ import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgr
 import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
 import { buildCreatePlan } from '../plan/build.ts';
+import { checkExecLimits } from '../plan/exec-limits.ts';
 import { gatherFacts } from '../plan/facts.ts';
 import { moveNetDevices } from '../plan/netdev.ts';
 import { withHome } from '../plan/passwd.ts';
@@ -149,6 +150,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
   const listening = listenFds();
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
+  if (spec.process) checkExecLimits(spec.process, 'config.json: /process');
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true && !opts.pipes });

@@ -1,4 +1,5 @@
 import { KagoError } from '../errors.ts';
+import { writeErr } from '../output.ts';
 import type { StateStore } from '../state/store.ts';
 import { destroyContainer } from './destroy.ts';
 import { hookState, runHostHooksLogged } from './hooks.ts';
@@ -15,7 +16,16 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
     throw new KagoError(`container ${id}`, 'container does not exist');
   }
   store.withLock(id, () => {
-    const state = store.tryRead(id);
+    let state;
+    try {
+      state = store.tryRead(id);
+    } catch (e) {
+      // What the file would say about processes and cgroups cannot be trusted: only the directory goes.
+      if (!force || !(e instanceof KagoError)) throw e;
+      writeErr(`kago: ${e.message}: removed its state directory only (its processes and cgroups, if any, are not known)\n`);
+      store.remove(id);
+      return;
+    }
     if (!state) {
       store.remove(id);
       return;

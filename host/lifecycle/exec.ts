@@ -3,6 +3,7 @@ import { closeSync, existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { detectHierarchies, type Hierarchy } from '../cgroups/layout.ts';
 import { KagoError } from '../errors.ts';
 import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
+import { checkExecLimits } from '../plan/exec-limits.ts';
 import { withHome } from '../plan/passwd.ts';
 import type { Plan } from '../plan/types.ts';
 import type { LinuxNamespace, NamespaceType, Process } from '../spec/config.ts';
@@ -120,6 +121,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
 }
 
 function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): Plan {
+  checkExecLimits(opts.process, 'process');
   const namespaces = containerNamespaces(state.pid);
   // The namespaces were read through a pid: make sure it still was init.
   if (!isSameLiveProcess(state.pid, state.kago.initStartTime)) throw new KagoError(`container ${opts.id}`, 'container not running');

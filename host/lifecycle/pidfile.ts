@@ -1,10 +1,10 @@
-import { renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { replaceFile } from '../files.ts';
 
-/** Written whole and renamed into place: engines poll for the file and must never read half of it. */
+/**
+ * Written whole and renamed into place: engines poll for the file and must
+ * never read half of it. The directory is often one other users can write
+ * (/tmp): files.ts says how the temporary file stays theirs to plant nothing in.
+ */
 export function writePidFile(path: string, pid: number): void {
-  const abs = resolve(path);
-  const tmp = `${abs}.kago-tmp`;
-  writeFileSync(tmp, String(pid), { mode: 0o644 });
-  renameSync(tmp, abs);
+  replaceFile('--pid-file ', path, String(pid), 0o644);
 }

@@ -3,6 +3,7 @@
 // wait and is about to execve.
 import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
+import { refusedByFilter } from '../plan/seccomp-refusal.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
@@ -21,6 +22,13 @@ function readNonBlocking(fd: number, byte: Uint8Array): number {
     if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return -1;
     throw e;
   }
+}
+
+/** An execve refused after the filter was loaded: say that the profile refuses it, when it does. */
+function seccompHint(state: ContainerState, failure: string): string {
+  const filter = state.kago.seccomp?.filter;
+  if (!filter || !/\(exec\) failed/.test(failure)) return '';
+  return refusedByFilter(Buffer.from(filter, 'base64'), ['execve']).length ? ' (the seccomp profile, /linux/seccomp, refuses execve)' : '';
 }
 
 export function startContainer(store: StateStore, id: string): ContainerState {
@@ -59,7 +67,7 @@ export function startContainer(store: StateStore, id: string): ContainerState {
         if (n === 1) failure += String.fromCharCode(byte[0]!);
         else waitReadable(fd, CHECK_MS);
       }
-      if (failure) throw new KagoError(`container ${id}`, `init failed before executing the program: ${failure}`);
+      if (failure) throw new KagoError(`container ${id}`, `init failed before executing the program: ${failure}${seccompHint(state, failure)}`);
     } finally {
       closeSync(fd);
     }

@@ -1,9 +1,10 @@
-// The host's end of the sync socket (plan/plan.json "messages"): one packet
-// per message, a 24-byte header and an optional payload.
+// The host's end of the sync socket (plan/plan.json "messages"): a 24-byte
+// header and an optional payload per packet; the host's large payloads (the
+// plan, hook states) span several packets.
 import { closeSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
-import { MSG_HEADER_SIZE } from '../plan/format.gen.ts';
-import { recvWithFd, setSendBuffer, SyscallError } from '../sys/libc.ts';
+import { MSG_CHUNK, MSG_HEADER_SIZE, MSG_MORE } from '../plan/format.gen.ts';
+import { recvWithFd, SyscallError } from '../sys/libc.ts';
 
 export interface Message {
   type: number;
@@ -15,8 +16,6 @@ export interface Message {
 }
 
 const MAX_PACKET = 1 << 16;
-/** SO_SNDBUF's default, about; a larger packet (a big plan) needs a larger buffer. */
-const DEFAULT_SNDBUF = 200 * 1024;
 
 export class SyncChannel {
   private readonly fd: number;
@@ -25,14 +24,24 @@ export class SyncChannel {
     this.fd = fd;
   }
 
+  /** A payload larger than a chunk goes in several packets (plan/plan.json "more"), each one fitting the socket buffer. */
   send(type: number, a = 0, b = 0, payload: Uint8Array = new Uint8Array(0)): void {
+    let offset = 0;
+    do {
+      const part = payload.subarray(offset, offset + MSG_CHUNK);
+      offset += part.length;
+      this.sendPacket(type, offset < payload.length ? MSG_MORE : 0, a, b, part);
+    } while (offset < payload.length);
+  }
+
+  private sendPacket(type: number, flags: number, a: number, b: number, payload: Uint8Array): void {
     const packet = new Uint8Array(MSG_HEADER_SIZE + payload.length);
     const view = new DataView(packet.buffer);
     view.setUint32(0, type, true);
+    view.setUint32(4, flags, true);
     view.setBigInt64(8, BigInt(a), true);
     view.setBigInt64(16, BigInt(b), true);
     packet.set(payload, MSG_HEADER_SIZE);
-    if (packet.length + 64 > DEFAULT_SNDBUF) setSendBuffer(this.fd, packet.length + 4096);
     try {
       writeSync(this.fd, packet);
     } catch (e) {
@@ -58,6 +67,7 @@ export class SyncChannel {
     if (data.length === 0 && fd === undefined) return null;
     if (data.length < MSG_HEADER_SIZE) throw new Error(`short sync packet (${data.length} bytes)`);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (view.getUint32(4, true) & MSG_MORE) throw new Error('the executor sent a message in chunks, which only the host does');
     const message: Message = {
       type: view.getUint32(0, true),
       a: Number(view.getBigInt64(8, true)),

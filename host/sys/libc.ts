@@ -23,6 +23,7 @@ interface Libc {
   ioctl: Fn;
   eventfd: Fn;
   umount2: Fn;
+  signal: Fn;
 }
 
 // Each function is declared on its first call (a command uses a few of them).
@@ -44,6 +45,8 @@ const DECLARATIONS: Record<keyof Libc, string> = {
   ioctl: 'int ioctl(int fd, unsigned long request, ...)',
   eventfd: 'int eventfd(uint32_t initval, int flags)',
   umount2: 'int umount2(const char *target, int flags)',
+  // sighandler_t as an integer: only SIG_DFL (0) is ever passed.
+  signal: 'intptr_t signal(int sig, intptr_t handler)',
 };
 
 let loaded: { libc: Libc; koffi: Koffi } | null = null;
@@ -110,6 +113,23 @@ export function pipe(): [number, number] {
   const fds = [0, 0];
   check('pipe2', load().libc.pipe2(fds, SOCK_CLOEXEC));
   return [fds[0]!, fds[1]!];
+}
+
+const SIGPIPE = 13;
+
+/**
+ * Ends kago as a write to a closed pipe ends a C or Go program, runc
+ * included: killed by SIGPIPE, silently (shells print nothing for it).
+ * Node and Bun ignore SIGPIPE, so the default disposition comes back first.
+ */
+export function dieOfSigpipe(): never {
+  try {
+    load().libc.signal(SIGPIPE, 0);
+    process.kill(process.pid, 'SIGPIPE');
+  } catch {
+    // koffi unavailable: the shell's status for a SIGPIPE death, without the death
+  }
+  process.exit(128 + SIGPIPE);
 }
 
 export function mkfifo(path: string, mode: number): void {
@@ -180,13 +200,7 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
 }
 
 const SOL_SOCKET = 1;
-const SO_SNDBUF = 7;
 
-/** A SEQPACKET message must fit the send buffer whole; large plans need a larger one. */
-export function setSendBuffer(fd: number, bytes: number): void {
-  const { libc: c } = load();
-  check('setsockopt SO_SNDBUF', c.setsockopt(fd, SOL_SOCKET, SO_SNDBUF, [bytes], 4));
-}
 
 const SYS_bpf = 321;
 const BPF_PROG_LOAD = 5;

@@ -1,9 +1,9 @@
 // state, list: what engines and people read about containers.
 import { stateReport } from '../../lifecycle/report.ts';
-import { UsageError } from '../../errors.ts';
+import { formatError, KagoError, UsageError } from '../../errors.ts';
 import { bool, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
-import { writeOut } from '../../output.ts';
+import { writeErr, writeOut } from '../../output.ts';
 
 export const state: Command = {
   name: 'state',
@@ -29,8 +29,16 @@ export const list: Command = {
     requireArgs(args, 0, 0, 'none');
     const format = str(args.flags, 'format') ?? 'table';
     if (format !== 'table' && format !== 'json') throw new UsageError(`invalid format option ${JSON.stringify(format)}`);
+    // As runc: a container whose state cannot be read is named on stderr and the others are listed.
     const reports = ctx.store.ids().flatMap((id) => {
-      const s = ctx.store.tryRead(id);
+      let s;
+      try {
+        s = ctx.store.tryRead(id);
+      } catch (e) {
+        if (!(e instanceof KagoError)) throw e;
+        writeErr(`kago: ${formatError(e)} (not listed)\n`);
+        return [];
+      }
       return s ? [stateReport(ctx.store, s)] : [];
     });
     if (bool(args.flags, 'quiet')) {

@@ -1,5 +1,5 @@
 // spec, features, validate: commands that run no container.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isCgroup2Unified } from '../../cgroups/unified.ts';
 import { getCore } from '../../core.ts';
@@ -8,6 +8,7 @@ import { features as featureReport } from '../../features.ts';
 import { capabilityMasks } from '../../plan/capabilities.ts';
 import type { Spec } from '../../spec/config.ts';
 import type { Problem } from '../../../wasm/core.ts';
+import { createNewFile } from '../../files.ts';
 import { defaultSpec, rootlessSpec } from '../../spec/default.ts';
 import { formatProblem, readConfigBytes } from '../../spec/load.ts';
 import { bool, str } from '../args.ts';
@@ -25,10 +26,15 @@ export const spec: Command = {
   run(_ctx, args) {
     requireArgs(args, 0, 0, 'none');
     const path = join(resolve(str(args.flags, 'bundle') ?? '.'), 'config.json');
-    if (existsSync(path)) throw new KagoError(path, 'exists already: remove it first');
     const host = { cgroupNamespace: isCgroup2Unified() };
     const s = bool(args.flags, 'rootless') ? rootlessSpec(process.geteuid!(), process.getegid!(), host) : defaultSpec(host);
-    writeFileSync(path, JSON.stringify(s, null, '\t') + '\n', { mode: 0o666 });
+    // Never through a symlink planted in a bundle another user can write (runc's ioutil.WriteFile follows one).
+    try {
+      createNewFile('', path, JSON.stringify(s, null, '\t') + '\n', 0o666);
+    } catch (e) {
+      if (e instanceof KagoError && e.reason === 'already exists') throw new KagoError(path, 'exists already: remove it first');
+      throw e;
+    }
     return 0;
   },
 };
