@@ -9,6 +9,7 @@ import { hookState } from '../host/lifecycle/hooks.ts';
 import { KagoError } from '../host/errors.ts';
 import { StateStore } from '../host/state/store.ts';
 import { parseState } from '../host/state/validate.ts';
+import { prng } from '../test/helpers/prng.ts';
 
 export const SEED_ID = 'fuzzed-1';
 
@@ -34,18 +35,6 @@ export const SEED_STATE = {
     resources: { memory: { limit: 1048576 }, pids: { limit: 10 } },
   },
 };
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = ['null', 'true', 'false', '0', '-1', '1e999', '-0', '4294967296', '1.5', '""', '"x"', '[]', '{}', '[[[[', '{"', '"\\u0000"', '"__proto__"', '"../../x"', ',', ':', '"', '\\', '\ud800', '\u0000', '9007199254740993'];
 
@@ -120,7 +109,7 @@ export interface FuzzResult {
 
 /** Runs `executions` mutated inputs; throws, with the input, on anything but a KagoError of one line. */
 export function fuzzStateReader(executions: number, seed = 1): FuzzResult {
-  const r = random(seed);
+  const r = prng(seed);
   const seedText = JSON.stringify(SEED_STATE);
   const result: FuzzResult = { executions: 0, accepted: 0, rejected: 0 };
   let current = seedText;

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { prng } from '../helpers/prng.ts';
 import { specDir, validate, errorsOf, validConfig, type Json, type JsonObject } from './core-fixture.ts';
 
 const require = createRequire(import.meta.url);
@@ -103,17 +104,6 @@ const semanticRules: SemanticRule[] = [
 ];
 
 // --- generation ----------------------------------------------------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function escapeToken(t: string): string {
   return t.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -240,7 +230,7 @@ function* generate(): Generator<Case> {
     }
   }
   // Arrays and objects, shrunk and grown.
-  const rand = mulberry32(0x6b61676f);
+  const rand = prng(0x6b61676f);
   for (const [name, doc] of bases) {
     for (const site of sites(doc)) {
       for (const kind of ['array', 'object']) {

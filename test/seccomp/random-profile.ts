@@ -2,6 +2,7 @@
 // argument conditions (every operator, values near 32-bit boundaries,
 // sign-extended negatives, masks), repeated argument indexes, several rules
 // per syscall, mixed actions.
+import { type Prng, prng } from '../helpers/prng.ts';
 
 export interface RandomProfileOptions {
   seed: number;
@@ -9,20 +10,6 @@ export interface RandomProfileOptions {
   entries: number;
   /** Allow conditional rules of one syscall to disagree on the action. */
   conflicting: boolean;
-}
-
-export type Prng = () => number;
-
-// mulberry32: a tiny seeded generator; quality is irrelevant here.
-export function prng(seed: number): Prng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // Socket and SysV IPC calls are left out: on ABIs that multiplex them
