@@ -8,6 +8,8 @@ import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/plac
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
+import { refuseRootlessSystemd, startContainerUnit, UnitExistsError } from '../cgroups/systemd/driver.ts';
+import { resolveSystemdUnit, type SystemdUnit } from '../cgroups/systemd/unit.ts';
 import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
 import { buildCreatePlan } from '../plan/build.ts';
@@ -46,6 +48,8 @@ export interface CreateOptions {
   preserveFds?: number;
   /** started by warmUpCreate, waiting for the plan */
   executor?: Executor;
+  /** --systemd-cgroup: the cgroup is a transient systemd scope (cgroups/systemd/) */
+  systemdCgroup?: boolean;
 }
 
 /**
@@ -79,6 +83,7 @@ export interface Prepared {
   inheritedMounts?: { rootfs: string; coveredMountId?: number };
   cgroupLeaves: string[];
   hierarchies: ReturnType<typeof detectHierarchies>;
+  systemd?: SystemdUnit;
 }
 
 /** The executor's fds from 4 on: the console socket's end (or none), then the preserved fds. */
@@ -103,7 +108,8 @@ function mayWantTerminal(bundle: string | undefined): boolean {
  * (cgroups/prime.ts). Not for a terminal: its console comes later.
  */
 export async function warmUpCreate(opts: CreateOptions): Promise<void> {
-  const prime = isRootless() ? undefined : ownCgroupProcsFile();
+  // Priming moves the executor into kago's own cgroup: out of a scope systemd has just put it in.
+  const prime = isRootless() || opts.systemdCgroup ? undefined : ownCgroupProcsFile();
   if (prime) primeFrom(prime);
   const compiling = compileCoreAhead();
   if (!mayWantTerminal(opts.bundle)) {
@@ -117,7 +123,9 @@ export async function warmUpCreate(opts: CreateOptions): Promise<void> {
 export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared {
   const { bundle, spec, bytes } = loadBundle(opts.bundle, true);
   const hierarchies = detectHierarchies();
-  const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
+  if (opts.systemdCgroup) refuseRootlessSystemd();
+  const systemd = opts.systemdCgroup ? resolveSystemdUnit(spec.linux?.cgroupsPath, opts.id) : undefined;
+  const cgroupPath = systemd ? systemd.path : resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
   let leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
   if (isRootless() && !cgroupsDelegated(leaves)) {
     refuseLimitsWithoutCgroups(spec.linux?.resources);
@@ -139,7 +147,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved });
   const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
-  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies };
+  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies, systemd };
 }
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
@@ -173,6 +181,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     owner: userInfo().username,
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
+  if (prepared.systemd) state.kago.cgroup.systemd = { unit: prepared.systemd.unit, slice: prepared.systemd.slice };
   if (prepared.inheritedMounts) state.kago.inheritedMounts = prepared.inheritedMounts;
   if (executor) {
     state.kago.executorPid = executor.pid;
@@ -196,6 +205,21 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     crashPoint('fifo-made');
     // Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path.
     const encoded = encodeForExecutor(plan);
+    if (prepared.systemd) {
+      // systemd puts a process in the scope it starts: the executor, whose children stay there.
+      executor ??= startExecutor(executorIo(prepared.preserved, console?.fd));
+      state.kago.executorPid = executor.pid;
+      state.kago.executorStartTime = readProcStat(executor.pid)?.startTime;
+      save();
+      try {
+        startContainerUnit(prepared.systemd, opts.id, executor.pid, spec, prepared.hierarchies);
+      } catch (e) {
+        // Its cgroup holds someone else's processes: the cleanup must not touch it.
+        if (e instanceof UnitExistsError) state.kago.cgroup = { dirs: [], created: [] };
+        throw e;
+      }
+      crashPoint('unit-started');
+    }
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
     if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, spec.linux?.devices, { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves });
     crashPoint('cgroups-made');

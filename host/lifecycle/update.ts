@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { applyWrites, computeWrites, dirForWrite, targetFromDirs } from '../cgroups/apply.ts';
 import { describeHost } from '../cgroups/hostinfo.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
+import { updateContainerUnit } from '../cgroups/systemd/driver.ts';
 import { KagoError } from '../errors.ts';
 import type { LinuxResources } from '../spec/config.ts';
 import type { StateStore } from '../state/store.ts';
@@ -52,7 +53,8 @@ export function updateContainer(store: StateStore, id: string, update: LinuxReso
     const merged = mergeResources(state.kago.resources ?? {}, update);
     const target = targetFromDirs(state.kago.cgroup.dirs, detectHierarchies());
     const host = { ...describeHost(target.hierarchies), skipDevices: true };
-    const result = computeWrites(updateDelta(merged, update), host, undefined, 'update');
+    const delta = updateDelta(merged, update);
+    const result = computeWrites(delta, host, undefined, 'update');
     // checkBeforeUpdate (config-linux.md): a limit below what is in use now
     // would make the kernel reclaim or OOM-kill; refuse it instead.
     if (merged.memory?.checkBeforeUpdate) {
@@ -65,6 +67,7 @@ export function updateContainer(store: StateStore, id: string, update: LinuxReso
         }
       }
     }
+    if (state.kago.cgroup.systemd) updateContainerUnit(state.kago.cgroup.systemd.unit, delta, target.hierarchies);
     applyWrites(result.writes, target);
     state.kago.resources = merged;
     store.write(state);

@@ -45,7 +45,7 @@ export const create: Command = {
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
-    const opts = createOptions(id!, args);
+    const opts = { ...createOptions(id!, args), systemdCgroup: ctx.systemdCgroup };
     if (bool(args.flags, 'dry-run')) {
       writeOut(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
@@ -65,7 +65,7 @@ export const run: Command = {
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
-    const opts = createOptions(id!, args);
+    const opts = { ...createOptions(id!, args), systemdCgroup: ctx.systemdCgroup };
     await warmUpCreate(opts);
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
