@@ -14,7 +14,7 @@ const SYSTEMD_FORM = /^[^/:]*:[^/:]*:[^/:]*$/;
 export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
   if (cgroupsPath === undefined || cgroupsPath === '') return `/kago/${id}`;
   if (SYSTEMD_FORM.test(cgroupsPath)) {
-    throw new KagoError('config.json: /linux/cgroupsPath', 'the systemd form "slice:prefix:name" needs the systemd cgroup driver, which kago does not have yet');
+    throw new KagoError('config.json: /linux/cgroupsPath', 'the systemd form "slice:prefix:name" needs the systemd cgroup driver (--systemd-cgroup)');
   }
   return cgroupsPath;
 }
