@@ -137,5 +137,50 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
       assert.equal(shown.kago!.Delegate, 'yes');
       assert.deepEqual(shown.kago, shown.runc);
     });
+
+    describe('Docker (exec-opts native.cgroupdriver=systemd) through that containerd', () => {
+      const docker = (args: string[]) => m.exec(['docker', '-H', 'unix:///x/docker/docker.sock', ...args]);
+      const dockerOk = (args: string[]) => {
+        const r = docker(args);
+        if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+        return r.stdout.trim();
+      };
+      let image = '';
+
+      before(() => {
+        const ddir = join(m.scratch, 'docker');
+        mkdirSync(ddir);
+        const conf = writeConfig('docker/daemon.json', join(ddir, 'daemon.json'), { KAGO: '/kago/bin/kago', SCRATCH: '/x/docker', CONTAINERD: '/x/containerd/containerd.sock' });
+        const json = JSON.parse(readFileSync(conf, 'utf8')) as { runtimes: Record<string, { path: string }>; 'exec-opts'?: string[] };
+        json.runtimes.runc115 = { path: '/usr/sbin/runc' };
+        // Docker's default on cgroup v2 hosts, and what Kubernetes asks of it.
+        json['exec-opts'] = ['native.cgroupdriver=systemd'];
+        writeFileSync(conf, JSON.stringify(json));
+        ok(runTool(ddir, join(enginesDir, 'busybox-rootfs'), [join(ddir, 'rootfs.tar')]), 'busybox-rootfs');
+        m.sh('setsid dockerd --config-file /x/docker/daemon.json > /x/docker/log 2>&1 < /dev/null &');
+        waitFor(() => docker(['version']).code === 0, 60_000);
+        image = dockerOk(['import', '/x/docker/rootfs.tar']);
+      });
+      after(() => {
+        if (!image) return;
+        docker(['rm', '--force', 'dk-kago', 'dk-runc115']);
+        m.exec(['sh', '-c', 'kill $(pidof dockerd)']);
+      });
+
+      it('runs a container with limits in docker-ID.scope, on kago as on runc, and rm removes the unit', () => {
+        const shown: Record<string, Record<string, string>> = {};
+        for (const runtime of ['kago', 'runc115']) {
+          const id = dockerOk(['run', '-d', '--runtime', runtime, '--name', `dk-${runtime}`, '--network', 'none', '--memory', '64m', '--pids-limit', '30', '--cpu-shares', '512', image, 'sleep', '300']);
+          const unit = `docker-${id}.scope`;
+          const pid = dockerOk(['inspect', '--format', '{{.State.Pid}}', id]);
+          for (const line of cgroupOf(pid)) assert.ok(line.endsWith(`:/system.slice/${unit}`), `${runtime}: ${line}`);
+          shown[runtime] = m.show(unit, PROPS);
+          dockerOk(['rm', '--force', id]);
+          waitFor(() => !m.unitLoaded(unit));
+        }
+        assert.deepEqual(shown.kago, { ActiveState: 'active', Slice: 'system.slice', Delegate: 'yes', MemoryLimit: String(64 << 20), TasksMax: '30', CPUShares: '512', DevicePolicy: 'strict' });
+        assert.deepEqual(shown.kago, shown.runc115);
+      });
+    });
   });
 });
