@@ -125,7 +125,7 @@ describe('the systemd cgroup driver in a systemd machine', function () {
       }
     });
 
-    it(`${name}: pause and resume freeze the unit's cgroup; ps lists its processes`, () => {
+    it(`${name}: pause and resume freeze the unit's cgroup; ps and events --stats read it`, () => {
       const cid = id(`p${name}`);
       const unit = `kp${name}-${cid}.scope`;
       rtOk(bin, ['create', '--bundle', bundle((s) => { s.linux!.cgroupsPath = `system.slice:kp${name}:${cid}`; }), cid]);
@@ -136,6 +136,9 @@ describe('the systemd cgroup driver in a systemd machine', function () {
         rtOk(bin, ['resume', cid]);
         assert.equal(m.ok(['cat', `/sys/fs/cgroup/freezer/system.slice/${unit}/freezer.state`]).stdout.trim(), 'THAWED');
         assert.match(rtOk(bin, ['ps', cid]).stdout, /sleep 300/);
+        const stats = JSON.parse(rtOk(bin, ['events', '--stats', cid]).stdout) as { type: string; data: { pids: { current: number }; memory: { usage: { usage: number } } } };
+        assert.equal(stats.type, 'stats');
+        assert.ok(stats.data.pids.current >= 1 && stats.data.memory.usage.usage > 0, JSON.stringify(stats.data.pids));
       } finally {
         rt(bin, ['delete', '--force', cid]);
       }
