@@ -202,6 +202,23 @@ describe('the systemd cgroup driver in a systemd machine', function () {
     });
   }
 
+  it('kago: a second container naming a running container\'s unit is refused, and the first is untouched', () => {
+    const first = id('one');
+    const second = id('two');
+    const path = `system.slice:kdup:${first}`;
+    rtOk(KAGO, ['create', '--bundle', bundle((s) => { s.linux!.cgroupsPath = path; }), first]);
+    try {
+      const r = rt(KAGO, ['create', '--bundle', bundle((s) => { s.linux!.cgroupsPath = path; }), second]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /systemd unit kdup-.*\.scope: a unit of that name exists already/);
+      assert.equal(m.show(`kdup-${first}.scope`, ['ActiveState']).ActiveState, 'active');
+      assert.equal((JSON.parse(rtOk(KAGO, ['state', first]).stdout) as { status: string }).status, 'created');
+      assert.equal(rt(KAGO, ['list', '-q']).stdout.includes(second), false);
+    } finally {
+      rt(KAGO, ['delete', '--force', first]);
+    }
+  });
+
   it('kago: features reports the systemd driver', () => {
     const f = JSON.parse(m.ok([KAGO, 'features']).stdout) as { linux: { cgroup: { systemd: boolean; systemdUser: boolean } } };
     assert.equal(f.linux.cgroup.systemd, true);

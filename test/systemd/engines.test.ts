@@ -72,6 +72,11 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
       assert.deepEqual(shown.kago, shown.runc);
     });
 
+    it('runs a container with a terminal on kago', () => {
+      const out = podmanOk(['run', '--rm', '-t', '--runtime', 'kago', '--network', 'none', IMAGE, 'sh', '-c', 'tty; grep -c libpod- /proc/self/cgroup']);
+      assert.match(out, /^\/dev\/pts\/0\r?\n(\d+)/);
+    });
+
     it('stop, start, pause and unpause a container on kago', () => {
       const id = podmanOk(['run', '-d', '--runtime', 'kago', '--network', 'none', IMAGE, 'sleep', '300']);
       try {
