@@ -66,8 +66,11 @@ export class SystemdMachine {
   pid = 0;
   /** how long the boot took, for the test's report */
   bootMs = 0;
+  /** the machine sees only the cgroup2 hierarchy (nspawn's unified mode), as on a pure v2 host */
+  readonly unified: boolean;
 
-  constructor() {
+  constructor(options: { unified?: boolean } = {}) {
+    this.unified = options.unified === true;
     this.name = `kago-sd-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.base = mkdtempSync('/var/tmp/kago-systemd-');
     this.root = join(this.base, 'root');
@@ -94,7 +97,11 @@ export class SystemdMachine {
       'systemd-nspawn', '-q', '-D', this.root, '--register=no', '--keep-unit', '-M', this.name, '--console=pipe', '--private-network', '-b',
       `--bind-ro=${repoRoot}:/kago`, `--bind=${this.scratch}:/x`, '--', 'systemd.unit=basic.target',
     ];
-    const child = spawn('sh', ['-c', `${join1} && exec "$@"`, 'sh', ...nspawn], { stdio: ['ignore', log, log], detached: true });
+    const child = spawn('sh', ['-c', `${join1} && exec "$@"`, 'sh', ...nspawn], {
+      stdio: ['ignore', log, log],
+      detached: true,
+      env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: this.unified ? '1' : '0' },
+    });
     closeSync(log);
     child.unref();
     this.leader = child.pid!;
