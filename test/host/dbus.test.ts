@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rangeToBitmask, parseGVariant, sharesToWeight } from '../../host/cgroups/systemd/properties.ts';
+import { deviceProperties, parseGVariant, rangeToBitmask, resourceProperties, sharesToWeight } from '../../host/cgroups/systemd/properties.ts';
 import { resolveSystemdUnit, slicePath } from '../../host/cgroups/systemd/unit.ts';
 import { DBusConnection, DBusError } from '../../host/sys/dbus.ts';
 import { decodeMessage, encodeMessage, MESSAGE_TYPE, messageLength, Reader, splitSignature, Writer } from '../../host/sys/dbus-wire.ts';
@@ -90,6 +90,24 @@ describe('systemd units and properties (pure)', () => {
     assert.equal(sharesToWeight(2), 1);
     assert.equal(sharesToWeight(1024), 39);
     assert.equal(sharesToWeight(262144), 10000);
+  });
+
+  it('names the limits as runc does on v1 and on v2', () => {
+    const r = { memory: { limit: 1 << 30, reservation: 1 << 29, swap: 2 * 2 ** 30 }, cpu: { shares: 1024, quota: 25_000, period: 100_000, cpus: '0-1' }, pids: { limit: -1 } };
+    const names = (unified: boolean) => Object.fromEntries(resourceProperties(r, unified).map(([k, v]) => [k, v.value]));
+    assert.deepEqual(names(false), { MemoryLimit: 1n << 30n, CPUShares: 1024n, CPUQuotaPeriodUSec: 100_000n, CPUQuotaPerSecUSec: 250_000n, TasksMax: (1n << 64n) - 1n, AllowedCPUs: [3] });
+    // v2: swap counts swap alone; shares become a weight
+    assert.deepEqual(names(true), { MemoryMax: 1n << 30n, MemoryLow: 1n << 29n, MemorySwapMax: 1n << 30n, CPUWeight: 39n, CPUQuotaPeriodUSec: 100_000n, CPUQuotaPerSecUSec: 250_000n, TasksMax: (1n << 64n) - 1n, AllowedCPUs: [3] });
+    // systemd keeps CPU quotas in steps of 10 ms per second: rounded up
+    assert.deepEqual(resourceProperties({ cpu: { quota: 1_234, period: 100_000 } }, true).map(([k, v]) => [k, v.value]), [['CPUQuotaPeriodUSec', 100_000n], ['CPUQuotaPerSecUSec', 20_000n]]);
+  });
+
+  it('turns the v1 device rules into DevicePolicy and DeviceAllow', () => {
+    const w = (file: string, value: string) => ({ version: 1 as const, controller: 'devices', file, value, pointer: '/linux/resources/devices' });
+    const procDevices = 'Character devices:\n  1 mem\n136 pts\n\nBlock devices:\n  8 sd\n';
+    const props = deviceProperties([w('devices.deny', 'a'), w('devices.allow', 'c *:* m'), w('devices.allow', 'c 1:3 rwm'), w('devices.allow', 'c 136:* rwm'), w('devices.allow', 'b 8:0 r'), w('devices.deny', 'c 1:3 rwm')], procDevices);
+    assert.deepEqual(props.map(([k, v]) => [k, v.value]), [['DevicePolicy', 'strict'], ['DeviceAllow', []], ['DeviceAllow', [['char-*', 'm'], ['char-pts', 'rwm'], ['/dev/block/8:0', 'r']]]]);
+    assert.deepEqual(deviceProperties([w('devices.allow', 'a')], procDevices).map(([k, v]) => [k, v.value]), [['DevicePolicy', 'auto'], ['DeviceAllow', []]]);
   });
 
   it('reads the GVariant text of org.systemd.property annotations', () => {
