@@ -100,7 +100,8 @@ export class SystemdMachine {
     const child = spawn('sh', ['-c', `${join1} && exec "$@"`, 'sh', ...nspawn], {
       stdio: ['ignore', log, log],
       detached: true,
-      env: { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: this.unified ? '1' : '0' },
+      // Unset, nspawn gives the machine the host's layout (hybrid here); "0" would be pure v1.
+      env: this.unified ? { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } : process.env,
     });
     closeSync(log);
     child.unref();

@@ -15,7 +15,7 @@ const RUNC = '/usr/sbin/runc';
 const runtimes = [{ name: 'kago', bin: KAGO }, { name: 'runc', bin: RUNC }];
 
 /** The properties a container's limits become (v1/hybrid names: this fixture's host is hybrid). */
-const LIMIT_PROPS = ['Slice', 'ControlGroup', 'Delegate', 'MemoryLimit', 'CPUShares', 'CPUQuotaPerSecUSec', 'CPUQuotaPeriodUSec', 'TasksMax', 'DevicePolicy', 'DefaultDependencies'];
+const LIMIT_PROPS = ['Slice', 'ControlGroup', 'Delegate', 'MemoryLimit', 'CPUShares', 'CPUQuotaPerSecUSec', 'CPUQuotaPeriodUSec', 'TasksMax', 'DevicePolicy', 'DefaultDependencies', 'AllowedCPUs', 'AllowedMemoryNodes'];
 
 describe('the systemd cgroup driver in a systemd machine', function () {
   this.timeout(180_000);
@@ -52,7 +52,7 @@ describe('the systemd cgroup driver in a systemd machine', function () {
   const id = (tag: string) => `sd${process.pid}-${tag}-${++n}`;
   const pidOf = (bin: string, cid: string) => (JSON.parse(rtOk(bin, ['state', cid]).stdout) as { pid: number }).pid;
   const limits = (spec: Spec) => {
-    spec.linux!.resources = { ...spec.linux!.resources, memory: { limit: 100 * 1024 * 1024 }, cpu: { shares: 512, quota: 50_000, period: 100_000 }, pids: { limit: 50 } };
+    spec.linux!.resources = { ...spec.linux!.resources, memory: { limit: 100 * 1024 * 1024 }, cpu: { shares: 512, quota: 50_000, period: 100_000, cpus: '0', mems: '0' }, pids: { limit: 50 } };
   };
 
   it('puts kago and runc containers with limits in PREFIX-NAME.scope under the slice, with the same properties', () => {
@@ -72,6 +72,8 @@ describe('the systemd cgroup driver in a systemd machine', function () {
         // The container's init is in the unit, in every hierarchy.
         const cgroup = m.ok(['cat', `/proc/${pidOf(bin, cid)}/cgroup`]).stdout.trim().split('\n');
         for (const line of cgroup) assert.match(line, new RegExp(`:/system\\.slice/${unit.replace(/\./g, '\\.')}$`), `${name}: ${line}`);
+        // cpuset is not systemd's on v1: written through cgroupfs at the unit's path.
+        assert.equal(m.ok(['cat', `/sys/fs/cgroup/cpuset/system.slice/${unit}/cpuset.cpus`]).stdout.trim(), '0');
         delete props.ControlGroup;
         delete props.ActiveState;
         shown[name] = props;
@@ -82,6 +84,7 @@ describe('the systemd cgroup driver in a systemd machine', function () {
     assert.deepEqual(shown.kago, {
       Slice: 'system.slice', Delegate: 'yes', MemoryLimit: String(100 * 1024 * 1024), CPUShares: '512',
       CPUQuotaPerSecUSec: '500ms', CPUQuotaPeriodUSec: '100ms', TasksMax: '50', DevicePolicy: 'strict', DefaultDependencies: 'no',
+      AllowedCPUs: '0', AllowedMemoryNodes: '0',
     });
     assert.deepEqual(shown.kago, shown.runc);
   });
