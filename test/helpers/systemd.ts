@@ -66,11 +66,14 @@ export class SystemdMachine {
   pid = 0;
   /** how long the boot took, for the test's report */
   bootMs = 0;
-  /** the machine sees only the cgroup2 hierarchy (nspawn's unified mode), as on a pure v2 host */
-  readonly unified: boolean;
+  /**
+   * The machine's cgroup layout: the host's (hybrid here), only cgroup2
+   * (nspawn's unified mode, as on a pure v2 host) or only v1 (legacy).
+   */
+  readonly layout: 'host' | 'unified' | 'legacy';
 
-  constructor(options: { unified?: boolean } = {}) {
-    this.unified = options.unified === true;
+  constructor(options: { layout?: 'host' | 'unified' | 'legacy' } = {}) {
+    this.layout = options.layout ?? 'host';
     this.name = `kago-sd-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.base = mkdtempSync('/var/tmp/kago-systemd-');
     this.root = join(this.base, 'root');
@@ -100,8 +103,8 @@ export class SystemdMachine {
     const child = spawn('sh', ['-c', `${join1} && exec "$@"`, 'sh', ...nspawn], {
       stdio: ['ignore', log, log],
       detached: true,
-      // Unset, nspawn gives the machine the host's layout (hybrid here); "0" would be pure v1.
-      env: this.unified ? { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: '1' } : process.env,
+      // Unset, nspawn gives the machine the host's layout; "1" is cgroup2 only, "0" v1 only.
+      env: this.layout === 'host' ? process.env : { ...process.env, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: this.layout === 'unified' ? '1' : '0' },
     });
     closeSync(log);
     child.unref();
