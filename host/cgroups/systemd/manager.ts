@@ -41,7 +41,9 @@ function managerCall(member: string, signature: string, body: Parameters<DBusCon
  */
 function watchJobs(): void {
   if (subscribed) return;
-  systemBus().call({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [JOB_REMOVED] });
+  // No reply awaited: the bus handles a connection's messages in order, so
+  // the rule is in place before the call that starts the job reaches systemd.
+  systemBus().callNoReply({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [JOB_REMOVED] });
   subscribed = true;
 }
 
