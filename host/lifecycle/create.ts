@@ -8,7 +8,7 @@ import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/plac
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
-import { refuseRootlessSystemd, startContainerUnit, UnitExistsError } from '../cgroups/systemd/driver.ts';
+import { refuseRootlessSystemd, startContainerUnit, UnitExistsError, unitStartRequested } from '../cgroups/systemd/driver.ts';
 import { resolveSystemdUnit, type SystemdUnit } from '../cgroups/systemd/unit.ts';
 import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
@@ -216,6 +216,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
       } catch (e) {
         // Its cgroup holds someone else's processes: the cleanup must not touch it.
         if (e instanceof UnitExistsError) state.kago.cgroup = { dirs: [], created: [] };
+        // Without a bus (no systemd) there is no unit to stop, and trying would fail the cleanup.
+        else if (!unitStartRequested()) delete state.kago.cgroup.systemd;
         throw e;
       }
       crashPoint('unit-started');

@@ -13,7 +13,7 @@ import { log } from '../../log.ts';
 import { isRootless } from '../rootless.ts';
 import { setUnitProperties, startScope, stopUnit } from './manager.ts';
 
-export { UnitExistsError } from './manager.ts';
+export { UnitExistsError, unitStartRequested } from './manager.ts';
 import { annotationProperties, resourceProperties } from './properties.ts';
 import type { SystemdUnit } from './unit.ts';
 

@@ -18,6 +18,12 @@ export class UnitExistsError extends KagoError {}
 
 let bus: DBusConnection | null = null;
 let subscribed = false;
+let startRequested = false;
+
+/** Whether a StartTransientUnit left kago in this command: before that, no unit can exist. */
+export function unitStartRequested(): boolean {
+  return startRequested;
+}
 
 /** One connection per command, opened on first use. */
 function systemBus(): DBusConnection {
@@ -81,6 +87,7 @@ export function startScope(unit: string, slice: string, pid: number, description
   let job: string;
   try {
     watchJobs();
+    startRequested = true;
     job = String(managerCall('StartTransientUnit', 'ssa(sv)a(sa(sv))', [unit, 'replace', props, []])[0]);
   } catch (e) {
     if (e instanceof DBusError && e.errorName === 'org.freedesktop.systemd1.UnitExists') {
