@@ -18,7 +18,7 @@ export const DEFAULT_PARENT = '/kago';
 export function resolveCgroupPath(cgroupsPath: string | undefined, id: string): string {
   if (cgroupsPath === undefined || cgroupsPath === '') return `${DEFAULT_PARENT}/${id}`;
   if (SYSTEMD_FORM.test(cgroupsPath)) {
-    throw new KagoError('config.json: /linux/cgroupsPath', 'the systemd form "slice:prefix:name" needs the systemd cgroup driver, which kago does not have yet');
+    throw new KagoError('config.json: /linux/cgroupsPath', 'the systemd form "slice:prefix:name" needs the systemd cgroup driver (--systemd-cgroup)');
   }
   return cgroupsPath;
 }

@@ -5,6 +5,8 @@ import type { FlagSpec, Parsed } from './args.ts';
 export interface Context {
   store: StateStore;
   root: string;
+  /** --systemd-cgroup */
+  systemdCgroup: boolean;
 }
 
 export interface Command {

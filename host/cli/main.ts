@@ -20,7 +20,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['log'], type: 'string', arg: 'FILE', help: 'write log messages to FILE (default: stderr)' },
   { names: ['log-format'], type: 'string', arg: 'text|json', help: 'log format (default: text)' },
   { names: ['debug'], type: 'bool', help: 'log debug messages' },
-  { names: ['systemd-cgroup'], type: 'bool', help: 'use the systemd cgroup driver (not supported yet)' },
+  { names: ['systemd-cgroup'], type: 'bool', help: 'use the systemd cgroup driver: the cgroup is a transient scope unit (cgroupsPath "slice:prefix:name")' },
   { names: ['rootless'], type: 'string', arg: 'true|false|auto', help: 'accepted for runc compatibility' },
   { names: ['criu'], type: 'string', arg: 'PATH', help: 'accepted for runc compatibility (checkpointing is not supported)' },
   { names: ['version', 'v'], type: 'bool', help: 'print the version' },
@@ -59,7 +59,6 @@ async function main(argv: string[]): Promise<number> {
     writeOut(topic ? commandUsage(topic) : usage());
     return 0;
   }
-  if (bool(global.flags, 'systemd-cgroup')) throw new UsageError('--systemd-cgroup: the systemd cgroup driver is not supported yet');
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);
   const parsed = parseFlags(rest, [...command.flags, { names: ['help', 'h'], type: 'bool', help: '' }], command.interspersed);
@@ -69,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const root = str(global.flags, 'root') ?? defaultStateRoot();
   log('debug', `${name} ${rest.join(' ')}`);
-  return command.run({ store: new StateStore(root), root }, parsed);
+  return command.run({ store: new StateStore(root), root, systemdCgroup: bool(global.flags, 'systemd-cgroup') }, parsed);
 }
 
 main(process.argv.slice(2)).then(

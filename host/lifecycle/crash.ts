@@ -2,7 +2,7 @@
 // itself with SIGKILL at that point of create, and KAGO_CRASH_AFTER_OP=<n>
 // makes the executor kill kago right after plan operation n, to prove that
 // `delete --force` cleans up after a crash anywhere.
-export type CrashPoint = 'claimed' | 'state-written' | 'fifo-made' | 'cgroups-made' | 'executor-started' | 'init-forked' | 'init-ready';
+export type CrashPoint = 'claimed' | 'state-written' | 'fifo-made' | 'unit-started' | 'cgroups-made' | 'executor-started' | 'init-forked' | 'init-ready';
 
 export const CRASH_POINTS: readonly CrashPoint[] = ['claimed', 'state-written', 'fifo-made', 'cgroups-made', 'executor-started', 'init-forked', 'init-ready'];
 

@@ -11,6 +11,8 @@ import { lendRealtimeBudget } from '../cgroups/realtime.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
+import { refuseRootlessSystemd, startContainerUnit, UnitExistsError, unitStartRequested } from '../cgroups/systemd/driver.ts';
+import { resolveSystemdUnit, type SystemdUnit } from '../cgroups/systemd/unit.ts';
 import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
 import { buildCreatePlan } from '../plan/build.ts';
@@ -52,6 +54,8 @@ export interface CreateOptions {
   executor?: Executor;
   /** a foreground container's stdio, made by warmUpCreate, relayed by run (lifecycle/stdio.ts) */
   pipes?: ProcessPipes;
+  /** --systemd-cgroup: the cgroup is a transient systemd scope (cgroups/systemd/) */
+  systemdCgroup?: boolean;
 }
 
 /**
@@ -85,6 +89,7 @@ export interface Prepared {
   inheritedMounts?: { rootfs: string; coveredMountId?: number };
   cgroupLeaves: string[];
   hierarchies: ReturnType<typeof detectHierarchies>;
+  systemd?: SystemdUnit;
 }
 
 /** The executor's fds from 4 on: the console socket's end (or none), then the preserved fds. */
@@ -109,7 +114,8 @@ function mayWantTerminal(bundle: string | undefined): boolean {
  * (cgroups/prime.ts). Not for a terminal: its console comes later.
  */
 export async function warmUpCreate(opts: CreateOptions): Promise<void> {
-  const prime = isRootless() ? undefined : ownCgroupProcsFile();
+  // Priming moves the executor into kago's own cgroup: out of a scope systemd has just put it in.
+  const prime = isRootless() || opts.systemdCgroup ? undefined : ownCgroupProcsFile();
   if (prime) primeFrom(prime);
   const compiling = compileCoreAhead();
   if (!mayWantTerminal(opts.bundle)) {
@@ -130,7 +136,9 @@ export async function warmUpCreate(opts: CreateOptions): Promise<void> {
 export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared {
   const { bundle, spec, bytes } = loadBundle(opts.bundle, true);
   const hierarchies = detectHierarchies();
-  const cgroupPath = resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
+  if (opts.systemdCgroup) refuseRootlessSystemd();
+  const systemd = opts.systemdCgroup ? resolveSystemdUnit(spec.linux?.cgroupsPath, opts.id) : undefined;
+  const cgroupPath = systemd ? systemd.path : resolveCgroupPath(spec.linux?.cgroupsPath, opts.id);
   let leaves = cgroupDirs(cgroupPath, hierarchies, readFileSync('/proc/self/cgroup', 'utf8'));
   if (isRootless() && !cgroupsDelegated(leaves)) {
     refuseLimitsWithoutCgroups(spec.linux?.resources);
@@ -155,7 +163,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true && !opts.pipes });
   const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
-  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies };
+  return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies, systemd };
 }
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
@@ -198,6 +206,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     owner: userInfo().username,
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
+  if (prepared.systemd) state.kago.cgroup.systemd = { unit: prepared.systemd.unit, slice: prepared.systemd.slice };
   if (prepared.inheritedMounts) state.kago.inheritedMounts = prepared.inheritedMounts;
   if (executor) {
     state.kago.executorPid = executor.pid;
@@ -221,6 +230,23 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     crashPoint('fifo-made');
     // Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path.
     const encoded = encodeForExecutor(plan);
+    if (prepared.systemd) {
+      // systemd puts a process in the scope it starts: the executor, whose children stay there.
+      executor ??= startExecutor(executorIo(prepared.preserved, console?.fd));
+      state.kago.executorPid = executor.pid;
+      state.kago.executorStartTime = readProcStat(executor.pid)?.startTime;
+      save();
+      try {
+        startContainerUnit(prepared.systemd, opts.id, executor.pid, spec, prepared.hierarchies);
+      } catch (e) {
+        // Its cgroup holds someone else's processes: the cleanup must not touch it.
+        if (e instanceof UnitExistsError) state.kago.cgroup = { dirs: [], created: [] };
+        // Without a bus (no systemd) there is no unit to stop, and trying would fail the cleanup.
+        else if (!unitStartRequested()) delete state.kago.cgroup.systemd;
+        throw e;
+      }
+      crashPoint('unit-started');
+    }
     createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
     // A cgroup made below a frozen one starts frozen.
     refuseFrozenCgroup(prepared.cgroupLeaves);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { applyWrites, computeWrites, dirForWrite, targetFromDirs } from '../cgroups/apply.ts';
 import { describeHost } from '../cgroups/hostinfo.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
+import { updateContainerUnit } from '../cgroups/systemd/driver.ts';
 import { KagoError } from '../errors.ts';
 import type { LinuxResources } from '../spec/config.ts';
 import type { StateStore } from '../state/store.ts';
@@ -58,7 +59,8 @@ export function updateContainer(store: StateStore, id: string, update: LinuxReso
       update = { ...update, memory: { ...update.memory, swap: -1 } };
     }
     const merged = mergeResources(state.kago.resources ?? {}, update);
-    const result = computeWrites(updateDelta(merged, update), host, 'update');
+    const delta = updateDelta(merged, update);
+    const result = computeWrites(delta, host, 'update');
     // checkBeforeUpdate (config-linux.md): a limit below what is in use now
     // would make the kernel reclaim or OOM-kill; refuse it instead.
     if (merged.memory?.checkBeforeUpdate) {
@@ -71,6 +73,7 @@ export function updateContainer(store: StateStore, id: string, update: LinuxReso
         }
       }
     }
+    if (state.kago.cgroup.systemd) updateContainerUnit(state.kago.cgroup.systemd.unit, delta, target.hierarchies);
     applyWrites(result.writes, target);
     state.kago.resources = merged;
     store.write(state);

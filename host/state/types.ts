@@ -12,6 +12,8 @@ export interface CgroupPlacement {
   dirs: string[];
   /** directories kago created, parents first; removed deepest first */
   created: string[];
+  /** --systemd-cgroup: the transient scope that holds the container (stopped by delete) */
+  systemd?: { unit: string; slice: string };
 }
 
 export interface ContainerState {

@@ -95,6 +95,16 @@ describe('rootless', function () {
     assert.deepEqual(readdirSync(join(runtimeDir, 'kago')), []);
   });
 
+  it('says clearly that the systemd cgroup driver needs root (systemd --user is not supported)', function () {
+    const b = bundle('b-systemd', ['true'], (s) => {
+      s.linux!.cgroupsPath = 'user.slice:kago:rootless-sd';
+    });
+    const r = asUser(['--systemd-cgroup', 'run', '--bundle', b, 'rootless-sd']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--systemd-cgroup: the systemd cgroup driver needs root/);
+    assert.deepEqual(existsSync(join(runtimeDir, 'kago')) ? readdirSync(join(runtimeDir, 'kago')) : [], []);
+  });
+
   it('create, start, state, kill and delete work for the user too', function () {
     const b = bundle('b3', ['sleep', '1000']);
     assert.equal(asUser(['create', '--bundle', b, 'rootless-3']).status, 0);

@@ -45,7 +45,7 @@ export const create: Command = {
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
-    const opts = createOptions(id!, args);
+    const opts = { ...createOptions(id!, args), systemdCgroup: ctx.systemdCgroup };
     if (bool(args.flags, 'dry-run')) {
       writeOut(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
@@ -69,7 +69,7 @@ export const run: Command = {
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
-    const opts = createOptions(id!, args);
+    const opts = { ...createOptions(id!, args), systemdCgroup: ctx.systemdCgroup };
     // A foreground run relays its stdio through pipes made with the executor.
     if (!bool(args.flags, 'detach')) opts.foreground = true;
     await warmUpCreate(opts);
