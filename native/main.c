@@ -74,10 +74,12 @@ static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsign
     host_gone = errno == EPIPE || errno == ECONNRESET;
   }
   /* After `start` has released init, its reader of the FIFO is the one who
-   * can still tell the user; stderr (the container's) gets it too. */
-  if (x->exec_fifo >= 0) {
-    dprintf(x->exec_fifo, "operation %u (%s) failed: %s%s%s", index, kago_op_name(code), strerror(err),
-            detail[0] ? ": " : "", detail);
+   * can still tell the user, in one line; stderr (the container's, which a
+   * foreground run relays to the same user) only when nobody reads it. */
+  if (x->exec_fifo >= 0 &&
+      dprintf(x->exec_fifo, "operation %u (%s) failed: %s%s%s", index, kago_op_name(code), strerror(err),
+              detail[0] ? ": " : "", detail) > 0) {
+    _exit(1);
   }
   if (host_gone && x->exec_fifo < 0) _exit(1);
   dprintf(STDERR_FILENO, "kago-exec: operation %u (%s) failed: %s%s%s\n", index,
