@@ -48,9 +48,15 @@ if [ -b /dev/vdb ]; then
 fi
 
 say "ready after $(cut -d' ' -f1 /proc/uptime) s: $(cat $H/sys/fs/cgroup/cgroup.subtree_control)"
-# The command's output goes to the console (the host's log) and to a file.
-chroot $H /bin/sh -c 'cd /; /bin/sh /run/kago-vm/command; echo $? > /run/kago-vm/rc' </dev/null 2>&1 | tee $H/run/kago-vm/output
-dmesg > $H/run/kago-vm/dmesg
-sync
-say "done after $(cut -d' ' -f1 /proc/uptime) s"
-poweroff -f
+# switch_root, not chroot: unshare(CLONE_NEWUSER) refuses a caller whose
+# root is not its mount namespace's (user_namespaces(7)), and the rootless
+# tests need one. The host's shell becomes PID 1; the command's output goes
+# to the console (the host's log) and to a file.
+exec switch_root $H /bin/sh -c '
+  cd /
+  (/bin/sh /run/kago-vm/command; echo $? > /run/kago-vm/rc) </dev/null 2>&1 | tee /run/kago-vm/output
+  dmesg > /run/kago-vm/dmesg
+  sync
+  echo "kago-vm: done after $(cut -d" " -f1 /proc/uptime) s"
+  exec /bin/busybox poweroff -f
+'

@@ -24,11 +24,7 @@ const QEMU = 'qemu-system-x86_64';
 const MODULES = [
   'virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_blk',
   'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p',
-  // A soft-RoCE device gives the rdma controller something to limit.
-  'dummy', 'ib_core', 'ib_uverbs', 'udp_tunnel', 'ip6_udp_tunnel', 'rdma_rxe',
 ];
-/** Modules a run can do without (the rdma tests skip when the device is missing). */
-const OPTIONAL = new Set(['dummy', 'ib_core', 'ib_uverbs', 'udp_tunnel', 'ip6_udp_tunnel', 'rdma_rxe']);
 
 export interface VmKernel {
   version: string;
@@ -122,10 +118,7 @@ export function buildInitramfs(kernel: VmKernel, path: string): void {
   const loaded: string[] = [];
   for (const m of MODULES) {
     const ko = findModule(kernel.modules, m);
-    if (!ko) {
-      if (OPTIONAL.has(m)) continue;
-      throw new Error(`${kernel.modules}: no module ${m}`);
-    }
+    if (!ko) throw new Error(`${kernel.modules}: no module ${m}`);
     entries.push({ name: `lib/modules/${m}.ko`, mode: 0o100644, data: readFileSync(ko) });
     loaded.push(m);
   }
