@@ -31,6 +31,7 @@ const PROBE = [
   '  try disk-read ": < /disk"',
   '  try disk-write ": > /disk"',
   '  try other-disk-read ": < /other"',
+  '  try tun-read ": < /tun"',
   '}',
   'probe > /probe.1; while [ ! -e /again ]; do sleep 0.1; done; probe > /probe.2; sleep 1000',
 ].join('\n');
@@ -42,7 +43,7 @@ for (const bin of [kagoBin, runcBin]) {
 
     function probe(c: { bundleDir: string }, n: number): Record<string, string> {
       const file = join(c.bundleDir, 'rootfs', `probe.${n}`);
-      waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('other-disk-read'), 60_000);
+      waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('tun-read'), 60_000);
       return Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]));
     }
 
@@ -60,10 +61,13 @@ for (const bin of [kagoBin, runcBin]) {
       assert.equal(spawnSync('mknod', [join(rootfs, 'disk'), 'b', String(major), String(minor)]).status, 0);
       const other = disk('vdb');
       assert.ok(other, 'no /dev/vdb');
+      assert.equal(spawnSync('mknod', [join(rootfs, 'tun'), 'c', '10', '200']).status, 0);
       assert.equal(spawnSync('mknod', [join(rootfs, 'other'), 'b', String(other.major), String(other.minor)]).status, 0);
       h.kago.ok(['run', '--detach', '--bundle', c.bundleDir, c.id]);
       watchInit(h, c.id);
-      const want = { 'null-write': 'ok', 'zero-read': 'ok', 'disk-read': 'ok', 'disk-write': 'denied', 'other-disk-read': 'denied' };
+      const want = { 'null-write': 'ok', 'zero-read': 'ok', 'disk-read': 'ok', 'disk-write': 'denied', 'other-disk-read': 'denied',
+        // runc 1.1.5's default list allows /dev/net/tun (runc 1.2.2 dropped it)
+        'tun-read': 'ok' };
       assert.deepEqual(probe(c, 1), want);
       // runc replaces the program on update, kago keeps the one create attached: either way it still holds.
       h.kago.ok(['update', '--pids-limit', '50', c.id]);
