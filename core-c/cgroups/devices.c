@@ -8,14 +8,15 @@
 /* What every container needs, as runc's default list (libcontainer/specconv
  * AllowedDevices): mknod of any device (creating a node is harmless, opening
  * it is what the rules decide), null, zero, full, random, urandom, tty,
- * console, ptmx and the pty slaves (major 136). */
+ * console, ptmx, the pty slaves (major 136) and /dev/net/tun (10:200:
+ * runc 1.1.5 allows it; runc 1.2.2 dropped it, opencontainers/runc#3468). */
 static const struct kcg_device_rule standard_devices[] = {
     {true, 'c', -1, -1, KCG_ACC_MKNOD, ""}, {true, 'b', -1, -1, KCG_ACC_MKNOD, ""},
     {true, 'c', 1, 3, KCG_ACC_ALL, ""},     {true, 'c', 1, 5, KCG_ACC_ALL, ""},
     {true, 'c', 1, 7, KCG_ACC_ALL, ""},     {true, 'c', 1, 8, KCG_ACC_ALL, ""},
     {true, 'c', 1, 9, KCG_ACC_ALL, ""},     {true, 'c', 5, 0, KCG_ACC_ALL, ""},
     {true, 'c', 5, 1, KCG_ACC_ALL, ""},     {true, 'c', 5, 2, KCG_ACC_ALL, ""},
-    {true, 'c', 136, -1, KCG_ACC_ALL, ""},
+    {true, 'c', 136, -1, KCG_ACC_ALL, ""},   {true, 'c', 10, 200, KCG_ACC_ALL, ""},
 };
 #define STANDARD_COUNT (sizeof standard_devices / sizeof standard_devices[0])
 

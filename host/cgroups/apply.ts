@@ -10,6 +10,7 @@ import { log } from '../log.ts';
 import type { LinuxResources } from '../spec/config.ts';
 import { attachDeviceProgram } from './bpf.ts';
 import { describeHost } from './hostinfo.ts';
+import { isRootless } from './rootless.ts';
 import type { Hierarchy } from './layout.ts';
 
 /** The container's directories, in the order of the hierarchies they are in. */
@@ -115,6 +116,16 @@ export function applyCgroupLimits(resources: LinuxResources | undefined, t: Cgro
   applyWrites(result.writes, t);
   if (result.devices === 'bpf') {
     const dir = t.dirs[t.hierarchies.findIndex((h) => h.version === 2)];
-    if (dir) attachDeviceProgram(dir, getCore().cgroups.deviceProgram(resources?.devices ?? []));
+    if (!dir) return;
+    try {
+      attachDeviceProgram(dir, getCore().cgroups.deviceProgram(resources?.devices ?? []));
+    } catch (e) {
+      // Loading a device program takes CAP_BPF or CAP_SYS_ADMIN, which a
+      // user in a delegated subtree has not; its container is in a user
+      // namespace, where device nodes cannot be made anyway. runc 1.1.5
+      // ignores the device errors of a rootless container the same way.
+      if (!isRootless()) throw e;
+      log('debug', `rootless: no device program: ${e instanceof KagoError ? e.reason : String(e)}`);
+    }
   }
 }

@@ -233,7 +233,7 @@ describe('cgroup writes computed by the core', function () {
       const r = cgroups.cgroupWrites({ devices: rules }, V1);
       return r.writes.filter((w) => w.controller === 'devices').map((w) => `${w.file} ${w.value}`);
     }
-    const STANDARD = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm'].map((r) => `devices.allow ${r}`);
+    const STANDARD = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm', 'c 10:200 rwm'].map((r) => `devices.allow ${r}`);
 
     it('v1: deny all, the rules in their order, then the standard devices less what a rule denies', function () {
       assert.deepEqual(deviceWrites([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'r' }, { allow: true, type: 'b', major: 8, access: 'r' }]), [

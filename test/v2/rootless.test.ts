@@ -1,0 +1,97 @@
+// A rootless container on a pure v2 host, in a cgroup subtree delegated to
+// its user the way systemd's Delegate=yes does it (the directory and its
+// cgroup.procs, cgroup.subtree_control and cgroup.threads chowned to the
+// user, the user's processes in a cgroup below). kago beside runc 1.1.5, in
+// the VM of make test-v2.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRootfs } from '../helpers/bundle.ts';
+import { uniqueId } from '../helpers/kago.ts';
+import { kagoBin, runcBin } from '../helpers/paths.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { CGROUP_ROOT, describeV2, readCg } from './fixture.ts';
+
+// nobody is in every Debian's /etc/passwd, which the VM cannot add to (the host's root is read-only there).
+const NOBODY = 65534;
+const MiB = 1024 * 1024;
+
+function rmdirTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const e of spawnSync('find', [dir, '-mindepth', '1', '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) rmdirSync(e);
+  rmdirSync(dir);
+}
+
+for (const bin of [kagoBin, runcBin]) {
+  const name = bin === runcBin ? 'runc' : 'kago';
+  describeV2(`${name}: rootless, in a cgroup subtree delegated to the user`, function () {
+    let work = '';
+    let delegated = '';
+    before(function () {
+      work = mkdtempSync('/tmp/kago-v2-rootless-');
+      spawnSync('chmod', ['755', work]);
+      delegated = join(CGROUP_ROOT, `kago-user-${process.pid}-${name}`);
+      mkdirSync(delegated);
+      writeFileSync(join(delegated, 'cgroup.subtree_control'), '+pids +memory');
+      for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(delegated, f), NOBODY, NOBODY);
+      mkdirSync(join(delegated, 'session'));
+      chownSync(join(delegated, 'session'), NOBODY, NOBODY);
+      chownSync(join(delegated, 'session', 'cgroup.procs'), NOBODY, NOBODY);
+    });
+    after(function () {
+      rmdirTree(delegated);
+      rmSync(work, { recursive: true, force: true });
+    });
+
+    it('gets its limits in the delegated subtree, joins it, and delete removes its cgroup', function () {
+      const id = uniqueId('v2r');
+      const b = join(work, id);
+      makeRootfs(join(b, 'rootfs'));
+      const made = spawnSync(runcBin, ['spec', '--rootless'], { cwd: b });
+      assert.equal(made.status, 0, String(made.stderr));
+      const spec = JSON.parse(readFileSync(join(b, 'config.json'), 'utf8'));
+      spec.process.terminal = false;
+      spec.process.args = ['sh', '-c', 'cat /proc/self/cgroup > /seen; sleep 1000'];
+      spec.root.readonly = false;
+      spec.linux.uidMappings = [{ containerID: 0, hostID: NOBODY, size: 1 }];
+      spec.linux.gidMappings = [{ containerID: 0, hostID: NOBODY, size: 1 }];
+      spec.linux.namespaces = spec.linux.namespaces.filter((ns: { type: string }) => ns.type !== 'cgroup');
+      spec.linux.cgroupsPath = `${delegated.slice(CGROUP_ROOT.length)}/${id}`;
+      spec.linux.resources = { pids: { limit: 17 }, memory: { limit: 48 * MiB } };
+      // See fixture.ts: runc spec's ambient set, which kago refuses and runc drops.
+      delete spec.process.capabilities.ambient;
+      writeFileSync(join(b, 'config.json'), JSON.stringify(spec));
+      spawnSync('chown', ['-R', `${NOBODY}:${NOBODY}`, b]);
+      const root = join(work, 'state');
+      mkdirSync(root, { recursive: true });
+      chownSync(root, NOBODY, NOBODY);
+      // The user's runtime runs in the user's session cgroup, as a login shell would.
+      // Output through a file: a detached container would hold a pipe open.
+      const as = (args: string[]) => {
+        const err = join(work, 'stderr');
+        const fd = openSync(err, 'w');
+        try {
+          const r = spawnSync('sh', ['-c', `echo $$ > ${join(delegated, 'session', 'cgroup.procs')} && exec setpriv --reuid ${NOBODY} --regid ${NOBODY} --clear-groups env XDG_RUNTIME_DIR=${root} HOME=${work} "$@"`, 'sh', bin, '--root', root, ...args], { timeout: 120_000, stdio: ['ignore', 'ignore', fd] });
+          return { status: r.status, stderr: readFileSync(err, 'utf8') };
+        } finally {
+          closeSync(fd);
+        }
+      };
+      const dir = join(delegated, id);
+      try {
+        const r = as(['run', '--detach', '--bundle', b, id]);
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(readCg(dir, 'pids.max'), '17');
+        assert.equal(readCg(dir, 'memory.max'), String(48 * MiB));
+        const seen = join(b, 'rootfs', 'seen');
+        waitFor(() => existsSync(seen) && readFileSync(seen, 'utf8').includes('\n'), 60_000);
+        assert.equal(readFileSync(seen, 'utf8'), `0::${dir.slice(CGROUP_ROOT.length)}\n`);
+      } finally {
+        const d = as(['delete', '--force', id]);
+        assert.equal(d.status, 0, d.stderr);
+      }
+      waitFor(() => !existsSync(dir), 60_000);
+    });
+  });
+}
