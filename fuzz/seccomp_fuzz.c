@@ -74,6 +74,20 @@ static const struct ksc_syscall_policy *find(const struct ksc_arch_policy *ap, u
   return NULL;
 }
 
+/* runc's patchbpf rule, read from its description (seccomp.h): above the
+ * highest named number, where x86_64 and x32 are told apart by bit 30 and
+ * s390's 0 is the kernel's own multiplexer. */
+static bool newer_than_profile(const struct ksc_arch_policy *ap, uint32_t nr) {
+  if (!ap->has_newer) return false;
+  const char *name = ap->arch->name;
+  uint32_t h = ap->highest_named;
+  if (strcmp(name, "SCMP_ARCH_X86_64") == 0)
+    return (nr > h && nr <= 0x3fffffffu) || (nr >= 0x80000000u && nr <= 0xbfffffffu);
+  if (strcmp(name, "SCMP_ARCH_X32") == 0) return (nr > h && nr <= 0x7fffffffu) || nr >= 0xc0000000u;
+  if ((strcmp(name, "SCMP_ARCH_S390") == 0 || strcmp(name, "SCMP_ARCH_S390X") == 0) && nr == 0) return true;
+  return nr > h;
+}
+
 static const struct ksc_arch_policy *policy_for_audit(const struct ksc_policy *p, uint32_t audit) {
   for (size_t i = 0; i < p->narches; i++)
     if (p->arches[i].arch->audit_arch == audit) return &p->arches[i];
@@ -143,12 +157,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       continue;
     }
     for (size_t s = 0; s < ap->nsyscalls; s++) probe_syscall(&prog, arch, &ap->syscalls[s], &budget);
-    /* Numbers the policy does not list, low ones and just past the listed. */
+    /* Numbers the policy does not list, low ones and just past the listed:
+     * the default, or ENOSYS for one newer than the profile. */
     uint32_t unlisted[] = {0, 1, 2, 3, 60, 231, 500, 1000};
     for (size_t k = 0; k < sizeof unlisted / sizeof unlisted[0]; k++) {
       uint32_t nr = arch->nr_base + unlisted[k];
-      if (find(ap, nr) == NULL) expect(&prog, arch, nr, zero, policy.default_action, &budget);
+      if (find(ap, nr) == NULL)
+        expect(&prog, arch, nr, zero, newer_than_profile(ap, nr) ? ap->newer_action : policy.default_action, &budget);
     }
+    if (ap->has_newer && ap->highest_named < UINT32_MAX && find(ap, ap->highest_named + 1) == NULL)
+      expect(&prog, arch, ap->highest_named + 1, zero,
+             newer_than_profile(ap, ap->highest_named + 1) ? ap->newer_action : policy.default_action, &budget);
   }
   kago_arena_free(&a);
   return 0;
