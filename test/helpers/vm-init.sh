@@ -35,6 +35,11 @@ mount -t tmpfs -o mode=1777 tmpfs $H/tmp || die "mount $H/tmp"
 mount -t tmpfs -o mode=755 tmpfs $H/run || die "mount $H/run"
 mkdir -p $H/run/kago-vm
 mount -t 9p -o "$P9" scratch $H/run/kago-vm || die "mount the scratch share"
+# The directory that holds the repository (and ../shared), at its host path,
+# also when that is under /tmp, which is the guest's own tmpfs by now.
+C=$(cat $H/run/kago-vm/checkout)
+[ -d "$H$C" ] || mkdir -p "$H$C" || die "make $C"
+mount -t 9p -o "$P9,ro,cache=loose" checkout "$H$C" || die "mount the checkout $C"
 # As systemd mounts it on every current distribution.
 mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 $H/sys/fs/cgroup || die "mount cgroup2"
 for c in $(cat $H/sys/fs/cgroup/cgroup.controllers); do

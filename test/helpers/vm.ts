@@ -165,6 +165,10 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
     const vmlinux = join(work, 'vmlinux');
     const image = extractVmlinux(kernel.vmlinuz, vmlinux) ? vmlinux : kernel.vmlinuz;
     writeFileSync(join(scratch, 'command'), `${options.command}\n`);
+    // The repository and ../shared beside it, where the host has them: a
+    // clone under /tmp would be hidden by the guest's own tmpfs there.
+    const checkout = dirname(repoRoot);
+    writeFileSync(join(scratch, 'checkout'), `${checkout}\n`);
     const drives = (options.disksMiB ?? []).flatMap((mib, i) => {
       const disk = join(work, `disk${i}.img`);
       writeFileSync(disk, '');
@@ -182,6 +186,7 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
       '-append', 'console=ttyS0 panic=-1 loglevel=1 hugepages=16',
       '-virtfs', 'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
       '-virtfs', `local,path=${scratch},mount_tag=scratch,security_model=none,multidevs=remap`,
+      '-virtfs', `local,path=${checkout},mount_tag=checkout,security_model=none,readonly=on,multidevs=remap`,
       ...drives,
     ];
     const started = Date.now();
