@@ -80,14 +80,20 @@ test-v2: deps all
 FUZZ_CC      := clang
 FUZZ_CFLAGS  := -g -O1 -std=c11 -Wall -Wextra -Werror \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := spec seccomp cgroups
+FUZZ_TARGETS := spec seccomp cgroups plan
 FUZZ_BINS    := $(patsubst %,build/fuzz/%_fuzz,$(FUZZ_TARGETS))
 FUZZ_CORE    := $(filter-out core-c/napi/%,$(CORE_SRC))
 FUZZ_SECONDS ?= 300
+# seconds per target in `make test`: four targets in about the time three took at 12
+FUZZ_SHORT_SECONDS ?= 9
 
 build/fuzz/%_fuzz: fuzz/%_fuzz.c fuzz/fuzz_check.h $(FUZZ_CORE) $(CORE_HDR)
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE)
+# The executor's plan decoder, not the core (seeds: fuzz/plan-seeds.ts).
+build/fuzz/plan_fuzz: fuzz/plan_fuzz.c fuzz/fuzz_check.h native/plan_reader.c native/plan_reader.h native/plan.gen.h
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< native/plan_reader.c
 
 # The state reader is TypeScript: its fuzzer (fuzz/state_fuzz.ts) is a
 # deterministic mutation loop; the mocha suite runs 20,000 executions of it.
@@ -96,7 +102,7 @@ fuzz: $(FUZZ_BINS)
 	fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 	$(NODE) fuzz/state_fuzz.ts $(STATE_FUZZ_EXECUTIONS)
 fuzz-short: $(FUZZ_BINS)
-	fuzz/run 12 $(FUZZ_TARGETS)
+	fuzz/run $(FUZZ_SHORT_SECONDS) $(FUZZ_TARGETS)
 
 # Long runs of the stress tests (1,000 run/delete cycles, repeated
 # concurrency rounds); `make test` runs short versions of the same files.

@@ -82,6 +82,22 @@ int kago_read_bytes(struct kago_reader *r, struct kago_bytes *out) {
   return 0;
 }
 
+static void free_args(struct kago_op *op) {
+  const struct kago_op_layout *layout = kago_op_layout(op->code);
+  for (size_t a = 0; layout != NULL && layout->types[a] != '\0'; a++) {
+    void *field = (char *)op + layout->offsets[a];
+    if (layout->types[a] == 'S') free(((struct kago_strs *)field)->items);
+    if (layout->types[a] == 'I') free(((struct kago_ints *)field)->items);
+  }
+}
+
+void kago_plan_free(struct kago_plan *plan) {
+  for (uint32_t i = 0; i < plan->count; i++) free_args(&plan->ops[i]);
+  free(plan->ops);
+  plan->ops = NULL;
+  plan->count = 0;
+}
+
 int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
                      char *why, size_t why_len) {
   struct kago_reader r = {data, len, 0};
@@ -109,12 +125,16 @@ int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
     snprintf(why, why_len, "out of memory");
     return -1;
   }
+  /* Operations are zeroed up to `count`, so a failure can free every list
+   * decoded so far, the failed operation's included, as a whole plan. */
+  struct kago_plan partial = {count, ops};
   for (uint32_t i = 0; i < count; i++) {
     uint16_t code, reserved;
     uint32_t size;
     if (read_u16(&r, &code) != 0 || read_u16(&r, &reserved) != 0 ||
         read_u32(&r, &size) != 0 || remaining(&r) < size) {
       snprintf(why, why_len, "operation %u: truncated", i);
+      kago_plan_free(&partial);
       return -1;
     }
     struct kago_reader args = {data + r.pos, size, 0};
@@ -122,15 +142,16 @@ int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
     if (kago_decode_args(&args, &ops[i]) != 0 || args.pos != args.len) {
       snprintf(why, why_len, "operation %u (code %u, %s): bad arguments", i, code,
                kago_op_name(code));
+      kago_plan_free(&partial);
       return -1;
     }
     r.pos += size;
   }
   if (remaining(&r) != 0) {
     snprintf(why, why_len, "%zu bytes after the last operation", remaining(&r));
+    kago_plan_free(&partial);
     return -1;
   }
-  plan->count = count;
-  plan->ops = ops;
+  *plan = partial;
   return 0;
 }

@@ -24,4 +24,8 @@ struct kago_plan {
 int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
                      char *why, size_t why_len);
 
+/* Releases what kago_plan_decode allocated (the executor never needs to: it
+ * execs or exits; the fuzz target does). */
+void kago_plan_free(struct kago_plan *plan);
+
 #endif

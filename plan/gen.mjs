@@ -43,6 +43,25 @@ function genC() {
   l.push('static inline const char *kago_op_name(unsigned code) {', '  switch (code) {');
   for (const op of def.ops) l.push(`  case ${op.code}: return "${op.name}";`);
   l.push('  default: return "unknown";', '  }', '}', '');
+  // A table of every operation's arguments, for code that walks any operation
+  // without a case per op: freeing a decoded plan, and the fuzz target's
+  // re-encoding of what the decoder produced.
+  const maxArgs = Math.max(...def.ops.map((op) => op.args.length));
+  const letter = { int: 'i', str: 's', strs: 'S', ints: 'I', bytes: 'b' };
+  l.push('/* The arguments of an operation: one letter per argument in plan order (i int, s str,');
+  l.push(' * S strs, I ints, b bytes) and where each is in struct kago_op. */');
+  l.push(`#define KAGO_OP_MAX_ARGS ${maxArgs}`);
+  l.push('struct kago_op_layout {', '  const char *types;', '  size_t offsets[KAGO_OP_MAX_ARGS];', '};', '');
+  l.push('/* NULL for a code plan.json does not define. */');
+  l.push('static inline const struct kago_op_layout *kago_op_layout(unsigned code) {', '  switch (code) {');
+  for (const op of def.ops) {
+    const types = op.args.map(([, t]) => letter[t]).join('');
+    const offsets = op.args.map(([n]) => `offsetof(struct kago_op, u.${op.name}.${n})`).join(', ');
+    l.push(`  case ${op.code}: {`);
+    l.push(`    static const struct kago_op_layout layout = {"${types}", {${offsets || '0'}}};`);
+    l.push('    return &layout;', '  }');
+  }
+  l.push('  default: return NULL;', '  }', '}', '');
   l.push('/* The reader functions are written by hand in plan_reader.h; each returns 0 or -1. */');
   l.push('struct kago_reader;');
   l.push('int kago_read_int(struct kago_reader *r, int64_t *out);');
