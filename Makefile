@@ -61,6 +61,7 @@ $(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
 # The tests import the library by its package name, through dist/lib.
 check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
+	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.scripts.json
 
 # The whole suite but test/v2 (make test-v2 runs it on a pure cgroup v2 host);
 # `mocha FILE…` (no default spec in .mocharc.json) runs just FILE.

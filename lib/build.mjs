@@ -10,6 +10,7 @@ const out = 'dist/lib';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
+/** @type {import('esbuild').BuildOptions} */
 const common = { bundle: true, format: 'esm', logLevel: 'warning', legalComments: 'none' };
 buildSync({ ...common, entryPoints: ['lib/node.ts'], outfile: `${out}/node.js`, platform: 'node', target: 'node20' });
 buildSync({ ...common, entryPoints: ['lib/browser.ts'], outfile: `${out}/browser.js`, platform: 'browser', target: 'es2022' });

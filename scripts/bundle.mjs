@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 
+/** @type {import('esbuild').BuildOptions} */
 const common = {
   bundle: true,
   platform: 'node',

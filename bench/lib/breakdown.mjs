@@ -58,7 +58,7 @@ export function inProcess(ctx, specExample) {
     }
     return summarize(xs);
   };
-  const compile = time(() => new WebAssembly.Module(wasm), 20);
+  const compile = time(() => new globalThis.WebAssembly.Module(wasm), 20);
   const instantiate = time(() => loader.loadCoreSync(wasm), 20);
   const core = loader.loadCoreSync(wasm);
   const config = readFileSync(join(ctx.bundle, 'config.json'), 'utf8');
@@ -77,6 +77,7 @@ export function inProcess(ctx, specExample) {
 // indentation marks a step inside the one above. A function renamed in the
 // host leaves its row empty rather than at zero. Functions called from more
 // than one place (detectHierarchies, loadKoffi, write) sit at the top level.
+/** @type {Array<[string, (f: any) => boolean]>} */
 const PROBES = [
   // Not `main`: a command's run() that awaits resumes outside main's frame.
   ['kago\'s own code (any frame of dist/kago)', kagoCode],

@@ -9,6 +9,7 @@ export class BenchError extends Error {}
 
 // stdout and stdin are never pipes: a container inherits the runtime's stdio,
 // and a pipe would keep the caller waiting until the container exits.
+/** @returns {['ignore', 'ignore', number]} */
 function stdioTo(logFile) {
   return ['ignore', 'ignore', openSync(logFile, 'a')];
 }
@@ -19,7 +20,8 @@ function failure(argv, logFile, status) {
 }
 
 // Milliseconds from spawn to exit; throws unless the exit status is 0.
-export function timed(argv, { logFile, env } = {}) {
+/** @param {string[]} argv @param {{ logFile: string, env?: NodeJS.ProcessEnv }} options */
+export function timed(argv, { logFile, env }) {
   const stdio = stdioTo(logFile);
   try {
     const t0 = process.hrtime.bigint();
@@ -62,7 +64,7 @@ export function vmRssKiB(pid) {
 // Starts every argv at once; resolves with the wall time until the last exits.
 export function timedConcurrent(argvs, logFile) {
   const t0 = process.hrtime.bigint();
-  return Promise.all(argvs.map((argv) => new Promise((resolve, reject) => {
+  return Promise.all(argvs.map((argv) => new Promise((/** @type {(v?: unknown) => void} */ resolve, reject) => {
     const stdio = stdioTo(logFile);
     const child = spawn(argv[0], argv.slice(1), { stdio });
     closeSync(stdio[2]);

@@ -37,7 +37,7 @@ function comparisonTable(title, metrics, names, unit, digits = 1) {
 // A step inside the one above is indented by two spaces per level in its
 // label; Markdown drops leading spaces, so levels show as arrows.
 function nested(label) {
-  const depth = /^ */.exec(label)[0].length / 2;
+  const depth = (label.length - label.trimStart().length) / 2;
   return depth ? `${'\u00a0\u00a0'.repeat(depth - 1)}↳ ${label.trimStart()}` : label;
 }
 

@@ -43,6 +43,7 @@ export function kagoVariant(name, tag, command, { scratch }, env) {
 // cost the cache saves.
 export function launcherVariants(ctx, kago) {
   const { repo, node, nodeMajor } = ctx;
+  /** @type {NodeJS.ProcessEnv} */
   const noCache = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
   delete noCache.NODE_COMPILE_CACHE;
   return [

@@ -20,6 +20,7 @@ const lines = text.split('\n').filter((l) => l.length > 0);
 const header = lines[0].split(',');
 const version = header[0].replace(/^#syscall\s*/, '');
 const columns = header.slice(1).filter((c) => !c.endsWith('_kver'));
+/** @type {Map<string, number>} */
 const colIndex = new Map(columns.map((c) => [c, header.indexOf(c)]));
 
 // AUDIT_ARCH_* = EM_* | __AUDIT_ARCH_64BIT (0x80000000) | __AUDIT_ARCH_LE
@@ -30,6 +31,7 @@ const B64 = 0x80000000, LE = 0x40000000, N32 = 0x20000000;
 // compares only the low 32-bit word on 32-bit ABIs (x32 and MIPS n32
 // included) and truncates the operands; kago does the same so that the same
 // profile gives the same verdicts under runc and kago.
+/** @type {Array<[string, string, number, number, number, number]>} */
 const arches = [
   // OCI name, CSV column, nr base, EM_*, flags, argBits
   ['SCMP_ARCH_X86', 'x86', 0, 3, LE, 32],
@@ -93,6 +95,7 @@ out.push('};', '');
 out.push(`const uint16_t ksc_syscall_numbers[KSC_COLUMN_COUNT][KSC_SYSCALL_COUNT] = {`);
 for (const col of columns) {
   const idx = colIndex.get(col);
+  if (idx === undefined) throw new Error(`no column ${col}`);
   const nums = rows.map((r) => '0x' + encode(r[idx], r[0], col).toString(16));
   out.push(`  /* ${col} */`);
   for (let i = 0; i < nums.length; i += 12) out.push('  ' + (i === 0 ? '{' : ' ') + nums.slice(i, i + 12).join(', ') + (i + 12 >= nums.length ? '},' : ','));
