@@ -29,7 +29,7 @@ CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
   -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
 EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all check test test-v2 test-unit clean deps lib web fuzz fuzz-short soak bench conformance
+.PHONY: all check test test-v2 test-unit lint format clean deps lib web fuzz fuzz-short soak bench conformance
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
 # Installs apt packages and node_modules when missing (idempotent).
@@ -67,6 +67,17 @@ check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 # `mocha FILE…` (no default spec in .mocharc.json) runs just FILE.
 test: deps all web check fuzz-short
 	$(NODE) node_modules/mocha/bin/mocha.js 'test/**/*.test.ts' --ignore 'test/v2/**'
+
+# Formatting and lint: biome for TypeScript and the build scripts, clang-format
+# (.clang-format) for the C of core-c, native and fuzz. `make format` rewrites.
+C_SOURCES = $(filter-out %.gen.c %.gen.h,$(shell git ls-files '*.c' '*.h'))
+BIOME     := node_modules/@biomejs/biome/bin/biome
+lint: | node_modules/.kago-lock-stamp
+	$(NODE) $(BIOME) check --error-on-warnings .
+	clang-format --dry-run -Werror $(C_SOURCES)
+format: | node_modules/.kago-lock-stamp
+	$(NODE) $(BIOME) check --write .
+	clang-format -i $(C_SOURCES)
 
 # The v2 suite (test/v2) on a pure cgroup v2 host: this machine's kernel
 # package booted under qemu with the host's root read-only over 9p
