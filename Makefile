@@ -68,6 +68,14 @@ check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 test: deps all web check fuzz-short
 	$(NODE) node_modules/mocha/bin/mocha.js 'test/**/*.test.ts' --ignore 'test/v2/**'
 
+# What needs neither root nor the engines nor a container: the core's rules
+# and fixtures, the plan builder, CLI parsing, the cgroup writes; well under
+# a minute, as any user. Needs the build tools `make deps` installs.
+UNIT_TESTS := test/core/*.test.ts test/host/args.test.ts test/host/cgroups.test.ts \
+  test/host/plan.test.ts test/cgroups/apply.test.ts test/cgroups/writes.test.ts test/web/policy.test.ts
+test-unit: $(CORE_WASM) $(LIB_OUT) host/plan/format.gen.ts
+	$(NODE) node_modules/mocha/bin/mocha.js $(UNIT_TESTS)
+
 # Formatting and lint: biome for TypeScript and the build scripts, clang-format
 # (.clang-format) for the C of core-c, native and fuzz. `make format` rewrites.
 C_SOURCES = $(filter-out %.gen.c %.gen.h,$(shell git ls-files '*.c' '*.h'))
