@@ -29,7 +29,7 @@ CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
   -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
 EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 
-.PHONY: all check test test-v2 test-unit lint format clean deps lib web fuzz fuzz-short soak bench conformance
+.PHONY: all check test test-v2 test-unit lint format install dist clean deps lib web fuzz fuzz-short soak bench conformance
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
 # Installs apt packages and node_modules when missing (idempotent).
@@ -139,6 +139,31 @@ conformance: all
 # Writes bench/results/<timestamp>.{json,md,svg}. BENCH_FLAGS=--rounds 40 etc.
 bench: deps all
 	$(NODE) bench/main.mjs $(BENCH_FLAGS)
+
+# An installed kago: the executable, the executor, the core and koffi's native
+# module, laid out as in the checkout (host/paths.ts finds them beside the
+# executable), with PREFIX/bin/kago a link to it. `make dist` packs the same
+# tree as a release tarball.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+VERSION  := $(shell $(NODE) -p "require('./package.json').version" 2>/dev/null)
+LIBEXEC   = $(DESTDIR)$(PREFIX)/lib/kago
+KOFFI_NODE := node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node
+DIST_TAR := dist/kago-$(VERSION)-linux-x64.tar.gz
+install: all
+	install -D -m 0755 dist/kago $(LIBEXEC)/dist/kago
+	install -D -m 0755 $(EXEC_BIN) $(LIBEXEC)/native/kago-exec
+	install -D -m 0644 $(CORE_WASM) $(LIBEXEC)/wasm/kago-core.wasm
+	install -D -m 0644 $(KOFFI_NODE) $(LIBEXEC)/$(KOFFI_NODE)
+	install -D -m 0644 LICENSE $(LIBEXEC)/LICENSE
+	install -d $(DESTDIR)$(PREFIX)/bin
+	ln -sfn ../lib/kago/dist/kago $(DESTDIR)$(PREFIX)/bin/kago
+dist: $(DIST_TAR)
+$(DIST_TAR): $(CORE_WASM) $(EXEC_BIN) $(BUNDLE) LICENSE
+	rm -rf build/dist-stage
+	$(MAKE) --no-print-directory install PREFIX=/kago-$(VERSION) DESTDIR=$(CURDIR)/build/dist-stage
+	tar -C build/dist-stage --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf $@ kago-$(VERSION)
+	rm -rf build/dist-stage
 
 clean:
 	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts

@@ -1,0 +1,65 @@
+// `make install` and `make dist` give a kago that works outside the checkout:
+// the installed command, started from another directory, runs a real
+// container; the release tarball, unpacked elsewhere, does the same. runc is
+// not packaged by kago, so these are kago's alone.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeBundle, type Bundle } from '../helpers/bundle.ts';
+import { Kago } from '../helpers/kago.ts';
+import { repoRoot } from '../helpers/paths.ts';
+
+const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+function make(...args: string[]): void {
+  execFileSync('make', ['--no-print-directory', '-C', repoRoot, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/** Runs a container with the kago at bin, from a directory that is not the checkout. */
+function runsAContainer(bin: string, bundle: Bundle): void {
+  const kago = new Kago(bin);
+  try {
+    const r = kago.ok(['run', '--bundle', bundle.dir, `kago-install-${process.pid}`], { cwd: '/' });
+    assert.equal(r.stdout.trim(), '1 installed');
+  } finally {
+    kago.cleanup();
+  }
+}
+
+describe('packaging', function () {
+  this.timeout(180_000);
+  let scratch = '';
+  let bundle: Bundle;
+  before(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'kago-install-'));
+    bundle = makeBundle(['sh', '-c', 'echo $$ installed']);
+  });
+  after(() => {
+    bundle?.remove();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('make install PREFIX=… installs a kago that runs a container from any directory', () => {
+    const prefix = join(scratch, 'prefix');
+    make('install', `PREFIX=${prefix}`);
+    const bin = join(prefix, 'bin', 'kago');
+    assert.ok(lstatSync(bin).isSymbolicLink());
+    assert.equal(readlinkSync(bin), '../lib/kago/dist/kago');
+    for (const f of ['dist/kago', 'native/kago-exec', 'wasm/kago-core.wasm', 'LICENSE']) assert.ok(existsSync(join(prefix, 'lib', 'kago', f)), f);
+    assert.match(execFileSync(bin, ['--version'], { cwd: '/', encoding: 'utf8' }), new RegExp(`^kago version ${version.replace(/\./g, '\\.')}\n`));
+    runsAContainer(bin, bundle);
+  });
+
+  it('make dist packs the same tree into a tarball that works where it is unpacked', () => {
+    make('dist');
+    const tarball = join(repoRoot, 'dist', `kago-${version}-linux-x64.tar.gz`);
+    const listing = execFileSync('tar', ['-tzvf', tarball], { encoding: 'utf8' });
+    assert.match(listing, new RegExp(`0/0 .* kago-${version}/bin/kago -> \\.\\./lib/kago/dist/kago`));
+    const unpacked = join(scratch, 'unpacked');
+    mkdirSync(unpacked);
+    execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+    runsAContainer(join(unpacked, `kago-${version}`, 'bin', 'kago'), bundle);
+  });
+});
