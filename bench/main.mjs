@@ -12,8 +12,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inProcess, lifecycleProfile, processSteps } from './lib/breakdown.mjs';
 import { concurrentRuns } from './lib/concurrency.mjs';
-import { createStartDelete, execAndState, launcherComparison, memory, runForeground } from './lib/lifecycle.mjs';
-import { output, timed } from './lib/proc.mjs';
+import { createStartDelete, execAndState, killRunning, launcherComparison, memory, runForeground, startupFloor } from './lib/lifecycle.mjs';
+import { output, timed, useRusageTool } from './lib/proc.mjs';
 import { markdown, svg, targets } from './lib/report.mjs';
 import { isHybridCgroupHost, launcherVariants, makeRuntimes, wrapperOnly } from './lib/runtimes.mjs';
 import { seccompTable } from './lib/seccomp.mjs';
@@ -57,6 +57,22 @@ function makeBundles(scratch) {
   return { bundle, sleepBundle };
 }
 
+// The measuring wrapper, and the two floors every command stands on: a static
+// program that exits at once and a Bun executable that does nothing.
+function buildTools(scratch) {
+  const dir = join(scratch, 'tools');
+  mkdirSync(dir);
+  const rusage = join(dir, 'rusage');
+  execFileSync('cc', ['-O2', '-static', '-o', rusage, join(repo, 'bench', 'tools', 'rusage.c')]);
+  useRusageTool(rusage);
+  writeFileSync(join(dir, 'true.c'), 'int main(void) { return 0; }\n');
+  execFileSync('cc', ['-O2', '-static', '-o', join(dir, 'true'), join(dir, 'true.c')]);
+  writeFileSync(join(dir, 'nothing.js'), 'process.exitCode = 0;\n');
+  execFileSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
+    join(dir, 'nothing.js'), '--outfile', join(dir, 'bun-nothing')], { stdio: 'ignore' });
+  return [['static binary that exits (C, -static)', [join(dir, 'true')]], ['Bun single-file executable that does nothing', [join(dir, 'bun-nothing')]]];
+}
+
 function firstLine(argv) {
   try {
     return output(argv).split('\n')[0];
@@ -67,7 +83,7 @@ function firstLine(argv) {
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('make bench runs containers: run it as root');
-  for (const tool of ['runc', 'crun', 'unshare', '/usr/bin/time']) execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+  for (const tool of ['runc', 'crun', 'unshare', 'cc']) execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
   for (const f of [join(repo, 'dist', 'kago'), join(repo, 'dist', 'kago.cjs'), bun]) if (!existsSync(f)) throw new Error(`${f} is missing: run make`);
   const scratch = mkdtempSync(join(tmpdir(), 'kago-bench-'));
   const logFile = join(scratch, 'runtime.log');
@@ -75,6 +91,7 @@ async function main() {
   try {
     const nodeVersion = firstLine([node, '--version']);
     const ctx = { repo, node, nodeMajor: nodeVersion.replace(/^v(\d+).*/, '$1'), bun, scratch, logFile, ...makeBundles(scratch) };
+    const floors = buildTools(scratch);
     const rt = makeRuntimes(ctx);
     const all = [rt.kago, rt.runc, rt.crun];
     const r = {
@@ -91,6 +108,10 @@ async function main() {
     r.lifecycle = createStartDelete(ctx, all, rounds);
     step('run');
     r.run = runForeground(ctx, all, rounds);
+    step('kill');
+    r.kill = killRunning(ctx, all, rounds);
+    step('start-up floor');
+    r.startup = startupFloor(ctx, all, floors, rounds);
     step('exec, state');
     r.execState = execAndState(ctx, all, rounds);
     step('memory');

@@ -1,7 +1,7 @@
 // Cost growth: N foreground `run`s of busybox `true` started at once, as an
 // engine starting a pod or a CI fleet would; containers per second of wall time.
 import { timedConcurrent } from './proc.mjs';
-import { summarize } from './stats.mjs';
+import { append, summarize } from './stats.mjs';
 
 export async function concurrentRuns(ctx, runtimes, sizes, repeats) {
   const result = {};
@@ -11,7 +11,7 @@ export async function concurrentRuns(ctx, runtimes, sizes, repeats) {
       for (const r of rep % 2 ? [...runtimes].reverse() : runtimes) {
         const argvs = Array.from({ length: n }, (_, i) => r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-par-${n}-${rep}-${i}`]));
         const ms = await timedConcurrent(argvs, ctx.logFile);
-        (result[n][r.name] ??= []).push((n * 1000) / ms);
+        append(result[n], r.name, (n * 1000) / ms);
       }
     }
     for (const name of Object.keys(result[n])) result[n][name] = summarize(result[n][name]);

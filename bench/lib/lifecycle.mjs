@@ -3,8 +3,8 @@
 // falls on all of them alike.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { peakRssKiB, quiet, timed, vmRssKiB } from './proc.mjs';
-import { summarize } from './stats.mjs';
+import { measured, quiet, timed, vmRssKiB } from './proc.mjs';
+import { append, summarize } from './stats.mjs';
 
 function rotated(list, round) {
   const k = round % list.length;
@@ -21,28 +21,93 @@ function rounds(runtimes, n, fn) {
 
 const opts = (ctx, r) => ({ logFile: ctx.logFile, env: r.env });
 
-// create, start and delete --force of busybox `true`, and each step alone.
+// create, start and delete --force of busybox `true`, and each step alone:
+// wall time and CPU (user + system of the runtime's processes it waited for).
 export function createStartDelete(ctx, runtimes, n) {
   const steps = { create: {}, start: {}, delete: {} };
+  const cpu = { create: {}, start: {}, delete: {} };
+  const totalCpu = {};
   const total = rounds(runtimes, n, (r, i) => {
     const id = `${r.tag}-csd-${i}`;
-    const c = timed(r.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, r));
-    const s = timed(r.argv(['start', id]), opts(ctx, r));
-    const d = timed(r.argv(['delete', '--force', id]), opts(ctx, r));
-    for (const [k, v] of [['create', c], ['start', s], ['delete', d]]) (steps[k][r.name] ??= []).push(v);
-    return c + s + d;
+    const c = measured(r.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, r));
+    const s = measured(r.argv(['start', id]), opts(ctx, r));
+    const d = measured(r.argv(['delete', '--force', id]), opts(ctx, r));
+    for (const [k, v] of /** @type {const} */ ([['create', c], ['start', s], ['delete', d]])) {
+      append(steps[k], r.name, v.ms);
+      append(cpu[k], r.name, v.cpuMs);
+    }
+    append(totalCpu, r.name, c.cpuMs + s.cpuMs + d.cpuMs);
+    return c.ms + s.ms + d.ms;
   });
   return {
     total: mapValues(total, summarize),
     steps: mapValues(steps, (byRuntime) => mapValues(byRuntime, summarize)),
+    cpu: { total: mapValues(totalCpu, summarize), steps: mapValues(cpu, (byRuntime) => mapValues(byRuntime, summarize)) },
   };
 }
 
-// `run` in the foreground: create, start, wait for exit, delete.
+// `run` in the foreground: create, start, wait for exit, delete; wall and CPU.
 export function runForeground(ctx, runtimes, n) {
-  return mapValues(rounds(runtimes, n, (r, i) => timed(r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-run-${i}`]), opts(ctx, r))), summarize);
+  const cpu = {};
+  const wall = rounds(runtimes, n, (r, i) => {
+    const m = measured(r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-run-${i}`]), opts(ctx, r));
+    append(cpu, r.name, m.cpuMs);
+    return m.ms;
+  });
+  return { wall: mapValues(wall, summarize), cpu: mapValues(cpu, summarize) };
 }
 
+// `kill KILL` of a running container (busybox sleep started with run -d),
+// then delete, which is not measured here.
+export function killRunning(ctx, runtimes, n) {
+  return mapValues(rounds(runtimes, n, (r, i) => {
+    const id = `${r.tag}-kill-${i}`;
+    timed(r.argv(['run', '--detach', '--bundle', ctx.sleepBundle, id]), opts(ctx, r));
+    try {
+      return timed(r.argv(['kill', id, 'KILL']), opts(ctx, r));
+    } finally {
+      quiet(r.argv(['delete', '--force', id]));
+    }
+  }), summarize);
+}
+
+// The start-up floor: what a process costs before it does any work (a static
+// binary that exits, a Bun executable that does nothing), and each runtime's
+// commands that do nothing: --version, list on an empty root, and state,
+// kill and delete of a container that does not exist (an error, as fast as
+// the command can give one).
+export function startupFloor(ctx, runtimes, floors, n) {
+  /** @type {Array<[string, string[], number[]]>} */
+  const idle = [
+    ['--version', ['--version'], [0]],
+    ['list (no containers)', ['list'], [0]],
+    ['state (no such container)', ['state', 'bench-none'], [1]],
+    ['kill (no such container)', ['kill', 'bench-none', 'KILL'], [1]],
+    ['delete (no such container)', ['delete', 'bench-none'], [1]],
+  ];
+  const sample = (argv, allow) => {
+    const m = [];
+    for (let i = 0; i < n; i++) m.push(measured(argv, { logFile: ctx.logFile, allow }));
+    return { ms: summarize(m.map((x) => x.ms)), cpuMs: summarize(m.map((x) => x.cpuMs)), minflt: summarize(m.map((x) => x.minflt)), rssMiB: summarize(m.map((x) => x.rssKiB / 1024)) };
+  };
+  const out = { floors: {}, commands: {} };
+  for (const [label, argv] of floors) out.floors[label] = sample(argv, [0]);
+  for (const [label, args, allow] of idle) {
+    out.commands[label] = {};
+    for (let i = 0; i < n; i++) {
+      for (const r of rotated(runtimes, i)) {
+        const m = measured(r.argv(args), { logFile: ctx.logFile, allow });
+        if (!out.commands[label][r.name]) out.commands[label][r.name] = { ms: [], cpuMs: [], minflt: [] };
+        const slot = out.commands[label][r.name];
+        slot.ms.push(m.ms);
+        slot.cpuMs.push(m.cpuMs);
+        slot.minflt.push(m.minflt);
+      }
+    }
+    for (const r of runtimes) out.commands[label][r.name] = mapValues(out.commands[label][r.name], summarize);
+  }
+  return out;
+}
 // `exec true` into a running container (busybox sleep), and `state` of a
 // created one; both keep their containers for the whole measurement.
 export function execAndState(ctx, runtimes, n) {
@@ -75,12 +140,12 @@ export function memory(ctx, runtimes, n) {
       const id = `${r.tag}-mem-${i}`;
       const pidFile = join(ctx.scratch, `${r.name}-${id}.pid`);
       try {
-        (cliCreate[r.name] ??= []).push(peakRssKiB(r.argv(['create', '--bundle', ctx.bundle, '--pid-file', pidFile, id]), ctx));
-        (init[r.name] ??= []).push(vmRssKiB(Number(readFileSync(pidFile, 'utf8').trim())));
+        append(cliCreate, r.name, measured(r.argv(['create', '--bundle', ctx.bundle, '--pid-file', pidFile, id]), opts(ctx, r)).rssKiB);
+        append(init, r.name, vmRssKiB(Number(readFileSync(pidFile, 'utf8').trim())));
       } finally {
         quiet(r.argv(['delete', '--force', id]));
       }
-      (cliRun[r.name] ??= []).push(peakRssKiB(r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-memrun-${i}`]), ctx));
+      append(cliRun, r.name, measured(r.argv(['run', '--bundle', ctx.bundle, `${r.tag}-memrun-${i}`]), opts(ctx, r)).rssKiB);
     }
   }
   const mib = (xs) => summarize(xs.map((k) => k / 1024));

@@ -3,7 +3,6 @@
 // memory of a live process.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 
 export class BenchError extends Error {}
 
@@ -46,13 +45,26 @@ export function output(argv) {
   return r.stdout;
 }
 
-// Peak resident set of the process argv (and of what it waited for), in KiB.
-export function peakRssKiB(argv, { logFile, scratch }) {
-  const out = join(scratch, 'time.out');
-  timed(['/usr/bin/time', '-f', '%M', '-o', out, ...argv], { logFile });
-  const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+// The measuring wrapper (bench/tools/rusage.c), built once per run by main.mjs.
+let rusageTool = '';
+export function useRusageTool(path) {
+  rusageTool = path;
+}
+
+/**
+ * One run of argv through the wrapper: wall ms, CPU ms (user + system of argv
+ * and the children it waited for, from wait4), peak RSS KiB and minor faults.
+ * Throws unless the exit status is 0, or is one of `allow`.
+ * @param {string[]} argv
+ * @param {{ logFile: string, env?: NodeJS.ProcessEnv, allow?: number[] }} options
+ */
+export function measured(argv, { logFile, env, allow = [] }) {
+  const out = `${logFile}.rusage`;
+  timed([rusageTool, out, ...argv], { logFile, env });
+  const [wall, user, sys, rss, minflt, status] = readFileSync(out, 'utf8').trim().split(' ').map(Number);
   rmSync(out, { force: true });
-  return kib;
+  if (status !== 0 && !allow.includes(status)) throw failure(argv, logFile, status);
+  return { ms: wall / 1000, cpuMs: (user + sys) / 1000, rssKiB: rss, minflt };
 }
 
 export function vmRssKiB(pid) {

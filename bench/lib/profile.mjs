@@ -15,7 +15,9 @@ export function inclusiveTimes(file, probes) {
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map();
-  p.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  p.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+  });
   const out = Object.fromEntries(probes.map(([label]) => [label, null]));
   for (const n of p.nodes) for (const [label, match] of probes) if (out[label] === null && match(n.callFrame)) out[label] = 0;
   for (const [id, us] of selfUs) {

@@ -4,21 +4,52 @@ import { fmt, fmtSpread, ratio } from './stats.mjs';
 
 const COLORS = { kago: '#3b6fb6', runc: '#c8553d', crun: '#5b8c5a' };
 
+// The performance targets: kago's median against runc's (and crun's, as a
+// stretch), as a ratio with its limit; higher is better only for throughput.
 export function targets(r) {
   const med = (m, name) => m?.[name]?.median;
-  const csd = r.lifecycle.total;
-  const out = [
-    ['create+start+delete ≤ runc', med(csd, 'kago') <= med(csd, 'runc'), `${fmt(med(csd, 'kago'))} vs ${fmt(med(csd, 'runc'))} ms`],
-    ['create+start+delete ≤ crun (stretch)', med(csd, 'kago') <= med(csd, 'crun'), `${fmt(med(csd, 'kago'))} vs ${fmt(med(csd, 'crun'))} ms`],
-    ['run ≤ runc', med(r.run, 'kago') <= med(r.run, 'runc'), `${fmt(med(r.run, 'kago'))} vs ${fmt(med(r.run, 'runc'))} ms`],
-    ['waiting init RSS ≤ crun', med(r.memory.initRss, 'kago') <= med(r.memory.initRss, 'crun'), `${fmt(med(r.memory.initRss, 'kago'), 2)} vs ${fmt(med(r.memory.initRss, 'crun'), 2)} MiB`],
-  ];
+  const out = [];
+  const against = (label, m, limit, unit, { higherIsBetter = false, digits = 1 } = {}) => {
+    for (const ref of ['runc', 'crun']) {
+      const k = med(m, 'kago'), o = med(m, ref);
+      const q = ratio(k, o);
+      const met = Number.isFinite(q) && (higherIsBetter ? q >= limit : q <= limit);
+      const sign = higherIsBetter ? '≥' : '≤';
+      out.push([`${label} ${sign} ${limit}× ${ref}${ref === 'crun' ? ' (stretch)' : ''}`, met, `${fmt(q, 2)}× (${fmt(k, digits)} vs ${fmt(o, digits)} ${unit})`]);
+    }
+  };
+  const steps = r.lifecycle.steps;
+  against('create+start+delete', r.lifecycle.total, 1.0, 'ms');
+  against('run', r.run.wall, 1.0, 'ms');
+  against('start', steps.start, 1.2, 'ms');
+  against('delete', steps.delete, 1.2, 'ms');
+  against('state', r.execState.state, 1.2, 'ms');
+  if (r.kill) against('kill', r.kill, 1.2, 'ms');
+  against('CPU per create+start+delete', r.lifecycle.cpu.total, 1.0, 'CPU ms');
+  against('CPU per run', r.run.cpu, 1.0, 'CPU ms');
+  if (r.concurrency?.[32]) against('32 concurrent runs, containers/s', r.concurrency[32], 1.0, '/s', { higherIsBetter: true });
+  against('peak RSS of create', r.memory.cliCreatePeak, 2.0, 'MiB', { digits: 2 });
+  out.push(['waiting init RSS ≤ crun', med(r.memory.initRss, 'kago') <= med(r.memory.initRss, 'crun'), `${fmt(med(r.memory.initRss, 'kago'), 2)} vs ${fmt(med(r.memory.initRss, 'crun'), 2)} MiB`]);
   const s = r.seccomp;
   if (s && !s.error) {
     out.push(['seccomp compile (Docker default) ≤ 1 ms', s.kagoWasmMs <= 1, `${fmt(s.kagoWasmMs, 3)} ms (wasm)`]);
     out.push(['seccomp compile ≥ 10× faster than libseccomp', s.speedup >= 10, `${fmt(s.speedup)}× (libseccomp ${fmt(s.libseccompMs, 2)} ms)`]);
   }
   return out.map(([name, met, detail]) => ({ name, met: met === true, detail }));
+}
+
+// The start-up floor: the floors alone, then each runtime's idle commands.
+function startupTables(st, names) {
+  const lines = ['### Start-up floor: processes that do nothing', '', row(['', 'wall ms', 'CPU ms', 'minor faults', 'peak RSS MiB']), row(Array(5).fill('---'))];
+  for (const [label, m] of Object.entries(st.floors)) lines.push(row([label, fmtSpread(m.ms), fmtSpread(m.cpuMs), fmt(m.minflt.median, 0), fmt(m.rssMiB.median, 1)]));
+  lines.push('', comparisonTable('Start-up floor: each command doing nothing (wall ms)', Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'ms')]), names, 'ms'));
+  lines.push('', comparisonTable('Start-up floor: CPU ms of the same', Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'cpuMs')]), names, 'CPU ms'));
+  lines.push('', comparisonTable('Start-up floor: minor page faults of the same', Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'minflt')]), names, 'faults', 0));
+  return lines.join('\n');
+}
+
+function mapField(byRuntime, field) {
+  return Object.fromEntries(Object.entries(byRuntime).map(([k, v]) => [k, v[field]]));
 }
 
 function row(cells) {
@@ -57,8 +88,14 @@ export function markdown(r) {
   out.push(comparisonTable('Lifecycle (ms)', [
     ['create+start+delete', r.lifecycle.total],
     ['  create', r.lifecycle.steps.create], ['  start', r.lifecycle.steps.start], ['  delete', r.lifecycle.steps.delete],
-    ['run (foreground)', r.run], ['exec (true)', r.execState.exec], ['state', r.execState.state],
+    ['run (foreground)', r.run.wall], ['exec (true)', r.execState.exec], ['state', r.execState.state], ['kill KILL (running)', r.kill],
   ], names, 'ms'), '');
+  out.push(comparisonTable('CPU per container (user + system ms of the runtime\'s processes, from wait4)', [
+    ['create+start+delete', r.lifecycle.cpu.total],
+    ['  create', r.lifecycle.cpu.steps.create], ['  start', r.lifecycle.cpu.steps.start], ['  delete', r.lifecycle.cpu.steps.delete],
+    ['run (foreground)', r.run.cpu],
+  ], names, 'CPU ms'), '');
+  if (r.startup) out.push(startupTables(r.startup, names), '');
   out.push(comparisonTable('Memory (MiB)', [
     ['waiting init VmRSS', r.memory.initRss], ['CLI peak RSS, create', r.memory.cliCreatePeak], ['CLI peak RSS, run', r.memory.cliRunPeak],
   ], names, 'MiB', 2), '');
@@ -102,7 +139,7 @@ function esc(s) {
 // for the 10th–90th percentile of each runtime.
 export function svg(r) {
   const panels = [
-    ['create+start+delete (ms)', r.lifecycle.total], ['run (ms)', r.run], ['exec (ms)', r.execState.exec],
+    ['create+start+delete (ms)', r.lifecycle.total], ['run (ms)', r.run.wall], ['CPU per create+start+delete (ms)', r.lifecycle.cpu.total], ['exec (ms)', r.execState.exec],
     ['state (ms)', r.execState.state], ['waiting init RSS (MiB)', r.memory.initRss], ['CLI peak RSS, create (MiB)', r.memory.cliCreatePeak],
     ...Object.entries(r.concurrency).map(([n, m]) => [`${n} concurrent runs (containers/s)`, m]),
   ];

@@ -27,10 +27,16 @@ export function fmt(x, digits = 1) {
 
 // "12.3 (11.0–14.2)": median with the 10th–90th percentile range.
 export function fmtSpread(s, digits = 1) {
-  if (!s || !s.n) return 'n/a';
+  if (!s?.n) return 'n/a';
   return `${fmt(s.median, digits)} (${fmt(s.p10, digits)}–${fmt(s.p90, digits)})`;
 }
 
 export function ratio(a, b) {
   return Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN;
+}
+
+// Appends x to the list at obj[key], making the list on first use.
+export function append(obj, key, x) {
+  if (!obj[key]) obj[key] = [];
+  obj[key].push(x);
 }
