@@ -1,6 +1,7 @@
 /* mounts (config.md "Mounts", config-linux.md for Linux mount options). */
 #include <string.h>
 
+#include "mount_options.h"
 #include "shape.h"
 
 static void check_destination(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
@@ -13,25 +14,8 @@ static void check_destination(struct spec_ctx *c, const struct kj_value *v, cons
   spec_check_no_nul(c, v, at);
 }
 
-/* mount(8) and mount_setattr(2) flag options, the propagation modes, and
- * the extensions runc and crun share (tmpcopyup, idmap, ridmap, the
- * recursive r* forms). Anything else is passed to the file system as data
- * ("size=64m", "mode=755"). */
-static const char *const mount_flags[] = {
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion", "lazytime", "loud",
-    "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
-    "nostrictatime", "nosuid", "nosymfollow", "rbind", "relatime", "remount", "ro", "rw", "silent", "strictatime",
-    "suid", "symfollow", "sync", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
-    "runbindable", "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime",
-    "rdiratime", "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime",
-    "rnosymfollow", "rsymfollow", "tmpcopyup", "idmap", "ridmap", NULL,
-};
-
 static bool is_flag(const struct kj_value *v) {
-  for (const char *const *f = mount_flags; *f != NULL; f++) {
-    if (spec_str_eq(v, *f)) return true;
-  }
-  return false;
+  return v->type == KJ_STRING && spec_mount_option_find(v->u.string.s, v->u.string.len) != NULL;
 }
 
 static bool has_option(const struct kj_value *options, const char *name) {
@@ -88,5 +72,5 @@ static const struct spec_field mount_fields[] = {
     {"gidMappings", &spec_id_mappings, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape mount = {.kind = SK_OBJECT, .fields = mount_fields, .check = check_mount};
+static const struct spec_shape mount = {.kind = SK_OBJECT, .type_name = "Mount", .fields = mount_fields, .check = check_mount};
 const struct spec_shape spec_mounts = {.kind = SK_ARRAY, .item = &mount};

@@ -62,6 +62,10 @@ struct spec_field;
 
 struct spec_shape {
   enum spec_kind kind;
+  /* The name of the TypeScript type generated from this shape (spec/gen.c
+   * writes wasm/spec.gen.ts). Every SK_OBJECT has one; an SK_STRING with
+   * words becomes a union of its words when named, a plain string if not. */
+  const char *type_name;
   /* SK_INT: the accepted range and how to name it in a message. */
   int64_t min;
   uint64_t max;
@@ -151,6 +155,8 @@ extern const struct spec_shape spec_linux;
 extern const struct spec_shape spec_linux_resources;
 extern const struct spec_shape spec_linux_seccomp;
 extern const struct spec_shape spec_mounts;
+/* The whole config.json, where the walk starts (and the type generator). */
+extern const struct spec_shape spec_document;
 
 void spec_check_oci_version(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at);
 

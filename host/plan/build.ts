@@ -1,5 +1,5 @@
 import { KagoError } from '../errors.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { buildInitOps } from './init.ts';
 import { buildIntermediateOps } from './intermediate.ts';
 import { checkIntelRdt } from './kernel.ts';

@@ -1,7 +1,7 @@
 // The plan of `kago exec`: join the running container (its cgroups, then
 // its namespaces through /proc/PID/ns of its init), fork into its pid
 // namespace, and start the process with its own settings.
-import type { LinuxNamespace, Process, Spec } from '../spec/config.ts';
+import type { LinuxNamespace, Process, Spec } from '../../wasm/spec.gen.ts';
 import { addJoins } from './intermediate.ts';
 import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';

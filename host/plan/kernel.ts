@@ -3,7 +3,7 @@
 // priority, CPU affinity, and the LSM labels, which this module refuses with
 // a clear message when the host has no such LSM.
 import { KagoError } from '../errors.ts';
-import type { CpuAffinity, Spec } from '../spec/config.ts';
+import type { CpuAffinity, Spec } from '../../wasm/spec.gen.ts';
 import type { HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;

@@ -9,7 +9,7 @@
 // host paths, and they are the config's to choose.
 import { basename, join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
-import type { LinuxIdMapping, Mount, Spec } from '../spec/config.ts';
+import type { LinuxIdMapping, Mount, Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.ts';
 import { has, wantsNew } from './namespaces.ts';

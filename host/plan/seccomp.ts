@@ -3,7 +3,7 @@
 import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 
 export interface CompiledSeccomp {
   /** SECCOMP_FILTER_FLAG_* */

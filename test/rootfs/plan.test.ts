@@ -11,7 +11,7 @@ import { addExecAffinity, listToMaskWords } from '../../host/plan/kernel.ts';
 import * as L from '../../host/plan/linux.ts';
 import { parseMountOptions } from '../../host/plan/mount-options.ts';
 import type { HostFacts, PlanOptions } from '../../host/plan/types.ts';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 
 const facts: HostFacts = {
   bundle: '/b',
