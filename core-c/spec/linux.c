@@ -330,8 +330,9 @@ static const struct spec_shape mpol_flag_list = {.kind = SK_ARRAY, .item = &mpol
 
 static void check_nodes(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* A node list as in cpuset(7) ("0-3,7"); an empty one is "no nodes". */
-  if (v->u.string.len != 0 && !spec_parse_id_list(v->u.string.s, v->u.string.len, false, 1u << 20))
-    spec_error(c, v, at, "must be a list of NUMA nodes such as \"0-3,7\" (ranges in increasing order), found %s", spec_show(c, v));
+  if (v->u.string.len != 0 && !spec_parse_id_list(v->u.string.s, v->u.string.len, false, SPEC_MAX_MASK_BIT))
+    spec_error(c, v, at, "must be a list of NUMA nodes such as \"0-3,7\" (ranges in increasing order, nodes 0 to %u), found %s",
+               SPEC_MAX_MASK_BIT, spec_show(c, v));
 }
 static const struct spec_shape mpol_nodes = {.kind = SK_STRING, .check = check_nodes};
 

@@ -199,8 +199,9 @@ static void check_cpu_list(struct spec_ctx *c, const struct kj_value *v, const s
   /* config.md: "a comma-separated list, with dashes to represent ranges. For
    * example, 0-3,7"; the schema also allows spaces. Empty means unset. */
   if (v->u.string.len == 0) return;
-  if (!spec_parse_id_list(v->u.string.s, v->u.string.len, true, UINT32_MAX)) {
-    spec_error(c, v, at, "must be a list of CPUs such as \"0-3,7\" (ranges in increasing order), found %s", spec_show(c, v));
+  if (!spec_parse_id_list(v->u.string.s, v->u.string.len, true, SPEC_MAX_MASK_BIT)) {
+    spec_error(c, v, at, "must be a list of CPUs such as \"0-3,7\" (ranges in increasing order, CPUs 0 to %u), found %s",
+               SPEC_MAX_MASK_BIT, spec_show(c, v));
   }
 }
 static const struct spec_shape cpu_list = {.kind = SK_STRING, .check = check_cpu_list};

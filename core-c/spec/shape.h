@@ -126,6 +126,10 @@ bool spec_int_at_most(const struct kj_value *v, int64_t bound);
 const char *spec_show(struct spec_ctx *c, const struct kj_value *v);
 /* Parses a list like "0-3,7" (cpusets, NUMA nodes); false on a syntax error. */
 bool spec_parse_id_list(const char *s, size_t len, bool allow_spaces, uint64_t max);
+/* The highest CPU or NUMA node number a mask in the plan holds: kago builds
+ * sched_setaffinity(2) and set_mempolicy(2) masks of up to 1024 64-bit words
+ * (the kernel's own limits, NR_CPUS and MAX_NUMNODES, are lower). */
+#define SPEC_MAX_MASK_BIT 65535u
 
 /* Shapes and checks used across the rule files. */
 extern const struct spec_shape spec_any;
