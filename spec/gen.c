@@ -124,7 +124,7 @@ static void write_mount_options(FILE *out) {
         " * on the whole tree or its atime mode replaced, or one of kago's own steps. */\n"
         "export type MountOptionEffect =",
         out);
-  for (int e = SPEC_MOUNT_NONE; e <= SPEC_MOUNT_RIDMAP; e++) fprintf(out, "\n  | '%s'", effect_name((enum spec_mount_effect)e));
+  for (int e = SPEC_MOUNT_NONE; e <= SPEC_MOUNT_LAST_EFFECT; e++) fprintf(out, "\n  | '%s'", effect_name((enum spec_mount_effect)e));
   fputs(";\n\nexport interface MountOption {\n  effect: MountOptionEffect;\n  bits: number;\n}\n\n"
         "/** Every word the validator takes as a mount option; any other word is file system data. */\n"
         "export const MOUNT_OPTIONS: ReadonlyMap<string, MountOption> = new Map<string, MountOption>([\n",

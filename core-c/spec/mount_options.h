@@ -22,6 +22,8 @@ enum spec_mount_effect {
   SPEC_MOUNT_IDMAP,
   SPEC_MOUNT_RIDMAP,
 };
+/* The last effect: spec/gen.c writes the names of all up to it. */
+#define SPEC_MOUNT_LAST_EFFECT SPEC_MOUNT_RIDMAP
 
 struct spec_mount_option {
   const char *word;

@@ -45,6 +45,11 @@ function apply(out: ParsedMountOptions, word: string): boolean {
       out.recursiveSet = (out.recursiveSet & ~L.MOUNT_ATTR__ATIME) | bits;
       out.recursiveClear |= L.MOUNT_ATTR__ATIME;
       break;
+    default: {
+      // a compile error when the table has an effect this switch lacks
+      const unhandled: never = option.effect;
+      return unhandled;
+    }
   }
   return true;
 }
