@@ -60,10 +60,11 @@ static void check_mount(struct spec_ctx *c, const struct kj_value *v, const stru
       spec_error(c, source != NULL ? source : v, &p, "a bind mount needs a source");
     }
   }
-  if ((idmap || uid_maps != NULL || gid_maps != NULL) && (uid_maps == NULL) == (gid_maps == NULL) &&
+  if (bind && (idmap || uid_maps != NULL || gid_maps != NULL) && (uid_maps == NULL) == (gid_maps == NULL) &&
       !(has_mappings(uid_maps) && has_mappings(gid_maps))) {
-    /* The mapping is the mount's own or, without one, the container's user
-     * namespace's (runc 1.2 does the same). */
+    /* The mapping is the mount's own or, without one, that of the
+     * container's user namespace: the id-mapped tree is made in a user
+     * namespace with those maps, and an empty map maps nobody. */
     const struct kj_value *linux_obj = kj_get(c->root, "linux");
     bool user = (c->ns_listed & SPEC_NS_USER) != 0;
     bool from_linux = uid_maps == NULL && user && has_mappings(kj_get(linux_obj, "uidMappings")) &&

@@ -18,6 +18,7 @@ const rules: Array<[string, Edits, string, RegExp]> = [
   ['a mount destination may be relative but not empty', [['/mounts/2/destination', '']], '/mounts/2/destination', /must not be empty/],
   ['an id-mapped mount needs both mappings', [['/mounts/2/gidMappings', undefined]], '/mounts/2/gidMappings', /required with uidMappings/],
   ['an id-mapped mount is a bind mount', [['/mounts/1/options', ['idmap']]], '/mounts/1/options', /must be a bind mount/],
+  ['an id-mapped mount that is no bind mount is told that first, not also about mappings', [['/mounts/1/options', ['idmap']], ['/linux/namespaces/5', undefined]], '/mounts/1/options', /must be a bind mount/],
   ['mount mappings are id mappings', [['/mounts/2/uidMappings/0/size', 0]], '/mounts/2/uidMappings/0/size', /greater than 0/],
   ['a bind mount needs a source', [['/mounts/2/source', undefined]], '/mounts/2/source', /^a bind mount needs a source$/],
   ['a bind mount source is not empty', [['/mounts/2/source', '']], '/mounts/2/source', /^a bind mount needs a source$/],
