@@ -13,11 +13,13 @@ EXEC_SRC  := $(wildcard native/*.c)
 EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h
 EXEC_BIN  := native/kago-exec
 HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
+HOST_SRC  += wasm/spec.gen.ts
 BUNDLE    := dist/kago.cjs dist/kago
 # The library (dist/lib: ESM for Node and browsers, declarations) and the
 # static web page (web/dist).
 LIB_OUT   := dist/lib/node.js
-LIB_SRC   := $(shell find lib wasm host/spec -name '*.ts' | sort) lib/build.mjs lib/tsconfig.json
+LIB_SRC   := $(shell find lib wasm -name '*.ts' | sort) lib/build.mjs lib/tsconfig.json
+LIB_SRC   += wasm/spec.gen.ts
 WEB_OUT   := web/dist/index.html
 WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/build.mjs web/tsconfig.json
 
@@ -59,7 +61,7 @@ $(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
 	$(NODE) web/build.mjs
 
 # The tests import the library by its package name, through dist/lib.
-check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
+check: host/plan/format.gen.ts wasm/spec.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.scripts.json
 
@@ -115,6 +117,15 @@ build/fuzz/plan_fuzz: fuzz/plan_fuzz.c fuzz/fuzz_check.h native/plan_reader.c na
 	@mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< native/plan_reader.c
 
+# The config's TypeScript types and the mount option table, written from the
+# validator's own tables (core-c/spec) by a native build of them (spec/gen.c).
+SPEC_GEN := build/spec-gen
+$(SPEC_GEN): spec/gen.c $(FUZZ_CORE) $(CORE_HDR)
+	@mkdir -p build
+	$(FUZZ_CC) -std=c11 -O1 -Wall -Wextra -Werror -o $@ spec/gen.c $(FUZZ_CORE)
+wasm/spec.gen.ts: $(SPEC_GEN)
+	$(SPEC_GEN) $@
+
 # The state reader is TypeScript: its fuzzer (fuzz/state_fuzz.ts) is a
 # deterministic mutation loop; the mocha suite runs 20,000 executions of it.
 STATE_FUZZ_EXECUTIONS ?= 1000000
@@ -167,3 +178,4 @@ $(DIST_TAR): $(CORE_WASM) $(EXEC_BIN) $(BUNDLE) LICENSE
 
 clean:
 	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts
+	rm -f wasm/spec.gen.ts $(SPEC_GEN)

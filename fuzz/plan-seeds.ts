@@ -18,7 +18,7 @@ import { compileSeccomp } from '../host/plan/seccomp.ts';
 import { encodePlan } from '../host/plan/encode.ts';
 import { OP_FORMAT, type PlanArgType, type PlanOp } from '../host/plan/format.gen.ts';
 import { encodeForExecutor } from '../host/process/executor.ts';
-import type { LinuxSeccomp, Spec } from '../host/spec/config.ts';
+import type { LinuxSeccomp, Spec } from '../wasm/spec.gen.ts';
 import { defaultSpec } from '../host/spec/default.ts';
 import { StateStore } from '../host/state/store.ts';
 import type { Plan } from '../host/plan/types.ts';

@@ -11,6 +11,12 @@ import { disassemble, type BpfInstruction } from './disassemble.ts';
 
 export type { CgroupHost, CgroupWrites, Core, DockerConversionOptions, Problem, SeccompReport, ValidateOptions };
 export type { BpfInstruction };
+// The config.json types, generated from the validator's tables.
+export type {
+  Hook, Hooks, Linux, LinuxCapabilities, LinuxDevice, LinuxIdMapping, LinuxNamespace, LinuxResources,
+  LinuxSeccomp, LinuxSyscall, Mount, NamespaceType, PosixRlimit, Process, Root, SeccompAction, SeccompArch,
+  Spec, User,
+} from '../wasm/spec.gen.ts';
 
 /** A profile as text, bytes, or an already parsed object. */
 export type ProfileInput = string | Uint8Array | object;

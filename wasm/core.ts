@@ -4,7 +4,7 @@
 // the caller passes the bytes (Node) or a fetch (browser).
 import { instantiateNapiModule, instantiateNapiModuleSync, type WASIInstance } from '@emnapi/core';
 import { getDefaultContext } from '@emnapi/runtime';
-import type { Spec } from '../host/spec/config.ts';
+import type { Spec } from './spec.gen.ts';
 import { bindCgroups, type CgroupsApi } from './cgroups.ts';
 import { bindDocker, type DockerApi } from './docker.ts';
 import { bindSeccomp, type SeccompApi } from './seccomp.ts';

@@ -22,7 +22,7 @@ static const struct spec_field root_fields[] = {
     {"readonly", &spec_bool, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape root = {.kind = SK_OBJECT, .fields = root_fields};
+static const struct spec_shape root = {.kind = SK_OBJECT, .type_name = "Root", .fields = root_fields};
 
 /* --- hostname, domainname ------------------------------------------------ */
 
@@ -53,7 +53,7 @@ static const struct spec_field hook_fields[] = {
     {"timeout", &hook_timeout, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape hook = {.kind = SK_OBJECT, .fields = hook_fields};
+static const struct spec_shape hook = {.kind = SK_OBJECT, .type_name = "Hook", .fields = hook_fields};
 static const struct spec_shape hook_list = {.kind = SK_ARRAY, .item = &hook};
 static const struct spec_field hooks_fields[] = {
     {"prestart", &hook_list, 0},
@@ -64,7 +64,7 @@ static const struct spec_field hooks_fields[] = {
     {"poststop", &hook_list, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_hooks = {.kind = SK_OBJECT, .fields = hooks_fields};
+const struct spec_shape spec_hooks = {.kind = SK_OBJECT, .type_name = "Hooks", .fields = hooks_fields};
 
 /* --- the document -------------------------------------------------------- */
 
@@ -103,7 +103,7 @@ static const struct spec_field document_fields[] = {
     {"linux", &spec_linux, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape document = {.kind = SK_OBJECT, .fields = document_fields};
+const struct spec_shape spec_document = {.kind = SK_OBJECT, .type_name = "Spec", .fields = document_fields};
 
 static const struct {
   const char *name;
@@ -144,7 +144,7 @@ void kago_spec_validate_document(struct kago_arena *a, const struct kj_value *do
   }
   if (!check_platform(&c, doc)) return;
   gather_namespaces(&c);
-  spec_walk(&c, &document, doc, NULL);
+  spec_walk(&c, &spec_document, doc, NULL);
   /* config.md: root is "REQUIRED" on every platform but Hyper-V (runc: "root
    * must be specified"). Judged for a document that is surely Linux's: one
    * with a linux object, or any one given to create; a fragment without a

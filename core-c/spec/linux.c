@@ -7,13 +7,13 @@
 /* --- namespaces ---------------------------------------------------------- */
 
 static const char *const namespace_types[] = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time", NULL};
-static const struct spec_shape namespace_type = {.kind = SK_STRING, .words = namespace_types};
+static const struct spec_shape namespace_type = {.kind = SK_STRING, .type_name = "NamespaceType", .words = namespace_types};
 static const struct spec_field namespace_fields[] = {
     {"type", &namespace_type, SF_REQUIRED},
     {"path", &spec_absolute_path, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape namespace_entry = {.kind = SK_OBJECT, .fields = namespace_fields};
+static const struct spec_shape namespace_entry = {.kind = SK_OBJECT, .type_name = "LinuxNamespace", .fields = namespace_fields};
 
 static void check_namespaces(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: "If a namespace type is specified more than once, the
@@ -40,7 +40,7 @@ static const struct spec_shape namespaces = {.kind = SK_ARRAY, .item = &namespac
 
 static const char *const device_types[] = {"c", "b", "u", "p", NULL};
 static const struct spec_shape device_type = {
-    .kind = SK_STRING,
+    .kind = SK_STRING, .type_name = "LinuxDeviceType",
     .words = device_types,
     .range_name = "a device type: \"c\" (character), \"b\" (block), \"u\" (unbuffered character) or \"p\" (FIFO)"};
 static const struct spec_shape file_mode = {
@@ -70,7 +70,7 @@ static const struct spec_field device_fields[] = {
     {"gid", &spec_uint32, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape device = {.kind = SK_OBJECT, .fields = device_fields, .check = check_device};
+static const struct spec_shape device = {.kind = SK_OBJECT, .type_name = "LinuxDevice", .fields = device_fields, .check = check_device};
 static const struct spec_shape devices = {.kind = SK_ARRAY, .item = &device};
 
 /* --- rootfsPropagation ---------------------------------------------------- */
@@ -79,7 +79,7 @@ static const struct spec_shape devices = {.kind = SK_ARRAY, .item = &device};
  * accept the recursive forms, which is what engines write. */
 static const char *const propagations[] = {"private", "shared", "slave", "unbindable", "rprivate", "rshared",
                                            "rslave", "runbindable", NULL};
-static const struct spec_shape propagation = {.kind = SK_STRING, .words = propagations};
+static const struct spec_shape propagation = {.kind = SK_STRING, .type_name = "RootfsPropagation", .words = propagations};
 
 /* --- cgroupsPath ---------------------------------------------------------- */
 
@@ -211,7 +211,7 @@ static const struct spec_field time_offset_fields[] = {
     {"nanosecs", &nanosecs, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape time_offset = {.kind = SK_OBJECT, .fields = time_offset_fields};
+static const struct spec_shape time_offset = {.kind = SK_OBJECT, .type_name = "LinuxTimeOffset", .fields = time_offset_fields};
 
 static void check_time_offsets(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   for (size_t i = 0; i < v->u.object.count; i++) {
@@ -228,7 +228,15 @@ static void check_time_offsets(struct spec_ctx *c, const struct kj_value *v, con
   if (!(c->ns_created & SPEC_NS_TIME))
     spec_error(c, v, at, "needs a new 'time' namespace (a 'time' entry without a path in /linux/namespaces)");
 }
-static const struct spec_shape time_offsets = {.kind = SK_MAP, .item = &time_offset, .check = check_time_offsets};
+/* An object of the two clocks (so the generated type names them); the check
+ * refuses the other members, which the walker leaves alone. */
+static const struct spec_field time_offsets_fields[] = {
+    {"boottime", &time_offset, 0},
+    {"monotonic", &time_offset, 0},
+    {NULL, NULL, 0},
+};
+static const struct spec_shape time_offsets = {
+    .kind = SK_OBJECT, .type_name = "LinuxTimeOffsets", .fields = time_offsets_fields, .check = check_time_offsets};
 
 /* --- netDevices ------------------------------------------------------------ */
 
@@ -253,7 +261,7 @@ static const struct spec_field net_device_fields[] = {
     {"name", &net_device_name, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape net_device = {.kind = SK_OBJECT, .fields = net_device_fields};
+static const struct spec_shape net_device = {.kind = SK_OBJECT, .type_name = "LinuxNetDevice", .fields = net_device_fields};
 
 static void check_net_devices(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   for (size_t i = 0; i < v->u.object.count; i++) {
@@ -309,21 +317,22 @@ static const struct spec_field intel_rdt_fields[] = {
     {"enableMonitoring", &spec_bool, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape intel_rdt = {.kind = SK_OBJECT, .fields = intel_rdt_fields};
+static const struct spec_shape intel_rdt = {.kind = SK_OBJECT, .type_name = "LinuxIntelRdt", .fields = intel_rdt_fields};
 
 /* --- memoryPolicy ------------------------------------------------------------ */
 
 static const char *const mpol_modes[] = {"MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
                                          "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL", NULL};
 static const char *const mpol_flags[] = {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL};
-static const struct spec_shape mpol_mode = {.kind = SK_STRING, .words = mpol_modes};
-static const struct spec_shape mpol_flag = {.kind = SK_STRING, .words = mpol_flags};
+static const struct spec_shape mpol_mode = {.kind = SK_STRING, .type_name = "MemoryPolicyMode", .words = mpol_modes};
+static const struct spec_shape mpol_flag = {.kind = SK_STRING, .type_name = "MemoryPolicyFlag", .words = mpol_flags};
 static const struct spec_shape mpol_flag_list = {.kind = SK_ARRAY, .item = &mpol_flag};
 
 static void check_nodes(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* A node list as in cpuset(7) ("0-3,7"); an empty one is "no nodes". */
-  if (v->u.string.len != 0 && !spec_parse_id_list(v->u.string.s, v->u.string.len, false, 1u << 20))
-    spec_error(c, v, at, "must be a list of NUMA nodes such as \"0-3,7\" (ranges in increasing order), found %s", spec_show(c, v));
+  if (v->u.string.len != 0 && !spec_parse_id_list(v->u.string.s, v->u.string.len, false, SPEC_MAX_MASK_BIT))
+    spec_error(c, v, at, "must be a list of NUMA nodes such as \"0-3,7\" (ranges in increasing order, nodes 0 to %u), found %s",
+               SPEC_MAX_MASK_BIT, spec_show(c, v));
 }
 static const struct spec_shape mpol_nodes = {.kind = SK_STRING, .check = check_nodes};
 
@@ -372,12 +381,12 @@ static const struct spec_field memory_policy_fields[] = {
     {"flags", &mpol_flag_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape memory_policy = {.kind = SK_OBJECT, .fields = memory_policy_fields, .check = check_memory_policy};
+static const struct spec_shape memory_policy = {.kind = SK_OBJECT, .type_name = "LinuxMemoryPolicy", .fields = memory_policy_fields, .check = check_memory_policy};
 
 /* --- personality -------------------------------------------------------------- */
 
 static const char *const personality_domains[] = {"LINUX", "LINUX32", NULL};
-static const struct spec_shape personality_domain = {.kind = SK_STRING, .words = personality_domains};
+static const struct spec_shape personality_domain = {.kind = SK_STRING, .type_name = "PersonalityDomain", .words = personality_domains};
 
 static void check_personality_flags(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: flags are "the additional flags to apply. Currently no
@@ -395,7 +404,7 @@ static const struct spec_field personality_fields[] = {
     {"flags", &personality_flags, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape personality = {.kind = SK_OBJECT, .fields = personality_fields};
+static const struct spec_shape personality = {.kind = SK_OBJECT, .type_name = "LinuxPersonality", .fields = personality_fields};
 
 /* --- the linux object ----------------------------------------------------- */
 
@@ -439,4 +448,4 @@ static const struct spec_field linux_fields[] = {
     {"personality", &personality, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_linux = {.kind = SK_OBJECT, .fields = linux_fields, .check = check_linux};
+const struct spec_shape spec_linux = {.kind = SK_OBJECT, .type_name = "Linux", .fields = linux_fields, .check = check_linux};

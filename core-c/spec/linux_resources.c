@@ -40,7 +40,7 @@ static const struct spec_field device_cgroup_fields[] = {
     {"access", &access, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape device_cgroup = {.kind = SK_OBJECT, .fields = device_cgroup_fields};
+static const struct spec_shape device_cgroup = {.kind = SK_OBJECT, .type_name = "LinuxDeviceCgroup", .fields = device_cgroup_fields};
 static const struct spec_shape device_cgroups = {.kind = SK_ARRAY, .item = &device_cgroup};
 
 /* --- memory ------------------------------------------------------------------ */
@@ -89,7 +89,7 @@ static const struct spec_field memory_fields[] = {
     {"checkBeforeUpdate", &spec_bool, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape memory = {.kind = SK_OBJECT, .fields = memory_fields, .check = check_memory};
+static const struct spec_shape memory = {.kind = SK_OBJECT, .type_name = "LinuxMemory", .fields = memory_fields, .check = check_memory};
 
 /* --- cpu --------------------------------------------------------------------- */
 
@@ -131,7 +131,7 @@ static const struct spec_field cpu_fields[] = {
     {"idle", &cpu_idle, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape cpu = {.kind = SK_OBJECT, .fields = cpu_fields, .check = check_cpu};
+static const struct spec_shape cpu = {.kind = SK_OBJECT, .type_name = "LinuxCpu", .fields = cpu_fields, .check = check_cpu};
 
 /* --- pids -------------------------------------------------------------------- */
 
@@ -139,7 +139,7 @@ static const struct spec_field pids_fields[] = {
     {"limit", &spec_int64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape pids = {.kind = SK_OBJECT, .fields = pids_fields};
+static const struct spec_shape pids = {.kind = SK_OBJECT, .type_name = "LinuxPids", .fields = pids_fields};
 
 /* --- blockIO ----------------------------------------------------------------- */
 
@@ -157,7 +157,7 @@ static const struct spec_field weight_device_fields[] = {
     {"leafWeight", &spec_uint16, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape weight_device = {.kind = SK_OBJECT, .fields = weight_device_fields, .check = check_weight_device};
+static const struct spec_shape weight_device = {.kind = SK_OBJECT, .type_name = "LinuxWeightDevice", .fields = weight_device_fields, .check = check_weight_device};
 static const struct spec_shape weight_devices = {.kind = SK_ARRAY, .item = &weight_device};
 
 static const struct spec_field throttle_device_fields[] = {
@@ -167,7 +167,7 @@ static const struct spec_field throttle_device_fields[] = {
     {"rate", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape throttle_device = {.kind = SK_OBJECT, .fields = throttle_device_fields};
+static const struct spec_shape throttle_device = {.kind = SK_OBJECT, .type_name = "LinuxThrottleDevice", .fields = throttle_device_fields};
 static const struct spec_shape throttle_devices = {.kind = SK_ARRAY, .item = &throttle_device};
 
 static const struct spec_field block_io_fields[] = {
@@ -180,7 +180,7 @@ static const struct spec_field block_io_fields[] = {
     {"throttleWriteIOPSDevice", &throttle_devices, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape block_io = {.kind = SK_OBJECT, .fields = block_io_fields};
+static const struct spec_shape block_io = {.kind = SK_OBJECT, .type_name = "LinuxBlockIo", .fields = block_io_fields};
 
 /* --- hugepageLimits ------------------------------------------------------------ */
 
@@ -201,7 +201,7 @@ static const struct spec_field hugepage_limit_fields[] = {
     {"limit", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape hugepage_limit = {.kind = SK_OBJECT, .fields = hugepage_limit_fields};
+static const struct spec_shape hugepage_limit = {.kind = SK_OBJECT, .type_name = "LinuxHugepageLimit", .fields = hugepage_limit_fields};
 static const struct spec_shape hugepage_limits = {.kind = SK_ARRAY, .item = &hugepage_limit};
 
 /* --- network ------------------------------------------------------------------- */
@@ -211,14 +211,14 @@ static const struct spec_field priority_fields[] = {
     {"priority", &spec_uint32, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape priority = {.kind = SK_OBJECT, .fields = priority_fields};
+static const struct spec_shape priority = {.kind = SK_OBJECT, .type_name = "LinuxInterfacePriority", .fields = priority_fields};
 static const struct spec_shape priorities = {.kind = SK_ARRAY, .item = &priority};
 static const struct spec_field network_fields[] = {
     {"classID", &spec_uint32, 0},
     {"priorities", &priorities, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape network = {.kind = SK_OBJECT, .fields = network_fields};
+static const struct spec_shape network = {.kind = SK_OBJECT, .type_name = "LinuxNetwork", .fields = network_fields};
 
 /* --- rdma ------------------------------------------------------------------------- */
 
@@ -233,7 +233,7 @@ static const struct spec_field rdma_fields[] = {
     {"hcaObjects", &spec_uint32, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape rdma_entry = {.kind = SK_OBJECT, .fields = rdma_fields, .check = check_rdma_entry};
+static const struct spec_shape rdma_entry = {.kind = SK_OBJECT, .type_name = "LinuxRdma", .fields = rdma_fields, .check = check_rdma_entry};
 static const struct spec_shape rdma = {.kind = SK_MAP, .item = &rdma_entry};
 
 /* --- unified ------------------------------------------------------------------------ */
@@ -266,4 +266,4 @@ static const struct spec_field resources_fields[] = {
     {"unified", &unified, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_linux_resources = {.kind = SK_OBJECT, .fields = resources_fields};
+const struct spec_shape spec_linux_resources = {.kind = SK_OBJECT, .type_name = "LinuxResources", .fields = resources_fields};

@@ -25,13 +25,13 @@ static const char *const operators[] = {
     "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
 
-static const struct spec_shape action = {.kind = SK_STRING, .words = actions};
+static const struct spec_shape action = {.kind = SK_STRING, .type_name = "SeccompAction", .words = actions};
 static const struct spec_shape architecture = {
-    .kind = SK_STRING, .words = architectures, .range_name = "a libseccomp architecture such as \"SCMP_ARCH_X86_64\""};
+    .kind = SK_STRING, .type_name = "SeccompArch", .words = architectures, .range_name = "a libseccomp architecture such as \"SCMP_ARCH_X86_64\""};
 static const struct spec_shape architecture_list = {.kind = SK_ARRAY, .item = &architecture};
-static const struct spec_shape filter_flag = {.kind = SK_STRING, .words = filter_flags};
+static const struct spec_shape filter_flag = {.kind = SK_STRING, .type_name = "SeccompFlag", .words = filter_flags};
 static const struct spec_shape filter_flag_list = {.kind = SK_ARRAY, .item = &filter_flag};
-static const struct spec_shape op = {.kind = SK_STRING, .words = operators};
+static const struct spec_shape op = {.kind = SK_STRING, .type_name = "SeccompOperator", .words = operators};
 
 static void check_errno_value(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* The errno travels in SECCOMP_RET_DATA, the filter result's low 16 bits;
@@ -94,7 +94,7 @@ static const struct spec_field arg_fields[] = {
     {"op", &op, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape arg = {.kind = SK_OBJECT, .fields = arg_fields, .check = check_arg};
+static const struct spec_shape arg = {.kind = SK_OBJECT, .type_name = "LinuxSeccompArg", .fields = arg_fields, .check = check_arg};
 static const struct spec_shape arg_list = {.kind = SK_ARRAY, .item = &arg};
 
 static void check_syscall_rule(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
@@ -108,7 +108,7 @@ static const struct spec_field syscall_fields[] = {
     {"args", &arg_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape syscall_rule = {.kind = SK_OBJECT, .fields = syscall_fields, .check = check_syscall_rule};
+static const struct spec_shape syscall_rule = {.kind = SK_OBJECT, .type_name = "LinuxSyscall", .fields = syscall_fields, .check = check_syscall_rule};
 static const struct spec_shape syscall_rules = {.kind = SK_ARRAY, .item = &syscall_rule};
 
 static bool uses_notify(const struct kj_value *seccomp) {
@@ -167,4 +167,4 @@ static const struct spec_field seccomp_fields[] = {
     {"syscalls", &syscall_rules, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_linux_seccomp = {.kind = SK_OBJECT, .fields = seccomp_fields, .check = check_seccomp};
+const struct spec_shape spec_linux_seccomp = {.kind = SK_OBJECT, .type_name = "LinuxSeccomp", .fields = seccomp_fields, .check = check_seccomp};

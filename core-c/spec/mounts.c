@@ -1,6 +1,7 @@
 /* mounts (config.md "Mounts", config-linux.md for Linux mount options). */
 #include <string.h>
 
+#include "mount_options.h"
 #include "shape.h"
 
 static void check_destination(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
@@ -13,25 +14,8 @@ static void check_destination(struct spec_ctx *c, const struct kj_value *v, cons
   spec_check_no_nul(c, v, at);
 }
 
-/* mount(8) and mount_setattr(2) flag options, the propagation modes, and
- * the extensions runc and crun share (tmpcopyup, idmap, ridmap, the
- * recursive r* forms). Anything else is passed to the file system as data
- * ("size=64m", "mode=755"). */
-static const char *const mount_flags[] = {
-    "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "iversion", "lazytime", "loud",
-    "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime", "nomand", "norelatime",
-    "nostrictatime", "nosuid", "nosymfollow", "rbind", "relatime", "remount", "ro", "rw", "silent", "strictatime",
-    "suid", "symfollow", "sync", "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable",
-    "runbindable", "rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec", "rnodiratime",
-    "rdiratime", "rrelatime", "rnorelatime", "rnoatime", "ratime", "rstrictatime", "rnostrictatime",
-    "rnosymfollow", "rsymfollow", "tmpcopyup", "idmap", "ridmap", NULL,
-};
-
 static bool is_flag(const struct kj_value *v) {
-  for (const char *const *f = mount_flags; *f != NULL; f++) {
-    if (spec_str_eq(v, *f)) return true;
-  }
-  return false;
+  return v->type == KJ_STRING && spec_mount_option_find(v->u.string.s, v->u.string.len) != NULL;
 }
 
 static bool has_option(const struct kj_value *options, const char *name) {
@@ -42,11 +26,16 @@ static bool has_option(const struct kj_value *options, const char *name) {
   return false;
 }
 
+static bool has_mappings(const struct kj_value *maps) {
+  return maps != NULL && maps->type == KJ_ARRAY && maps->u.array.count > 0;
+}
+
 static void check_mount(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   const struct kj_value *options = kj_get(v, "options");
   const struct kj_value *uid_maps = kj_get(v, "uidMappings");
   const struct kj_value *gid_maps = kj_get(v, "gidMappings");
-  bool bind = spec_str_eq(kj_get(v, "type"), "bind") || has_option(options, "bind") || has_option(options, "rbind");
+  const struct kj_value *type = kj_get(v, "type");
+  bool bind = spec_str_eq(type, "bind") || has_option(options, "bind") || has_option(options, "rbind");
   bool idmap = has_option(options, "idmap") || has_option(options, "ridmap");
   /* An id-mapped mount is made from a user namespace that has both maps
    * (mount_setattr(2) MOUNT_ATTR_IDMAP); runc refuses one without the other. */
@@ -60,6 +49,31 @@ static void check_mount(struct spec_ctx *c, const struct kj_value *v, const stru
      * made with open_tree(OPEN_TREE_CLONE), which only a bind mount has. */
     struct spec_path p = spec_key(at, "options");
     spec_error(c, options != NULL ? options : v, &p, "an id-mapped mount (idmap, ridmap or mappings) must be a bind mount (\"bind\" or \"rbind\")");
+  }
+  if (bind && !spec_str_eq(type, "cgroup")) {
+    /* A bind mount copies a place that exists; without a source there is
+     * none (a cgroup mount takes its tree from the kernel, whatever its
+     * options say). */
+    const struct kj_value *source = kj_get(v, "source");
+    if (source == NULL || (source->type == KJ_STRING && source->u.string.len == 0)) {
+      struct spec_path p = spec_key(at, "source");
+      spec_error(c, source != NULL ? source : v, &p, "a bind mount needs a source");
+    }
+  }
+  if (bind && (idmap || uid_maps != NULL || gid_maps != NULL) && (uid_maps == NULL) == (gid_maps == NULL) &&
+      !(has_mappings(uid_maps) && has_mappings(gid_maps))) {
+    /* The mapping is the mount's own or, without one, that of the
+     * container's user namespace: the id-mapped tree is made in a user
+     * namespace with those maps, and an empty map maps nobody. */
+    const struct kj_value *linux_obj = kj_get(c->root, "linux");
+    bool user = (c->ns_listed & SPEC_NS_USER) != 0;
+    bool from_linux = uid_maps == NULL && user && has_mappings(kj_get(linux_obj, "uidMappings")) &&
+                      has_mappings(kj_get(linux_obj, "gidMappings"));
+    if (!from_linux) {
+      struct spec_path p = spec_key(at, "uidMappings");
+      spec_error(c, uid_maps != NULL ? uid_maps : v, &p,
+                 "an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container");
+    }
   }
   if (bind && options != NULL && options->type == KJ_ARRAY) {
     for (size_t i = 0; i < options->u.array.count; i++) {
@@ -88,5 +102,5 @@ static const struct spec_field mount_fields[] = {
     {"gidMappings", &spec_id_mappings, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape mount = {.kind = SK_OBJECT, .fields = mount_fields, .check = check_mount};
+static const struct spec_shape mount = {.kind = SK_OBJECT, .type_name = "Mount", .fields = mount_fields, .check = check_mount};
 const struct spec_shape spec_mounts = {.kind = SK_ARRAY, .item = &mount};

@@ -14,7 +14,7 @@ static const struct spec_field user_fields[] = {
     {"username", &spec_string, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape user = {.kind = SK_OBJECT, .fields = user_fields};
+static const struct spec_shape user = {.kind = SK_OBJECT, .type_name = "User", .fields = user_fields};
 
 /* --- capabilities -------------------------------------------------------- */
 
@@ -42,7 +42,7 @@ static const struct spec_field capabilities_fields[] = {
     {"ambient", &capability_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape capabilities = {.kind = SK_OBJECT, .fields = capabilities_fields};
+static const struct spec_shape capabilities = {.kind = SK_OBJECT, .type_name = "LinuxCapabilities", .fields = capabilities_fields};
 
 /* --- rlimits ------------------------------------------------------------- */
 
@@ -74,7 +74,7 @@ static const struct spec_field rlimit_fields[] = {
     {"hard", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape rlimit = {.kind = SK_OBJECT, .fields = rlimit_fields, .check = check_rlimit};
+static const struct spec_shape rlimit = {.kind = SK_OBJECT, .type_name = "PosixRlimit", .fields = rlimit_fields, .check = check_rlimit};
 
 static void check_rlimits(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config.md: "If rlimits contains duplicated entries with same type, the
@@ -106,8 +106,8 @@ static const char *const scheduler_flags[] = {
     "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN", "SCHED_FLAG_KEEP_POLICY",
     "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX", NULL,
 };
-static const struct spec_shape scheduler_policy = {.kind = SK_STRING, .words = scheduler_policies};
-static const struct spec_shape scheduler_flag = {.kind = SK_STRING, .words = scheduler_flags};
+static const struct spec_shape scheduler_policy = {.kind = SK_STRING, .type_name = "SchedulerPolicy", .words = scheduler_policies};
+static const struct spec_shape scheduler_flag = {.kind = SK_STRING, .type_name = "SchedulerFlag", .words = scheduler_flags};
 static const struct spec_shape scheduler_flag_list = {.kind = SK_ARRAY, .item = &scheduler_flag};
 
 static void check_nice(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
@@ -170,12 +170,12 @@ static const struct spec_field scheduler_fields[] = {
     {"period", &spec_uint64, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape scheduler = {.kind = SK_OBJECT, .fields = scheduler_fields, .check = check_scheduler};
+static const struct spec_shape scheduler = {.kind = SK_OBJECT, .type_name = "Scheduler", .fields = scheduler_fields, .check = check_scheduler};
 
 /* --- ioPriority ---------------------------------------------------------- */
 
 static const char *const io_priority_classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL};
-static const struct spec_shape io_priority_class = {.kind = SK_STRING, .words = io_priority_classes};
+static const struct spec_shape io_priority_class = {.kind = SK_STRING, .type_name = "IoPriorityClass", .words = io_priority_classes};
 
 static void check_io_priority_level(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* ioprio_set(2): levels 0 (highest) to 7 (lowest) for RT and BE. */
@@ -191,7 +191,7 @@ static const struct spec_field io_priority_fields[] = {
     {"priority", &io_priority_level, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape io_priority = {.kind = SK_OBJECT, .fields = io_priority_fields};
+static const struct spec_shape io_priority = {.kind = SK_OBJECT, .type_name = "IoPriority", .fields = io_priority_fields};
 
 /* --- execCPUAffinity ----------------------------------------------------- */
 
@@ -199,8 +199,9 @@ static void check_cpu_list(struct spec_ctx *c, const struct kj_value *v, const s
   /* config.md: "a comma-separated list, with dashes to represent ranges. For
    * example, 0-3,7"; the schema also allows spaces. Empty means unset. */
   if (v->u.string.len == 0) return;
-  if (!spec_parse_id_list(v->u.string.s, v->u.string.len, true, UINT32_MAX)) {
-    spec_error(c, v, at, "must be a list of CPUs such as \"0-3,7\" (ranges in increasing order), found %s", spec_show(c, v));
+  if (!spec_parse_id_list(v->u.string.s, v->u.string.len, true, SPEC_MAX_MASK_BIT)) {
+    spec_error(c, v, at, "must be a list of CPUs such as \"0-3,7\" (ranges in increasing order, CPUs 0 to %u), found %s",
+               SPEC_MAX_MASK_BIT, spec_show(c, v));
   }
 }
 static const struct spec_shape cpu_list = {.kind = SK_STRING, .check = check_cpu_list};
@@ -209,7 +210,7 @@ static const struct spec_field cpu_affinity_fields[] = {
     {"final", &cpu_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape cpu_affinity = {.kind = SK_OBJECT, .fields = cpu_affinity_fields};
+static const struct spec_shape cpu_affinity = {.kind = SK_OBJECT, .type_name = "CpuAffinity", .fields = cpu_affinity_fields};
 
 /* --- the process --------------------------------------------------------- */
 
@@ -225,7 +226,7 @@ static const struct spec_field console_size_fields[] = {
     {"width", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape console_size = {.kind = SK_OBJECT, .fields = console_size_fields};
+static const struct spec_shape console_size = {.kind = SK_OBJECT, .type_name = "ConsoleSize", .fields = console_size_fields};
 
 static const struct spec_shape no_nul_string = {.kind = SK_STRING, .check = spec_check_no_nul};
 static const struct spec_shape args_item = {.kind = SK_STRING, .check = spec_check_no_nul};
@@ -257,4 +258,4 @@ static const struct spec_field process_fields[] = {
     {"execCPUAffinity", &cpu_affinity, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_process = {.kind = SK_OBJECT, .fields = process_fields};
+const struct spec_shape spec_process = {.kind = SK_OBJECT, .type_name = "Process", .fields = process_fields};

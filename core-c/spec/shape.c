@@ -428,5 +428,5 @@ static void check_id_mapping(struct spec_ctx *c, const struct kj_value *v, const
   }
 }
 
-const struct spec_shape spec_id_mapping = {.kind = SK_OBJECT, .fields = id_mapping_fields, .check = check_id_mapping};
+const struct spec_shape spec_id_mapping = {.kind = SK_OBJECT, .type_name = "LinuxIdMapping", .fields = id_mapping_fields, .check = check_id_mapping};
 const struct spec_shape spec_id_mappings = {.kind = SK_ARRAY, .item = &spec_id_mapping};

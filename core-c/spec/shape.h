@@ -62,6 +62,10 @@ struct spec_field;
 
 struct spec_shape {
   enum spec_kind kind;
+  /* The name of the TypeScript type generated from this shape (spec/gen.c
+   * writes wasm/spec.gen.ts). Every SK_OBJECT has one; an SK_STRING with
+   * words becomes a union of its words when named, a plain string if not. */
+  const char *type_name;
   /* SK_INT: the accepted range and how to name it in a message. */
   int64_t min;
   uint64_t max;
@@ -122,6 +126,10 @@ bool spec_int_at_most(const struct kj_value *v, int64_t bound);
 const char *spec_show(struct spec_ctx *c, const struct kj_value *v);
 /* Parses a list like "0-3,7" (cpusets, NUMA nodes); false on a syntax error. */
 bool spec_parse_id_list(const char *s, size_t len, bool allow_spaces, uint64_t max);
+/* The highest CPU or NUMA node number a mask in the plan holds: kago builds
+ * sched_setaffinity(2) and set_mempolicy(2) masks of up to 1024 64-bit words
+ * (the kernel's own limits, NR_CPUS and MAX_NUMNODES, are lower). */
+#define SPEC_MAX_MASK_BIT 65535u
 
 /* Shapes and checks used across the rule files. */
 extern const struct spec_shape spec_any;
@@ -151,6 +159,8 @@ extern const struct spec_shape spec_linux;
 extern const struct spec_shape spec_linux_resources;
 extern const struct spec_shape spec_linux_seccomp;
 extern const struct spec_shape spec_mounts;
+/* The whole config.json, where the walk starts (and the type generator). */
+extern const struct spec_shape spec_document;
 
 void spec_check_oci_version(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at);
 

@@ -7,7 +7,7 @@ import type { CgroupHost, CgroupWrite, CgroupWrites } from '../../wasm/cgroups.t
 import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { LinuxResources } from '../spec/config.ts';
+import type { LinuxResources } from '../../wasm/spec.gen.ts';
 import { attachDeviceProgram } from './bpf.ts';
 import { describeHost } from './hostinfo.ts';
 import { isRootless } from './rootless.ts';

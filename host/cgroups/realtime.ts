@@ -7,7 +7,7 @@
 // children need, taken from the root as a runc container would take it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { LinuxResources } from '../spec/config.ts';
+import type { LinuxResources } from '../../wasm/spec.gen.ts';
 import { type CgroupTarget, dirForWrite, writeCgroupFile } from './apply.ts';
 
 /** The kernel's to_ratio(): bandwidth as a fixed-point fraction (BW_SHIFT 20). */

@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KagoError } from '../errors.ts';
-import type { LinuxResources } from '../spec/config.ts';
+import type { LinuxResources } from '../../wasm/spec.gen.ts';
 
 export function isRootless(): boolean {
   return process.geteuid?.() !== 0;

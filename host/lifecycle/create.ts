@@ -23,7 +23,7 @@ import { withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
 import { abandonExecutor, encodeForExecutor, type Executor, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { loadBundle, readConfigBytes } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';

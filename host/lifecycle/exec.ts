@@ -6,7 +6,7 @@ import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
 import { checkExecLimits } from '../plan/exec-limits.ts';
 import { withHome } from '../plan/passwd.ts';
 import type { Plan } from '../plan/types.ts';
-import type { LinuxNamespace, NamespaceType, Process } from '../spec/config.ts';
+import type { LinuxNamespace, NamespaceType, Process } from '../../wasm/spec.gen.ts';
 import { abandonExecutor, type Executor, runPlan, startExecutor } from '../process/executor.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';

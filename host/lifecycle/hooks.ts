@@ -6,7 +6,7 @@ import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 
 import { tmpdir } from 'node:os';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { Hook, Hooks } from '../spec/config.ts';
+import type { Hook, Hooks } from '../../wasm/spec.gen.ts';
 import type { ContainerState, Status } from '../state/types.ts';
 import { builtin } from '../sys/builtin.ts';
 

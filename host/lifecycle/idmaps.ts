@@ -6,7 +6,7 @@
 // there is no system call that grants those ranges).
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
-import type { LinuxIdMapping } from '../spec/config.ts';
+import type { LinuxIdMapping } from '../../wasm/spec.gen.ts';
 import { builtin } from '../sys/builtin.ts';
 
 function mapText(maps: readonly LinuxIdMapping[]): string {

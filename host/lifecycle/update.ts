@@ -6,7 +6,7 @@ import { describeHost } from '../cgroups/hostinfo.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { updateContainerUnit } from '../cgroups/systemd/driver.ts';
 import { KagoError } from '../errors.ts';
-import type { LinuxResources } from '../spec/config.ts';
+import type { LinuxResources } from '../../wasm/spec.gen.ts';
 import type { StateStore } from '../state/store.ts';
 
 type Section = Record<string, unknown>;

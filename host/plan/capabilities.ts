@@ -1,6 +1,6 @@
 // Capability and rlimit names -> numbers (linux/capability.h, asm-generic/resource.h).
 import { KagoError } from '../errors.ts';
-import type { LinuxCapabilities } from '../spec/config.ts';
+import type { LinuxCapabilities } from '../../wasm/spec.gen.ts';
 
 export const CAPABILITIES = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',

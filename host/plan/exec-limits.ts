@@ -7,7 +7,7 @@
 // 200,000 variables instead.
 import { readFileSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
-import type { Process } from '../spec/config.ts';
+import type { Process } from '../../wasm/spec.gen.ts';
 
 const PAGE = 4096;
 const MAX_ARG_STRLEN = 32 * PAGE;

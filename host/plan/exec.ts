@@ -1,7 +1,7 @@
 // The plan of `kago exec`: join the running container (its cgroups, then
 // its namespaces through /proc/PID/ns of its init), fork into its pid
 // namespace, and start the process with its own settings.
-import type { LinuxNamespace, Process, Spec } from '../spec/config.ts';
+import type { LinuxNamespace, Process, Spec } from '../../wasm/spec.gen.ts';
 import { addJoins } from './intermediate.ts';
 import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
@@ -36,7 +36,7 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   const facts = { lastCap: target.lastCap };
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
-  addExecAffinity(process.execCPUAffinity, 'initial', '/process/execCPUAffinity', add);
+  addExecAffinity(process.execCPUAffinity, 'initial', add);
   for (const dir of target.cgroupDirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
   addJoins(target.namespaces, false, add);
   add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the process into the container');
@@ -53,7 +53,7 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   }
   addLimits(spec, add);
   // After the cgroup join, which on cgroup v1 resets the affinity to the cpuset's CPUs.
-  addExecAffinity(process.execCPUAffinity, 'final', '/process/execCPUAffinity', add);
+  addExecAffinity(process.execCPUAffinity, 'final', add);
   const filter = target.seccomp;
   if (filter && !process.noNewPrivileges) addSeccomp(filter, add);
   // A foreground process gets pipes of kago's own (lifecycle/stdio.ts), a detached one its caller's stdio, which runc gives to the user too.

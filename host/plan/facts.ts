@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { bindSource, isBindMount } from './rootfs.ts';
 import type { HostFacts } from './types.ts';
 

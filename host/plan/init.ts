@@ -1,7 +1,7 @@
 // Stage 2, the init process (pid 1 of a new pid namespace): the root
 // filesystem, the kernel settings, the user, then READY and the wait on the
 // exec FIFO, and finally execve of the container's program.
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
 import { has } from './namespaces.ts';

@@ -1,7 +1,7 @@
 // Stage 1, the intermediate process: join the cgroup, become a member of the
 // container's namespaces (creating or joining them), then fork the init
 // process, which a new pid namespace can only hold as a child.
-import type { LinuxNamespace, Spec } from '../spec/config.ts';
+import type { LinuxNamespace, Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 import { JOIN_ORDER, NAMESPACE_FLAGS, namespaceList, wantsNew } from './namespaces.ts';
 import { addNetDeviceRequest } from './netdev.ts';

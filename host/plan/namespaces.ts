@@ -1,4 +1,4 @@
-import type { LinuxNamespace, NamespaceType, Spec } from '../spec/config.ts';
+import type { LinuxNamespace, NamespaceType, Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 
 export const NAMESPACE_FLAGS: Record<NamespaceType, number> = {

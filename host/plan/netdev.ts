@@ -11,7 +11,7 @@
 // multi-threaded; nothing here changes a namespace of the host process.
 import { closeSync, constants, openSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { interfaceIndex, netlinkRequest, newLinkMessage } from '../sys/netlink.ts';
 import { SyscallError } from '../sys/libc.ts';
 import { has } from './namespaces.ts';

@@ -3,7 +3,7 @@
 // shells and many programs need it).
 import { readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Process } from '../spec/config.ts';
+import type { Process } from '../../wasm/spec.gen.ts';
 
 /** /etc/passwd of the root filesystem, unless a symlink leads it out of the rootfs. */
 function passwdOf(rootfs: string): string {

@@ -9,7 +9,7 @@
 // host paths, and they are the config's to choose.
 import { basename, join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
-import type { LinuxIdMapping, Mount, Spec } from '../spec/config.ts';
+import type { LinuxIdMapping, Mount, Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.ts';
 import { has, wantsNew } from './namespaces.ts';
@@ -113,13 +113,10 @@ export function addIdmappedTrees(spec: Spec, facts: HostFacts, add: Add): void {
   for (const [i, slot] of slots) {
     const m = spec.mounts![i]!;
     const o = parseMountOptions(m.options);
-    const uid = m.uidMappings ?? (has(spec, 'user') ? spec.linux?.uidMappings : undefined);
-    const gid = m.gidMappings ?? (has(spec, 'user') ? spec.linux?.gidMappings : undefined);
-    if (!uid?.length || !gid?.length) {
-      throw new KagoError(`config.json: /mounts/${i}/uidMappings`, 'an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container');
-    }
-    if (!m.source) throw new KagoError(`config.json: /mounts/${i}/source`, 'a bind mount needs a source');
-    const source = bindSource(facts.bundle, m.source);
+    // The validator (core-c/spec/mounts.c) makes sure the mappings and the source are there.
+    const uid = m.uidMappings ?? spec.linux!.uidMappings!;
+    const gid = m.gidMappings ?? spec.linux!.gidMappings!;
+    const source = bindSource(facts.bundle, m.source!);
     checkSource(facts, source, i);
     const dest = containerPath(m.destination);
     add({ op: 'make_userns', uid_map: mapText(uid), gid_map: mapText(gid), slot: IDMAP_USERNS_SLOT }, `make the user namespace of the id mapping of ${dest}`);
@@ -214,8 +211,7 @@ function addFilesystemMount(m: Mount, dest: string, spec: Spec, facts: HostFacts
 function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, slots: { tree?: number; source?: number }, add: Add): void {
   const { tree } = slots;
   const o = parseMountOptions(m.options);
-  if (!m.source) throw new KagoError(`config.json: /mounts/${index}/source`, 'a bind mount needs a source');
-  const source = bindSource(facts.bundle, m.source);
+  const source = bindSource(facts.bundle, m.source!);
   const kind = checkSource(facts, source, index);
   if (kind === 'dir') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
   else addFile(dest, 0o644, add);

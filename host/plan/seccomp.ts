@@ -3,7 +3,7 @@
 import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 
 export interface CompiledSeccomp {
   /** SECCOMP_FILTER_FLAG_* */
@@ -46,9 +46,9 @@ export function compileSeccomp(spec: Spec, config: string | Uint8Array): Compile
   }
   const compiled: CompiledSeccomp = { flags: report.flags ?? 0, filter: new Uint8Array(bpf) };
   if (report.notify) {
-    if (!seccomp.listenerPath) throw new KagoError('config.json: /linux/seccomp/listenerPath', 'SCMP_ACT_NOTIFY rules need a listenerPath to send the listener to');
+    // The validator (core-c/spec/linux_seccomp.c) requires listenerPath with SCMP_ACT_NOTIFY.
     compiled.flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
-    compiled.listener = { path: seccomp.listenerPath, metadata: seccomp.listenerMetadata ?? '' };
+    compiled.listener = { path: seccomp.listenerPath!, metadata: seccomp.listenerMetadata ?? '' };
   }
   return compiled;
 }

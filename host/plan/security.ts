@@ -4,7 +4,7 @@
 // no_new_privs, and the seccomp filter last of all.
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { Spec } from '../spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { capabilityMasks, rlimitNumber, rlimitValue } from './capabilities.ts';
 import * as L from './linux.ts';
 import type { CompiledSeccomp } from './seccomp.ts';

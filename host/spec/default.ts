@@ -1,7 +1,7 @@
 // The config.json `kago spec` writes: a busybox-ready container in the shape
 // `runc spec` produces, so existing habits and scripts carry over.
 import { SPEC_VERSION } from '../version.ts';
-import type { NamespaceType, Spec } from './config.ts';
+import type { NamespaceType, Spec } from '../../wasm/spec.gen.ts';
 
 const DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
 

@@ -6,7 +6,7 @@ import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { Problem } from '../../wasm/core.ts';
-import type { Spec } from './config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 
 /** Larger than any real config; a bound so a hostile file cannot exhaust memory. */
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;

@@ -1,9 +1,9 @@
 // The persisted state of one container: the runtime-spec state (ociVersion,
 // id, status, pid, bundle, annotations), the fields runc adds and engines
 // read (created, rootfs, owner), and what kago needs to clean up later.
-import type { LinuxResources } from '../spec/config.ts';
+import type { LinuxResources } from '../../wasm/spec.gen.ts';
 
-import type { Hooks, Process } from '../spec/config.ts';
+import type { Hooks, Process } from '../../wasm/spec.gen.ts';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 

@@ -99,6 +99,7 @@ const semanticRules: SemanticRule[] = [
   { pointer: /^\/linux\/resources\/unified\/[^/]*$/, message: /cgroup file name/, why: 'each key names a file in the container cgroup directory' },
   { pointer: /^\/mounts\/\d+\/destination$/, message: /must not be empty/, why: 'config.md: destination is the mount point inside the container; an empty string names none' },
   { pointer: /^\/mounts\/\d+\/(uidMappings|gidMappings|options)$/, message: /id-mapped mount/, why: 'mount_setattr(2) MOUNT_ATTR_IDMAP takes a user namespace with both maps and is set on a detached copy of a mount: runc refuses id-mapped mounts without both maps or that are not bind mounts' },
+  { pointer: /^\/mounts\/\d+\/source$/, message: /a bind mount needs a source/, why: 'config.md: source is "a file or directory name for bind mounts"; mount(2) with MS_BIND copies an existing path, and runc fails its create without one' },
   { pointer: /.*/, message: /without a fraction or exponent/, why: 'integers written as 1.0 or 1e3 are refused by Go\'s encoding/json (runc, containerd), so kago refuses them too' },
   { pointer: /.*/, message: /NUL character/, why: 'a NUL in a path or name would cut it where the kernel reads it' },
 ];

@@ -18,7 +18,15 @@ const rules: Array<[string, Edits, string, RegExp]> = [
   ['a mount destination may be relative but not empty', [['/mounts/2/destination', '']], '/mounts/2/destination', /must not be empty/],
   ['an id-mapped mount needs both mappings', [['/mounts/2/gidMappings', undefined]], '/mounts/2/gidMappings', /required with uidMappings/],
   ['an id-mapped mount is a bind mount', [['/mounts/1/options', ['idmap']]], '/mounts/1/options', /must be a bind mount/],
+  ['an id-mapped mount that is no bind mount is told that first, not also about mappings', [['/mounts/1/options', ['idmap']], ['/linux/namespaces/5', undefined]], '/mounts/1/options', /must be a bind mount/],
   ['mount mappings are id mappings', [['/mounts/2/uidMappings/0/size', 0]], '/mounts/2/uidMappings/0/size', /greater than 0/],
+  ['a bind mount needs a source', [['/mounts/2/source', undefined]], '/mounts/2/source', /^a bind mount needs a source$/],
+  ['a bind mount source is not empty', [['/mounts/2/source', '']], '/mounts/2/source', /^a bind mount needs a source$/],
+  ['an option-only bind mount needs a source too', [['/mounts/3', { destination: '/b', options: ['bind'] }]], '/mounts/3/source', /a bind mount needs a source/],
+  ['an id-mapped mount without its own mappings needs a user namespace to take them from',
+    [['/mounts/2/uidMappings', undefined], ['/mounts/2/gidMappings', undefined], ['/linux/namespaces/5', undefined]],
+    '/mounts/2/uidMappings', /needs uidMappings and gidMappings, on the mount or on a user namespace/],
+  ['an id-mapped mount with empty mappings has none', [['/mounts/2/uidMappings', []], ['/mounts/2/gidMappings', []]], '/mounts/2/uidMappings', /needs uidMappings and gidMappings/],
   // process
   ['consoleSize needs a width', [['/process/consoleSize/width', undefined]], '/process/consoleSize/width', /^is required$/],
   ['capabilities are known names', [['/process/capabilities/permitted/1', 'CAP_NET_BIND']], '/process/capabilities/permitted/1', /Linux capability name .*found "CAP_NET_BIND"/],
@@ -41,6 +49,7 @@ const rules: Array<[string, Edits, string, RegExp]> = [
   ['an I/O priority needs a class', [['/process/ioPriority/class', undefined]], '/process/ioPriority/class', /^is required$/],
   ['execCPUAffinity is a CPU list', [['/process/execCPUAffinity/final', '1-0']], '/process/execCPUAffinity/final', /list of CPUs/],
   ['execCPUAffinity has no letters', [['/process/execCPUAffinity/initial', 'all']], '/process/execCPUAffinity/initial', /list of CPUs/],
+  ['execCPUAffinity CPUs fit the mask kago builds', [['/process/execCPUAffinity/initial', '0,65536']], '/process/execCPUAffinity/initial', /CPUs 0 to 65535/],
   ['apparmorProfile is a string', [['/process/apparmorProfile', 1]], '/process/apparmorProfile', /must be a string/],
   ['noNewPrivileges is a boolean', [['/process/noNewPrivileges', 'true']], '/process/noNewPrivileges', /must be a boolean/],
   // hooks
@@ -125,6 +134,7 @@ const rules: Array<[string, Edits, string, RegExp]> = [
   ['static and relative node flags exclude each other', [['/linux/memoryPolicy/flags', ['MPOL_F_STATIC_NODES', 'MPOL_F_RELATIVE_NODES']]], '/linux/memoryPolicy/flags', /must not combine/],
   ['NUMA balancing goes with MPOL_BIND', [['/linux/memoryPolicy/flags', ['MPOL_F_NUMA_BALANCING']]], '/linux/memoryPolicy/flags', /only allowed with MPOL_BIND/],
   ['nodes is a node list', [['/linux/memoryPolicy/nodes', '0,,1']], '/linux/memoryPolicy/nodes', /list of NUMA nodes/],
+  ['memory policy nodes fit the mask kago builds', [['/linux/memoryPolicy/nodes', '65535-65536']], '/linux/memoryPolicy/nodes', /nodes 0 to 65535/],
   ['a personality has a domain', [['/linux/personality/domain', undefined]], '/linux/personality/domain', /^is required$/],
   ['a personality domain is LINUX or LINUX32', [['/linux/personality/domain', 'LINUX64']], '/linux/personality/domain', /"LINUX", "LINUX32"/],
   ['no personality flags are supported', [['/linux/personality/flags', ['ADDR_NO_RANDOMIZE']]], '/linux/personality/flags/0', /no personality flags/],
@@ -143,6 +153,12 @@ describe('core: config validation rules, all of runtime-spec v1.3.0 for Linux', 
       assert.match(errors[0]!.message, message);
     });
   }
+
+  it("accepts an id-mapped mount that takes the user namespace's mappings, and a cgroup mount without a source", () => {
+    const r = validate(apply([['/mounts/2/uidMappings', undefined], ['/mounts/2/gidMappings', undefined],
+      ['/mounts/3', { destination: '/sys/fs/cgroup', type: 'cgroup', options: ['rbind', 'ro'] }]]));
+    assert.deepEqual(errorsOf(r), []);
+  });
 
   it('accepts memory.kernel and kernelTCP with a warning each', () => {
     const r = validate(apply([['/linux/resources/memory/kernel', 1048576], ['/linux/resources/memory/kernelTCP', -1]]));

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import { applyCgroupLimits } from '../../host/cgroups/apply.ts';
 import { detectHierarchies } from '../../host/cgroups/layout.ts';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { makeBundle, shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 import { Kago, uniqueId } from '../helpers/kago.ts';

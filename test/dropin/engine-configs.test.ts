@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { type Bundle, makeBundle } from '../helpers/bundle.ts';
 import { Kago, uniqueId } from '../helpers/kago.ts';
 import { leftovers } from '../helpers/leaks.ts';

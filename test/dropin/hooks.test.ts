@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Hook } from '../../host/spec/config.ts';
+import type { Hook } from '../../wasm/spec.gen.ts';
 import { harness } from '../helpers/harness.ts';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 

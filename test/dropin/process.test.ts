@@ -28,7 +28,7 @@ for (const bin of [kagoBin, runcBin]) {
     }
 
     /** A foreground run with a terminal, from a terminal; stdout goes to a file. */
-    function runInTerminal(script: string, configure: (s: import('../../host/spec/config.ts').Spec) => void = () => {}) {
+    function runInTerminal(script: string, configure: (s: import('../../wasm/spec.gen.ts').Spec) => void = () => {}) {
       const { id, bundle } = h.bundle(shell(script), (s) => {
         s.process!.terminal = true;
         configure(s);
@@ -214,7 +214,7 @@ for (const bin of [kagoBin, runcBin]) {
     });
 
     describe('exec', function () {
-      function running(configure?: (s: import('../../host/spec/config.ts').Spec) => void) {
+      function running(configure?: (s: import('../../wasm/spec.gen.ts').Spec) => void) {
         const { id, bundle } = h.bundle(['sleep', '1000'], configure);
         kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
         return { id, bundle };

@@ -3,7 +3,7 @@
 // processes) must be nothing.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { type Bundle, makeBundle, type SpecBase } from './bundle.ts';
 import { Kago, type Result, uniqueId } from './kago.ts';
 import { leftovers } from './leaks.ts';

@@ -6,7 +6,7 @@ import type { PlanOp } from '../../host/plan/format.gen.ts';
 import * as L from '../../host/plan/linux.ts';
 import { showPlan } from '../../host/plan/show.ts';
 import type { HostFacts } from '../../host/plan/types.ts';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { defaultSpec } from '../../host/spec/default.ts';
 
 const facts: HostFacts = {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import type { Bundle } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 

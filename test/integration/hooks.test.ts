@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Hook, Spec } from '../../host/spec/config.ts';
+import type { Hook, Spec } from '../../wasm/spec.gen.ts';
 import { harness } from '../helpers/harness.ts';
 import { leftovers } from '../helpers/leaks.ts';
 

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { kagoBin } from '../helpers/paths.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LinuxSeccomp, Spec } from '../../host/spec/config.ts';
+import type { LinuxSeccomp, Spec } from '../../wasm/spec.gen.ts';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 import { kernelLog, lastSequence } from '../helpers/kmsg.ts';

@@ -123,7 +123,7 @@ describe('kernel settings', function () {
   });
 
   it('refuses LSM labels and Intel RDT on a host without them, naming the field', function () {
-    const cases: [string, (s: import('../../host/spec/config.ts').Spec) => void][] = [
+    const cases: [string, (s: import('../../wasm/spec.gen.ts').Spec) => void][] = [
       ['/process/apparmorProfile: AppArmor is not enabled', (s) => { s.process!.apparmorProfile = 'kago-test'; }],
       ['/process/selinuxLabel: SELinux is not enabled', (s) => { s.process!.selinuxLabel = 'system_u:system_r:container_t:s0'; }],
       ['/linux/intelRdt: resctrl is not mounted', (s) => { s.linux!.intelRdt = { closID: 'kago' }; }],

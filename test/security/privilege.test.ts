@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { type Bundle, makeBundle, shell } from '../helpers/bundle.ts';
 import { uniqueId } from '../helpers/kago.ts';
 import { harness } from '../helpers/harness.ts';

@@ -4,7 +4,7 @@
 // `run`/`create` when the default action is SCMP_ACT_KILL (its init dies,
 // runc waits), and reports nothing better for SCMP_ACT_ERRNO.
 import assert from 'node:assert/strict';
-import type { Spec } from '../../host/spec/config.ts';
+import type { Spec } from '../../wasm/spec.gen.ts';
 import { harness } from '../helpers/harness.ts';
 
 describe('security: a seccomp profile that refuses what init needs to start (kago)', function () {

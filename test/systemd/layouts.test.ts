@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LinuxResources } from '../../host/spec/config.ts';
+import type { LinuxResources } from '../../wasm/spec.gen.ts';
 import { defaultSpec } from '../../host/spec/default.ts';
 import { makeRootfs } from '../helpers/bundle.ts';
 import { nspawnAvailable, SystemdMachine } from '../helpers/systemd.ts';

@@ -3,7 +3,7 @@
 // the same place and the harness's leftover check sees both).
 import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LinuxResources, Spec } from '../../host/spec/config.ts';
+import type { LinuxResources, Spec } from '../../wasm/spec.gen.ts';
 import { makeBundle } from '../helpers/bundle.ts';
 import { type Harness, harness } from '../helpers/harness.ts';
 import { uniqueId } from '../helpers/kago.ts';

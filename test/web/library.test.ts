@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KagoProblemsError, loadKago, loadKagoSync, analyzeFilter, disassemble, type Kago } from 'kago';
+import { KagoProblemsError, loadKago, loadKagoSync, analyzeFilter, disassemble, type Kago, type Spec } from 'kago';
 import { loadCoreSync } from '../../wasm/core.ts';
 import { repoRoot, sharedData } from '../helpers/paths.ts';
 
@@ -22,6 +22,19 @@ describe('library: kago as a package', () => {
   let kago: Kago;
   before(async () => {
     kago = await loadKago();
+  });
+
+  it('types a config.json with its declarations, and the core takes what they describe', () => {
+    // Written against the package's declarations: `make check` fails if they stop exporting Spec.
+    const config: Spec = {
+      ociVersion: '1.3.0',
+      root: { path: 'rootfs', readonly: true },
+      process: { user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/' },
+      mounts: [{ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] }],
+      linux: { namespaces: [{ type: 'mount' }, { type: 'pid' }], rootfsPropagation: 'rprivate' },
+    };
+    assert.deepStrictEqual(kago.validate(JSON.stringify(config), { requireProcess: true }), []);
+    assert.deepStrictEqual(kago.core.validateConfig(JSON.stringify(config)).config, config);
   });
 
   it('converts Docker\'s default profile for amd64 exactly as Docker does', () => {

@@ -6,7 +6,7 @@
 // unit's properties.
 import type { CgroupWrite } from '../../../wasm/cgroups.ts';
 import { KagoError } from '../../errors.ts';
-import type { LinuxResources, Spec } from '../../spec/config.ts';
+import type { LinuxResources, Spec } from '../../../wasm/spec.gen.ts';
 import { computeWrites } from '../apply.ts';
 import type { Hierarchy } from '../layout.ts';
 import { log } from '../../log.ts';

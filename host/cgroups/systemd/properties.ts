@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CgroupWrite } from '../../../wasm/cgroups.ts';
 import { KagoError } from '../../errors.ts';
-import type { LinuxResources } from '../../spec/config.ts';
+import type { LinuxResources } from '../../../wasm/spec.gen.ts';
 import type { DBusValue, Variant } from '../../sys/dbus-wire.ts';
 
 export type Property = [string, Variant];

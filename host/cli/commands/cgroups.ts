@@ -6,7 +6,7 @@ import { pauseContainer, resumeContainer } from '../../lifecycle/pause.ts';
 import { containerPids, psTable } from '../../lifecycle/ps.ts';
 import { updateContainer } from '../../lifecycle/update.ts';
 import { UsageError } from '../../errors.ts';
-import type { LinuxResources } from '../../spec/config.ts';
+import type { LinuxResources } from '../../../wasm/spec.gen.ts';
 import { bool, type FlagSpec, type FlagValues, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
 import { writeOut } from '../../output.ts';

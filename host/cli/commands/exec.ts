@@ -4,7 +4,7 @@ import { UsageError } from '../../errors.ts';
 import { getCore } from '../../core.ts';
 import { execInContainer } from '../../lifecycle/exec.ts';
 import { CAPABILITIES } from '../../plan/capabilities.ts';
-import type { Process } from '../../spec/config.ts';
+import type { Process } from '../../../wasm/spec.gen.ts';
 import { formatProblem, MAX_CONFIG_BYTES } from '../../spec/load.ts';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { setBlocking } from '../../sys/libc.ts';

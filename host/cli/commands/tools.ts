@@ -6,7 +6,7 @@ import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
 import { features as featureReport } from '../../features.ts';
 import { capabilityMasks } from '../../plan/capabilities.ts';
-import type { Spec } from '../../spec/config.ts';
+import type { Spec } from '../../../wasm/spec.gen.ts';
 import type { Problem } from '../../../wasm/core.ts';
 import { createNewFile } from '../../files.ts';
 import { defaultSpec, rootlessSpec } from '../../spec/default.ts';
