@@ -85,7 +85,7 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
         if (isCpuset(dir, hierarchies)) fillCpuset(dir, parent);
         continue;
       }
-      throw new KagoError(`cgroup ${dir}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new KagoError(`cgroup ${dir}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
     if (isCpuset(dir, hierarchies)) fillCpuset(dir, parent);
   }
@@ -139,7 +139,7 @@ export function removeCgroupDirs(created: readonly string[], leaves: readonly st
         if (code === 'ENOENT') break;
         if (!leaf && (code === 'EBUSY' || code === 'ENOTEMPTY')) break;
         if (code !== 'EBUSY' || attempt >= RMDIR_ATTEMPTS) {
-          throw new KagoError(`cgroup ${dir}`, `rmdir: ${code ?? (e as Error).message}`);
+          throw new KagoError(`cgroup ${dir}`, `rmdir: ${code ?? (e as Error).message}`, { cause: e });
         }
         sleepMs(5);
       }

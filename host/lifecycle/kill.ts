@@ -33,7 +33,7 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   try {
     pidfd = pidfdOpen(state.pid);
   } catch (e) {
-    if (e instanceof SyscallError && e.code === 'ESRCH') throw new KagoError(`container ${id}`, 'container not running');
+    if (e instanceof SyscallError && e.code === 'ESRCH') throw new KagoError(`container ${id}`, 'container not running', { cause: e });
     throw e;
   }
   try {
