@@ -78,7 +78,7 @@ function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const { code, errno, syscall, path } = err as ErrnoFields;
   const facts = [
-    typeof errno === 'number' ? `errno ${Math.abs(errno)}${typeof code === 'string' ? ` ${code}` : ''}` : '',
+    typeof errno === 'number' ? `errno ${Math.abs(errno)}${typeof code === 'string' && !err.message.includes(code) ? ` ${code}` : ''}` : '',
     typeof syscall === 'string' && !err.message.includes(syscall) ? `syscall ${syscall}` : '',
     typeof path === 'string' && !err.message.includes(path) ? `path ${path}` : '',
   ].filter(Boolean);
