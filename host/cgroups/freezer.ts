@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KagoError } from '../errors.ts';
-import { killProcess } from '../lifecycle/signal.ts';
+import { killProcess } from '../sys/kill.ts';
 import { writeCgroupFile } from './apply.ts';
 import { cgroupPids, sleepMs } from './placement.ts';
 

@@ -6,8 +6,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'nod
 import { join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
 import { writeCgroupFile } from './apply.ts';
-import type { CgroupPlacement } from '../state/types.ts';
 import { type Hierarchy, ownCgroup } from './layout.ts';
+
+/** Where a container's cgroups are, and which of their directories kago made (recorded in its state). */
+export interface CgroupPlacement {
+  /** hierarchy mount point -> the container's cgroup directory in it */
+  dirs: string[];
+  /** directories kago created, parents first; removed deepest first */
+  created: string[];
+  /** --systemd-cgroup: the transient scope that holds the container (stopped by delete) */
+  systemd?: { unit: string; slice: string };
+}
 
 const SYSTEMD_FORM = /^[^/:]*:[^/:]*:[^/:]*$/;
 

@@ -5,7 +5,7 @@ import { KagoError } from '../errors.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import { pidfdOpen, pidfdSendSignal, SyscallError } from '../sys/libc.ts';
-import { killProcess } from './signal.ts';
+import { killProcess } from '../sys/kill.ts';
 
 const SIGKILL = 9;
 

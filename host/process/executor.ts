@@ -15,7 +15,7 @@ import { executorPath } from '../paths.ts';
 import { errnoName } from '../sys/errno.ts';
 import { reapIfExited, seqpacketPair, type WaitResult } from '../sys/libc.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
-import { killProcess } from '../lifecycle/signal.ts';
+import { killProcess } from '../sys/kill.ts';
 import { sleepMs } from '../cgroups/placement.ts';
 import { SyncChannel } from './channel.ts';
 import { builtin } from '../sys/builtin.ts';
