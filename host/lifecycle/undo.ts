@@ -4,8 +4,7 @@
 // records the same things for a `kago create` that is killed instead
 // (destroy.ts); this is the path of a create or exec that lives to see its
 // error.
-import { causeChain } from '../errors.ts';
-import { log } from '../log.ts';
+import { logFailure } from '../log.ts';
 
 interface Made {
   what: string;
@@ -49,7 +48,7 @@ export class UndoStack {
       try {
         undo();
       } catch (e) {
-        log('debug', `undoing ${what} failed: ${causeChain(e).join(': ')}`);
+        logFailure(`undoing ${what} failed`, e);
       }
     }
   }

@@ -4,7 +4,7 @@
 // container may manage its own subtree), its limits are set as unit
 // properties, and stopping the unit takes the cgroup away.
 import { KagoError } from '../../errors.ts';
-import { log } from '../../log.ts';
+import { logFailure } from '../../log.ts';
 import { DBusConnection, DBusError } from '../../sys/dbus.ts';
 import type { Message } from '../../sys/dbus-wire.ts';
 import type { Property } from './properties.ts';
@@ -124,6 +124,6 @@ export function stopUnit(unit: string): void {
     managerCall('ResetFailedUnit', 's', [unit]);
   } catch (e) {
     if (!(e instanceof DBusError)) throw e;
-    log('debug', `${where(unit)}: reset-failed: ${e.message} (${e.errorName})`);
+    logFailure(`${where(unit)}: reset-failed (${e.errorName})`, e);
   }
 }
