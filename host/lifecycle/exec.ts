@@ -84,9 +84,11 @@ function startExec(state: ContainerState, opts: ExecOptions, undo: UndoStack): S
   // Passed to the executor and closed after the plan; the other end, kago's own, becomes the pty master.
   const forgetSocket = console ? undo.record('the console socket', () => closeSync(console.fd)) : undefined;
   let own = console?.own;
-  undo.record('kago\'s end of the console', () => {
-    if (own !== undefined) closeSync(own);
-  });
+  if (own !== undefined) {
+    undo.record('kago\'s end of the console', () => {
+      if (own !== undefined) closeSync(own);
+    });
+  }
   // runc relays a foreground process without a terminal through pipes of its own (lifecycle/stdio.ts).
   let pipes: ProcessPipes | undefined;
   if (!console && !opts.detach) {
@@ -111,13 +113,10 @@ function startExec(state: ContainerState, opts: ExecOptions, undo: UndoStack): S
     started.master = master;
     undo.record('the pty master', () => closeSync(master));
   };
-  try {
-    runExec(plan, executor, (child) => (started.pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', started.pid), takeMaster);
-  } finally {
-    if (console) {
-      forgetSocket!();
-      closeSync(console.fd);
-    }
+  runExec(plan, executor, (child) => (started.pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', started.pid), takeMaster);
+  if (console) {
+    forgetSocket!();
+    closeSync(console.fd);
   }
   if (opts.pidFile) {
     // runc kills a process whose pid it could not report: nobody would know to wait for it.
