@@ -78,7 +78,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const text = formatError(err);
     // The user sees one line; --debug shows what led to it, with errnos and paths.
-    causeChain(err).forEach((cause, i) => log('debug', `${i === 0 ? 'error' : 'caused by'}: ${cause}`));
+    for (const [i, cause] of causeChain(err).entries()) log('debug', `${i === 0 ? 'error' : 'caused by'}: ${cause}`);
     // Not one of kago's own errors: a fault in kago, whose stack says where.
     if (!(err instanceof KagoError) && err instanceof Error && err.stack) log('debug', err.stack);
     log('error', text);
