@@ -74,7 +74,7 @@ test: deps all web check fuzz-short
 # and fixtures, the plan builder, CLI parsing, the cgroup writes; well under
 # a minute, as any user. Needs the build tools `make deps` installs.
 UNIT_TESTS := test/core/*.test.ts test/host/args.test.ts test/host/cgroups.test.ts test/host/capabilities.test.ts test/host/mount-options.test.ts \
-  test/host/plan.test.ts test/cgroups/apply.test.ts test/cgroups/writes.test.ts test/web/policy.test.ts
+  test/host/plan.test.ts test/host/layers.test.ts test/host/errors.test.ts test/cgroups/apply.test.ts test/cgroups/writes.test.ts test/web/policy.test.ts
 test-unit: $(CORE_WASM) $(LIB_OUT) host/plan/format.gen.ts
 	$(NODE) node_modules/mocha/bin/mocha.js $(UNIT_TESTS)
 

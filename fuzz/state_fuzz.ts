@@ -4,7 +4,7 @@
 // state that every reader of it can use without an exception.
 // `node fuzz/state_fuzz.ts [EXECUTIONS] [SEED]` (make fuzz); the mocha test
 // test/security/state.test.ts runs a short one.
-import { stateReport } from '../host/lifecycle/report.ts';
+import { stateReport } from '../host/cli/report.ts';
 import { hookState } from '../host/lifecycle/hooks.ts';
 import { KagoError } from '../host/errors.ts';
 import { StateStore } from '../host/state/store.ts';

@@ -54,7 +54,7 @@ export function replaceFile(what: string, path: string, data: string, mode: numb
   try {
     fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   } catch (e) {
-    throw new KagoError(`${what}${path}`, fileErrorReason(e));
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
   try {
     try {
@@ -71,7 +71,7 @@ export function replaceFile(what: string, path: string, data: string, mode: numb
     } catch {
       // already gone: the rename happened, or someone removed it
     }
-    throw new KagoError(`${what}${path}`, fileErrorReason(e));
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
 }
 
@@ -81,14 +81,14 @@ export function createNewFile(what: string, path: string, data: string, mode: nu
   try {
     fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
   } catch (e) {
-    throw new KagoError(`${what}${path}`, fileErrorReason(e));
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
   try {
     writeAll(fd, Buffer.from(data));
   } catch (e) {
     closeSync(fd);
     unlinkSync(path);
-    throw new KagoError(`${what}${path}`, fileErrorReason(e));
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
   closeSync(fd);
 }
@@ -126,7 +126,7 @@ export function openForAppend(what: string, path: string): number {
     }
     fd = openSync(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0o644);
   } catch (e) {
-    throw new KagoError(`${what}${path}`, fileErrorReason(e));
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
   const st = fstatSync(fd);
   let problem: string | undefined;

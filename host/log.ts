@@ -2,6 +2,7 @@
 // conmon and the containerd shim read the JSON lines ({"level","msg","time"})
 // from the log file to report why a command failed.
 import { writeSync } from 'node:fs';
+import { causeChain } from './errors.ts';
 import { openForAppend } from './files.ts';
 import { writeErr } from './output.ts';
 
@@ -50,4 +51,13 @@ export function log(level: LogLevel, msg: string): void {
     }
   }
   if (level !== 'error') writeErr(text);
+}
+
+/**
+ * A failure kago goes on after (a cleanup that failed while another error
+ * is being reported, a hint that cannot be computed): not the user's
+ * concern, but `--debug` says what it was, cause chain included.
+ */
+export function logFailure(what: string, err: unknown): void {
+  log('debug', `${what}: ${causeChain(err).join(': ')}`);
 }

@@ -1,6 +1,7 @@
 // The typed face of the core's cgroup computations: linux.resources -> the
 // file writes for this host, and the device rules -> a cgroup v2 eBPF
 // device program. `bindCgroups` takes the raw exports of the wasm module.
+import { CoreResultError } from './core-error.ts';
 
 export interface CgroupProblem {
   pointer: string;
@@ -51,8 +52,6 @@ export interface CgroupsApi {
   deviceProgram(rules: unknown): ArrayBuffer;
 }
 
-export class CgroupsResultError extends Error {}
-
 type WritesFn = (resources: string, host: string) => unknown;
 type ProgramFn = (rules: string | null) => unknown;
 
@@ -63,7 +62,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function toWrite(v: unknown): CgroupWrite {
   if (!isRecord(v) || (v.version !== 1 && v.version !== 2) || typeof v.controller !== 'string' ||
       typeof v.file !== 'string' || typeof v.value !== 'string' || typeof v.pointer !== 'string') {
-    throw new CgroupsResultError('core returned a malformed cgroup write');
+    throw new CoreResultError('core returned a malformed cgroup write');
   }
   return { version: v.version, controller: v.controller, file: v.file, value: v.value, pointer: v.pointer };
 }
@@ -71,7 +70,7 @@ function toWrite(v: unknown): CgroupWrite {
 function toProblem(v: unknown): CgroupProblem {
   if (!isRecord(v) || typeof v.pointer !== 'string' || typeof v.message !== 'string' ||
       (v.severity !== 'error' && v.severity !== 'warning')) {
-    throw new CgroupsResultError('core returned a malformed problem');
+    throw new CoreResultError('core returned a malformed problem');
   }
   const p: CgroupProblem = { pointer: v.pointer, message: v.message, severity: v.severity };
   if (typeof v.line === 'number') p.line = v.line;
@@ -80,11 +79,11 @@ function toProblem(v: unknown): CgroupProblem {
 }
 
 function toWrites(text: unknown): CgroupWrites {
-  if (typeof text !== 'string') throw new CgroupsResultError('core returned no cgroup writes');
+  if (typeof text !== 'string') throw new CoreResultError('core returned no cgroup writes');
   const v: unknown = JSON.parse(text);
   if (!isRecord(v) || !Array.isArray(v.writes) || !Array.isArray(v.problems) ||
       (v.devices !== 'v1' && v.devices !== 'bpf' && v.devices !== 'none') || typeof v.checkBeforeUpdate !== 'boolean') {
-    throw new CgroupsResultError('core returned malformed cgroup writes');
+    throw new CoreResultError('core returned malformed cgroup writes');
   }
   return { writes: v.writes.map(toWrite), devices: v.devices, checkBeforeUpdate: v.checkBeforeUpdate, problems: v.problems.map(toProblem) };
 }
@@ -97,7 +96,7 @@ export function bindCgroups(raw: Record<string, unknown>): CgroupsApi {
   const writesRaw = raw.cgroupWrites;
   const programRaw = raw.deviceProgram;
   if (typeof writesRaw !== 'function' || typeof programRaw !== 'function') {
-    throw new CgroupsResultError('the wasm module does not export cgroupWrites/deviceProgram');
+    throw new CoreResultError('the wasm module does not export cgroupWrites/deviceProgram');
   }
   const writesFn = writesRaw as WritesFn;
   const programFn = programRaw as ProgramFn;
@@ -107,7 +106,7 @@ export function bindCgroups(raw: Record<string, unknown>): CgroupsApi {
     },
     deviceProgram(rules) {
       const out = programFn(jsonOrNull(rules));
-      if (!(out instanceof ArrayBuffer)) throw new CgroupsResultError('core returned no device program');
+      if (!(out instanceof ArrayBuffer)) throw new CoreResultError('core returned no device program');
       return out;
     },
   };

@@ -9,6 +9,7 @@ import { bindCgroups, type CgroupsApi } from './cgroups.ts';
 import { bindDocker, type DockerApi } from './docker.ts';
 import { bindSeccomp, type SeccompApi } from './seccomp.ts';
 import { bindSyscallTables, type SyscallTablesApi } from './syscalls.ts';
+import { CoreResultError } from './core-error.ts';
 
 export interface Problem {
   pointer: string;
@@ -48,8 +49,6 @@ export interface RawCoreExports {
   validateConfig(text: string | Uint8Array, requireProcess: boolean): string;
   [name: string]: unknown;
 }
-
-export class CoreResultError extends Error {}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,6 +2,7 @@
 // (core-c/seccomp/docker.c): Docker's seccomp format, with archMap and
 // includes/excludes, turned into the OCI linux.seccomp object Docker would
 // hand a runtime for one container on one host.
+import { CoreResultError } from './core-error.ts';
 
 export interface DockerConversionOptions {
   /** The container's architecture: Go ("amd64", "arm64", "386"), libseccomp
@@ -34,8 +35,6 @@ export interface DockerApi {
   toOci(profile: string | Uint8Array, options: DockerConversionOptions): DockerConversion;
 }
 
-export class DockerResultError extends Error {}
-
 type ConvertFn = (profile: string | Uint8Array, options: string) => unknown;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -43,16 +42,16 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function toConversion(text: unknown): DockerConversion {
-  if (typeof text !== 'string') throw new DockerResultError('core returned no conversion');
+  if (typeof text !== 'string') throw new CoreResultError('core returned no conversion');
   const v: unknown = JSON.parse(text);
   if (!isRecord(v) || !Array.isArray(v.problems) || typeof v.disabled !== 'boolean' ||
       (v.seccomp !== null && !isRecord(v.seccomp))) {
-    throw new DockerResultError('core returned a malformed conversion');
+    throw new CoreResultError('core returned a malformed conversion');
   }
   for (const p of v.problems) {
     if (!isRecord(p) || typeof p.pointer !== 'string' || typeof p.message !== 'string' ||
         (p.severity !== 'error' && p.severity !== 'warning')) {
-      throw new DockerResultError('core returned a malformed problem');
+      throw new CoreResultError('core returned a malformed problem');
     }
   }
   // Checked field by field above; the problems are written by one C function.
@@ -61,7 +60,7 @@ function toConversion(text: unknown): DockerConversion {
 
 export function bindDocker(raw: Record<string, unknown>): DockerApi {
   const convert = raw.dockerSeccompToOci;
-  if (typeof convert !== 'function') throw new DockerResultError('the wasm module does not export dockerSeccompToOci');
+  if (typeof convert !== 'function') throw new CoreResultError('the wasm module does not export dockerSeccompToOci');
   const convertFn = convert as ConvertFn;
   return {
     toOci(profile, options) {

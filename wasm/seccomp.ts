@@ -1,6 +1,7 @@
 // The typed face of the core's seccomp compiler and BPF interpreter.
 // `bindSeccomp` takes the raw exports of the wasm module (what emnapi's
 // instantiate returns as napiModule.exports).
+import { CoreResultError } from './core-error.ts';
 
 export interface SeccompProblem {
   pointer: string;
@@ -81,8 +82,6 @@ export interface SeccompApi {
   simulate(bpf: ArrayBuffer, arch: string, nr: number, args?: readonly bigint[]): SeccompVerdict;
 }
 
-export class SeccompResultError extends Error {}
-
 type CompileFn = (text: string | Uint8Array, arches: string) => unknown;
 type SimulateFn = (bpf: ArrayBuffer, arch: string, nr: number, args: string) => unknown;
 
@@ -91,20 +90,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function parseObject(text: unknown, what: string): Record<string, unknown> {
-  if (typeof text !== 'string') throw new SeccompResultError(`core returned no ${what}`);
+  if (typeof text !== 'string') throw new CoreResultError(`core returned no ${what}`);
   const v: unknown = JSON.parse(text);
-  if (!isRecord(v)) throw new SeccompResultError(`core returned a malformed ${what}`);
+  if (!isRecord(v)) throw new CoreResultError(`core returned a malformed ${what}`);
   return v;
 }
 
 function toReport(v: Record<string, unknown>): SeccompReport {
   if (typeof v.ok !== 'boolean' || !Array.isArray(v.problems) || typeof v.errors !== 'number') {
-    throw new SeccompResultError('core returned a malformed seccomp report');
+    throw new CoreResultError('core returned a malformed seccomp report');
   }
   for (const p of v.problems) {
     if (!isRecord(p) || typeof p.pointer !== 'string' || typeof p.message !== 'string' ||
         (p.severity !== 'error' && p.severity !== 'warning')) {
-      throw new SeccompResultError('core returned a malformed problem');
+      throw new CoreResultError('core returned a malformed problem');
     }
   }
   // Checked above field by field where the rest of kago depends on them; the
@@ -115,7 +114,7 @@ function toReport(v: Record<string, unknown>): SeccompReport {
 function toVerdict(v: Record<string, unknown>): SeccompVerdict {
   if (typeof v.valid !== 'boolean' || typeof v.ret !== 'number' || typeof v.executed !== 'number' ||
       typeof v.action !== 'string' || !Array.isArray(v.path)) {
-    throw new SeccompResultError('core returned a malformed verdict');
+    throw new CoreResultError('core returned a malformed verdict');
   }
   return v as unknown as SeccompVerdict;
 }
@@ -126,7 +125,7 @@ export function bindSeccomp(raw: Record<string, unknown>): SeccompApi {
   const compileRaw = raw.compileSeccomp;
   const simulateRaw = raw.simulateSeccomp;
   if (typeof compileRaw !== 'function' || typeof simulateRaw !== 'function') {
-    throw new SeccompResultError('the wasm module does not export compileSeccomp/simulateSeccomp');
+    throw new CoreResultError('the wasm module does not export compileSeccomp/simulateSeccomp');
   }
   const compileFn = compileRaw as CompileFn;
   const simulateFn = simulateRaw as SimulateFn;
@@ -134,7 +133,7 @@ export function bindSeccomp(raw: Record<string, unknown>): SeccompApi {
     compile(text, arches = []) {
       const out = compileFn(text, arches.join(','));
       if (!isRecord(out) || !(out.bpf instanceof ArrayBuffer)) {
-        throw new SeccompResultError('core returned a malformed compilation');
+        throw new CoreResultError('core returned a malformed compilation');
       }
       return { bpf: out.bpf, report: toReport(parseObject(out.result, 'seccomp report')) };
     },

@@ -1,6 +1,7 @@
 // The core's per-architecture syscall tables (generated from libseccomp's
 // syscalls.csv), so tools can speak of "mkdir" where a filter sees 83 on
 // x86_64 and 34 (mkdirat only) on aarch64.
+import { CoreResultError } from './core-error.ts';
 
 export interface SyscallTable {
   /** Name -> number as the kernel sees it on this architecture. */
@@ -16,8 +17,6 @@ export interface SyscallTablesApi {
   table(arch: string): SyscallTable | null;
 }
 
-export class SyscallTableError extends Error {}
-
 type ArchesFn = () => unknown;
 type TableFn = (arch: string) => unknown;
 
@@ -29,7 +28,7 @@ export function bindSyscallTables(raw: Record<string, unknown>): SyscallTablesAp
   const archesRaw = raw.syscallArches;
   const tableRaw = raw.syscallTable;
   if (typeof archesRaw !== 'function' || typeof tableRaw !== 'function') {
-    throw new SyscallTableError('the wasm module does not export syscallArches/syscallTable');
+    throw new CoreResultError('the wasm module does not export syscallArches/syscallTable');
   }
   const archesFn = archesRaw as ArchesFn;
   const tableFn = tableRaw as TableFn;
@@ -41,7 +40,7 @@ export function bindSyscallTables(raw: Record<string, unknown>): SyscallTablesAp
       if (arches === null) {
         const out = archesFn();
         const v: unknown = typeof out === 'string' ? JSON.parse(out) : null;
-        if (!isStringArray(v)) throw new SyscallTableError('core returned a malformed architecture list');
+        if (!isStringArray(v)) throw new CoreResultError('core returned a malformed architecture list');
         arches = Object.freeze(v);
       }
       return arches;
@@ -55,13 +54,13 @@ export function bindSyscallTables(raw: Record<string, unknown>): SyscallTablesAp
       if (v !== null) {
         if (typeof v !== 'object' || !('names' in v) || !('numbers' in v) || !isStringArray(v.names) ||
             !Array.isArray(v.numbers) || v.numbers.length !== v.names.length) {
-          throw new SyscallTableError('core returned a malformed syscall table');
+          throw new CoreResultError('core returned a malformed syscall table');
         }
         const numbers = new Map<string, number>();
         const names = new Map<number, string>();
         v.names.forEach((name, i) => {
           const nr: unknown = (v.numbers as unknown[])[i];
-          if (typeof nr !== 'number') throw new SyscallTableError('core returned a malformed syscall number');
+          if (typeof nr !== 'number') throw new CoreResultError('core returned a malformed syscall number');
           numbers.set(name, nr);
           if (!names.has(nr)) names.set(nr, name);
         });

@@ -39,12 +39,12 @@ export function writeCgroupFile(path: string, value: string): void {
   try {
     fd = openSync(path, constants.O_WRONLY);
   } catch (e) {
-    throw new KagoError(`cgroup ${path}`, `write ${JSON.stringify(value)}: open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new KagoError(`cgroup ${path}`, `write ${JSON.stringify(value)}: open: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
   try {
     writeSync(fd, value);
   } catch (e) {
-    throw new KagoError(`cgroup ${path}`, `write ${JSON.stringify(value)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new KagoError(`cgroup ${path}`, `write ${JSON.stringify(value)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   } finally {
     closeSync(fd);
   }
@@ -101,7 +101,7 @@ export function computeWrites(resources: LinuxResources | undefined, host: Cgrou
   const errors = result.problems.filter((x) => x.severity === 'error');
   if (errors.length) {
     const [first, ...rest] = errors;
-    throw new KagoError(`${file}: ${first!.pointer}`, first!.message, rest.map((p) => `${file}: ${p.pointer}: ${p.message}`));
+    throw new KagoError(`${file}: ${first!.pointer}`, first!.message, { details: rest.map((p) => `${file}: ${p.pointer}: ${p.message}`) });
   }
   return result;
 }

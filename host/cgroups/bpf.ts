@@ -18,14 +18,14 @@ export function attachDeviceProgram(dir: string, program: ArrayBuffer): void {
   try {
     progFd = bpfProgLoad(BPF_PROG_TYPE_CGROUP_DEVICE, new Uint8Array(program), 'Apache-2.0');
   } catch (e) {
-    throw new KagoError(`cgroup ${dir}`, `loading the device program: ${e instanceof SyscallError ? e.message : String(e)}`);
+    throw new KagoError(`cgroup ${dir}`, `loading the device program: ${e instanceof SyscallError ? e.message : String(e)}`, { cause: e });
   }
   try {
     const dirFd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
     try {
       bpfProgAttach(dirFd, progFd, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
     } catch (e) {
-      throw new KagoError(`cgroup ${dir}`, `attaching the device program: ${e instanceof SyscallError ? e.code : String(e)}`);
+      throw new KagoError(`cgroup ${dir}`, `attaching the device program: ${e instanceof SyscallError ? e.code : String(e)}`, { cause: e });
     } finally {
       closeSync(dirFd);
     }

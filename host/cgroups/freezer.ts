@@ -5,7 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KagoError } from '../errors.ts';
-import { killProcess } from '../lifecycle/signal.ts';
+import { logFailure } from '../log.ts';
+import { killProcess } from '../sys/kill.ts';
 import { writeCgroupFile } from './apply.ts';
 import { cgroupPids, sleepMs } from './placement.ts';
 
@@ -72,8 +73,9 @@ export function killCgroupProcesses(dirs: readonly string[]): void {
   const f: Freezer = { version: 1, dir: v1 };
   try {
     freeze(f);
-  } catch {
+  } catch (e) {
     // killing proceeds unfrozen: the caller's loop catches late forks
+    logFailure('killing unfrozen', e);
   }
   for (const pid of cgroupPids([...dirs])) killProcess(pid, 9);
   thaw(f);

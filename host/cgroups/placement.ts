@@ -6,8 +6,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'nod
 import { join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
 import { writeCgroupFile } from './apply.ts';
-import type { CgroupPlacement } from '../state/types.ts';
 import { type Hierarchy, ownCgroup } from './layout.ts';
+
+/** Where a container's cgroups are, and which of their directories kago made (recorded in its state). */
+export interface CgroupPlacement {
+  /** hierarchy mount point -> the container's cgroup directory in it */
+  dirs: string[];
+  /** directories kago created, parents first; removed deepest first */
+  created: string[];
+  /** --systemd-cgroup: the transient scope that holds the container (stopped by delete) */
+  systemd?: { unit: string; slice: string };
+}
 
 const SYSTEMD_FORM = /^[^/:]*:[^/:]*:[^/:]*$/;
 
@@ -85,7 +94,7 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
         if (isCpuset(dir, hierarchies)) fillCpuset(dir, parent);
         continue;
       }
-      throw new KagoError(`cgroup ${dir}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new KagoError(`cgroup ${dir}`, `mkdir: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
     if (isCpuset(dir, hierarchies)) fillCpuset(dir, parent);
   }
@@ -139,7 +148,7 @@ export function removeCgroupDirs(created: readonly string[], leaves: readonly st
         if (code === 'ENOENT') break;
         if (!leaf && (code === 'EBUSY' || code === 'ENOTEMPTY')) break;
         if (code !== 'EBUSY' || attempt >= RMDIR_ATTEMPTS) {
-          throw new KagoError(`cgroup ${dir}`, `rmdir: ${code ?? (e as Error).message}`);
+          throw new KagoError(`cgroup ${dir}`, `rmdir: ${code ?? (e as Error).message}`, { cause: e });
         }
         sleepMs(5);
       }

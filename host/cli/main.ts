@@ -1,6 +1,6 @@
 // kago's command line: runc's global flags, commands and exit codes, since
 // engines drive it exactly as they drive runc.
-import { exitStatusOf, formatError, UsageError } from '../errors.ts';
+import { causeChain, exitStatusOf, formatError, KagoError, UsageError } from '../errors.ts';
 import { configureLog, log } from '../log.ts';
 import { defaultStateRoot } from '../paths.ts';
 import { StateStore } from '../state/store.ts';
@@ -77,6 +77,10 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const text = formatError(err);
+    // The user sees one line; --debug shows what led to it, with errnos and paths.
+    for (const [i, cause] of causeChain(err).entries()) log('debug', `${i === 0 ? 'error' : 'caused by'}: ${cause}`);
+    // Not one of kago's own errors: a fault in kago, whose stack says where.
+    if (!(err instanceof KagoError) && err instanceof Error && err.stack) log('debug', err.stack);
     log('error', text);
     writeErr(`kago: ${text}\n`);
     process.exitCode = exitStatusOf(err);

@@ -6,12 +6,12 @@ import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { refuseFrozenCgroup, warnIfCgroupNotEmpty } from '../cgroups/existing.ts';
-import { cgroupDirs, createCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
+import { cgroupDirs, createCgroupDirs, removeCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { lendRealtimeBudget } from '../cgroups/realtime.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
-import { refuseRootlessSystemd, startContainerUnit, UnitExistsError, unitStartRequested } from '../cgroups/systemd/driver.ts';
+import { refuseRootlessSystemd, startContainerUnit, stopContainerUnit, UnitExistsError, unitStartRequested } from '../cgroups/systemd/driver.ts';
 import { resolveSystemdUnit, type SystemdUnit } from '../cgroups/systemd/unit.ts';
 import { compileCoreAhead } from '../core.ts';
 import { log } from '../log.ts';
@@ -22,7 +22,7 @@ import { moveNetDevices } from '../plan/netdev.ts';
 import { withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
-import { abandonExecutor, encodeForExecutor, type Executor, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
+import { abandonExecutor, encodeForExecutor, type Executor, type ExecutorEvents, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
 import type { Spec } from '../../wasm/spec.gen.ts';
 import { loadBundle, readConfigBytes } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
@@ -35,7 +35,9 @@ import { setgroupsWillBeDenied, writeIdMaps } from './idmaps.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { closeConsole, type ConsoleEnd, consoleSize, openConsole } from './terminal.ts';
 import { hookState, runHostHooks } from './hooks.ts';
-import { destroyContainer } from './destroy.ts';
+import { killAll } from './destroy.ts';
+import { releaseInheritedMounts } from './inherited-mounts.ts';
+import { UndoStack } from './undo.ts';
 import { writePidFile } from './pidfile.ts';
 
 export interface CreateOptions {
@@ -166,24 +168,70 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies, systemd };
 }
 
+/** A create under way: what its steps share. */
+interface Creating {
+  store: StateStore;
+  opts: CreateOptions;
+  prepared: Prepared;
+  console: ConsoleEnd | undefined;
+  /** started ahead (warmUpCreate) or by a step; undefined until then */
+  executor: Executor | undefined;
+  state: ContainerState;
+  undo: UndoStack;
+  /** the plan as the executor reads it */
+  encoded?: Uint8Array;
+}
+
+/**
+ * What create does once the container is claimed, in order. Each step
+ * records in `undo` what it made and how that is undone, and in the state
+ * file what `delete --force` needs if kago dies before it can undo.
+ */
+const CREATE_STEPS: readonly ((c: Creating) => void)[] = [
+  writeState, makeExecFifo, encodePlanAhead, startSystemdUnit, makeCgroups, startPlanExecutor, runInitPlan, markCreated,
+];
+
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
-  let prepared: Prepared;
-  let console: ConsoleEnd | undefined;
-  try {
-    prepared = prepareCreate(store, opts);
-    console = prepared.spec.process?.terminal ? openConsole(opts.consoleSocket, opts.foreground === true) : undefined;
-    store.claim(opts.id);
-  } catch (e) {
-    closeConsole(console);
-    if (opts.executor) abandonExecutor(opts.executor);
-    closeProcessPipes(opts.pipes);
-    throw e;
-  }
-  const { spec, bundle, plan } = prepared;
+  const undo = new UndoStack();
+  const c = undo.run(() => {
+    const creating = claimContainer(store, opts, undo);
+    for (const step of CREATE_STEPS) step(creating);
+    return creating;
+  });
+  undo.keep();
+  if (c.console) closeSync(c.console.fd);
+  return c.console?.own === undefined ? { state: c.state } : { state: c.state, console: c.console.own };
+}
+
+function save(c: Creating): void {
+  c.store.write(c.state);
+}
+
+function recordExecutor(state: ContainerState, pid: number): void {
+  state.kago.executorPid = pid;
+  state.kago.executorStartTime = readProcStat(pid)?.startTime;
+}
+
+/**
+ * Validates and plans, opens the console, claims the state directory (a
+ * new directory: the id is then taken), and settles who holds the
+ * container's stdio. Undone: the directory removed, descriptors closed,
+ * an executor started ahead killed.
+ */
+function claimContainer(store: StateStore, opts: CreateOptions, undo: UndoStack): Creating {
+  const forgetAhead = opts.executor ? undo.record('the executor started ahead', () => abandonExecutor(opts.executor!)) : undefined;
+  undo.record('the stdio pipes', () => closeProcessPipes(opts.pipes));
+  const prepared = prepareCreate(store, opts);
+  const console = prepared.spec.process?.terminal ? openConsole(opts.consoleSocket, opts.foreground === true) : undefined;
+  undo.record('the console socket', () => closeConsole(console));
+  store.claim(opts.id);
+  undo.record(`the state directory of ${opts.id}`, () => store.remove(opts.id));
+  const { spec } = prepared;
   // Started ahead without a console: a config that turned out to want one gets a new executor.
   let executor = opts.executor;
   if (executor && console) {
     abandonExecutor(executor);
+    forgetAhead!();
     executor = undefined;
     closeProcessPipes(opts.pipes);
     delete opts.pipes;
@@ -195,12 +243,17 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     givePipesTo(opts.pipes, root(spec.linux?.uidMappings), root(spec.linux?.gidMappings));
   }
   crashPoint('claimed');
+  return { store, opts, prepared, console, executor, state: initialState(opts.id, prepared, executor), undo };
+}
+
+function initialState(id: string, prepared: Prepared, executor: Executor | undefined): ContainerState {
+  const { spec } = prepared;
   const state: ContainerState = {
     ociVersion: spec.ociVersion,
-    id: opts.id,
+    id,
     status: 'creating',
     pid: 0,
-    bundle,
+    bundle: prepared.bundle,
     rootfs: prepared.rootfs,
     created: new Date().toISOString(),
     owner: userInfo().username,
@@ -208,10 +261,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   };
   if (prepared.systemd) state.kago.cgroup.systemd = { unit: prepared.systemd.unit, slice: prepared.systemd.slice };
   if (prepared.inheritedMounts) state.kago.inheritedMounts = prepared.inheritedMounts;
-  if (executor) {
-    state.kago.executorPid = executor.pid;
-    state.kago.executorStartTime = readProcStat(executor.pid)?.startTime;
-  }
+  if (executor) recordExecutor(state, executor.pid);
   if (spec.annotations) state.annotations = spec.annotations;
   state.kago.process = spec.process;
   const filter = prepared.compiled.seccomp;
@@ -220,92 +270,146 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
     if (filter.listener) state.kago.seccomp.listener = filter.listener;
   }
   if (spec.hooks?.poststart || spec.hooks?.poststop) state.kago.hooks = { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop };
-  const save = () => store.write(state);
+  return state;
+}
+
+/** state.json, "creating": from here on `delete --force` finds what to clean. It goes with the state directory. */
+function writeState(c: Creating): void {
+  save(c);
+  crashPoint('state-written');
+}
+
+/** The exec FIFO `start` opens; in the state directory, and gone with it. */
+function makeExecFifo(c: Creating): void {
+  const fifo = c.store.fifoPath(c.opts.id);
+  mkfifo(fifo, 0o622);
+  // Whatever kago's umask: the container's user, any uid, must be able to open it for writing.
+  chmodSync(fifo, 0o622);
+  crashPoint('fifo-made');
+}
+
+/** Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path. */
+function encodePlanAhead(c: Creating): void {
+  c.encoded = encodeForExecutor(c.prepared.plan);
+}
+
+function startExecutorFor(c: Creating): Executor {
+  const executor = startExecutor(executorIo(c.prepared.preserved, c.console?.fd));
+  c.undo.record('the executor', () => abandonExecutor(executor));
+  return executor;
+}
+
+/**
+ * --systemd-cgroup: the transient scope that holds the container, started
+ * with the executor in it (systemd puts a process in the scope it starts,
+ * and the executor's children stay there). Undone: the unit stopped.
+ */
+function startSystemdUnit(c: Creating): void {
+  const unit = c.prepared.systemd;
+  if (!unit) return;
+  c.executor ??= startExecutorFor(c);
+  recordExecutor(c.state, c.executor.pid);
+  save(c);
   try {
-    save();
-    crashPoint('state-written');
-    mkfifo(store.fifoPath(opts.id), 0o622);
-    // Whatever kago's umask: the container's user, any uid, must be able to open it for writing.
-    chmodSync(store.fifoPath(opts.id), 0o622);
-    crashPoint('fifo-made');
-    // Encoded now: making the cgroups may wait for the kernel (cgroups/prime.ts), and what follows is the critical path.
-    const encoded = encodeForExecutor(plan);
-    if (prepared.systemd) {
-      // systemd puts a process in the scope it starts: the executor, whose children stay there.
-      executor ??= startExecutor(executorIo(prepared.preserved, console?.fd));
-      state.kago.executorPid = executor.pid;
-      state.kago.executorStartTime = readProcStat(executor.pid)?.startTime;
-      save();
-      try {
-        startContainerUnit(prepared.systemd, opts.id, executor.pid, spec, prepared.hierarchies);
-      } catch (e) {
-        // Its cgroup holds someone else's processes: the cleanup must not touch it.
-        if (e instanceof UnitExistsError) state.kago.cgroup = { dirs: [], created: [] };
-        // Without a bus (no systemd) there is no unit to stop, and trying would fail the cleanup.
-        else if (!unitStartRequested()) delete state.kago.cgroup.systemd;
-        throw e;
-      }
-      crashPoint('unit-started');
-    }
-    createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, save);
-    // A cgroup made below a frozen one starts frozen.
-    refuseFrozenCgroup(prepared.cgroupLeaves);
-    const target = { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves };
-    if (!spec.linux?.cgroupsPath) lendRealtimeBudget(spec.linux?.resources?.cpu, target);
-    if (prepared.cgroupLeaves.length) applyCgroupLimits(spec.linux?.resources, target);
-    crashPoint('cgroups-made');
-    runPlan(plan, executor ?? startExecutor(executorIo(prepared.preserved, console?.fd)), {
-      started(pid) {
-        // An executor started ahead is in the state since the claim.
-        if (state.kago.executorPid !== pid) {
-          state.kago.executorPid = pid;
-          state.kago.executorStartTime = readProcStat(pid)?.startTime;
-          save();
-        }
-        crashPoint('executor-started');
-      },
-      idMapsRequested(pid) {
-        writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
-      },
-      hooksRequested() {
-        // runtime.md: the state is "created" after step 2 (the environment
-        // is set up), and prestart, createRuntime and createContainer are
-        // later steps. runc 1.1.5 passes "creating" here; the spec wins.
-        const created = hookState(state, 'created');
-        runHostHooks('prestart', spec.hooks, created, bundle);
-        runHostHooks('createRuntime', spec.hooks, created, bundle);
-        return created;
-      },
-      ready() {
-        return hookState(state, 'created');
-      },
-      seccompListener(fd) {
-        sendListenerToAgent(filter!.listener!, fd, state, 'creating');
-      },
-      netDevicesRequested(pid) {
-        moveNetDevices(spec, pid);
-      },
-      childForked(pid) {
-        state.pid = pid;
-        state.kago.initStartTime = readProcStat(pid)?.startTime;
-        save();
-        crashPoint('init-forked');
-      },
-    }, encoded);
-    crashPoint('init-ready');
-    state.status = 'created';
-    save();
-    if (opts.pidFile) writePidFile(opts.pidFile, state.pid);
+    startContainerUnit(unit, c.opts.id, c.executor.pid, c.prepared.spec, c.prepared.hierarchies);
   } catch (e) {
-    closeConsole(console);
-    closeProcessPipes(opts.pipes);
-    try {
-      destroyContainer(store, state);
-    } catch {
-      // the original error says more than the cleanup's
+    if (e instanceof UnitExistsError) {
+      // Its cgroup holds someone else's processes: no cleanup, now or by `delete --force`, may touch it.
+      c.state.kago.cgroup = { dirs: [], created: [] };
+      save(c);
+    } else if (unitStartRequested()) {
+      // Asked for and then failed: systemd may keep the unit loaded. Without a bus there is no unit to stop.
+      c.undo.record(`systemd unit ${unit.unit}`, () => stopContainerUnit(unit.unit));
     }
     throw e;
   }
-  if (console) closeSync(console.fd);
-  return console?.own === undefined ? { state } : { state, console: console.own };
+  c.undo.record(`systemd unit ${unit.unit}`, () => stopContainerUnit(unit.unit));
+  // Only a create with --systemd-cgroup passes here, so this point is not in
+  // CRASH_POINTS (every create's); test/systemd/driver.test.ts crashes here.
+  crashPoint('unit-started');
+}
+
+/**
+ * The container's cgroup directories, each recorded in the state as it is
+ * made, and the limits written into them. Undone: the directories kago made
+ * removed, deepest first.
+ */
+function makeCgroups(c: Creating): void {
+  const { prepared, state } = c;
+  c.undo.record('the cgroup directories', () => removeCgroupDirs(state.kago.cgroup.created, state.kago.cgroup.dirs));
+  createCgroupDirs(prepared.cgroupLeaves, prepared.hierarchies, state.kago.cgroup, () => save(c));
+  // A cgroup made below a frozen one starts frozen.
+  refuseFrozenCgroup(prepared.cgroupLeaves);
+  const target = { hierarchies: prepared.hierarchies, dirs: prepared.cgroupLeaves };
+  if (!prepared.spec.linux?.cgroupsPath) lendRealtimeBudget(prepared.spec.linux?.resources?.cpu, target);
+  if (prepared.cgroupLeaves.length) applyCgroupLimits(prepared.spec.linux?.resources, target);
+  crashPoint('cgroups-made');
+}
+
+/** The executor that runs the plan, unless one was started ahead or for the systemd unit. */
+function startPlanExecutor(c: Creating): void {
+  c.executor ??= startExecutorFor(c);
+}
+
+/**
+ * The executor runs the plan: the intermediate process, then init, which
+ * ends waiting on the exec FIFO. Undone: every process of the container
+ * killed, and a rootfs bind in kago's own mount namespace released.
+ */
+function runInitPlan(c: Creating): void {
+  c.undo.record('the container\'s processes', () => {
+    killAll(c.state);
+    releaseInheritedMounts(c.state);
+  });
+  runPlan(c.prepared.plan, c.executor!, initEvents(c), c.encoded);
+  crashPoint('init-ready');
+}
+
+/** What the host does when the executor asks, during the create plan. */
+function initEvents(c: Creating): ExecutorEvents {
+  const { state, prepared: { spec, bundle } } = c;
+  return {
+    started(pid) {
+      // An executor started ahead is in the state since the claim.
+      if (state.kago.executorPid !== pid) {
+        recordExecutor(state, pid);
+        save(c);
+      }
+      crashPoint('executor-started');
+    },
+    idMapsRequested(pid) {
+      writeIdMaps(pid, spec.linux?.uidMappings ?? [], spec.linux?.gidMappings ?? []);
+    },
+    hooksRequested() {
+      // runtime.md: the state is "created" after step 2 (the environment
+      // is set up), and prestart, createRuntime and createContainer are
+      // later steps. runc 1.1.5 passes "creating" here; the spec wins.
+      const created = hookState(state, 'created');
+      runHostHooks('prestart', spec.hooks, created, bundle);
+      runHostHooks('createRuntime', spec.hooks, created, bundle);
+      return created;
+    },
+    ready() {
+      return hookState(state, 'created');
+    },
+    seccompListener(fd) {
+      sendListenerToAgent(c.prepared.compiled.seccomp!.listener!, fd, state, 'creating');
+    },
+    netDevicesRequested(pid) {
+      moveNetDevices(spec, pid);
+    },
+    childForked(pid) {
+      state.pid = pid;
+      state.kago.initStartTime = readProcStat(pid)?.startTime;
+      save(c);
+      crashPoint('init-forked');
+    },
+  };
+}
+
+/** "created" in the state, and the pid file the caller asked for. */
+function markCreated(c: Creating): void {
+  c.state.status = 'created';
+  save(c);
+  if (c.opts.pidFile) writePidFile(c.opts.pidFile, c.state.pid);
 }

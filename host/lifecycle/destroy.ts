@@ -10,7 +10,7 @@ import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { releaseInheritedMounts } from './inherited-mounts.ts';
-import { killProcess } from './signal.ts';
+import { killProcess } from '../sys/kill.ts';
 
 const KILL_WAIT_MS = 10_000;
 

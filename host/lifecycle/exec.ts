@@ -14,7 +14,8 @@ import type { ContainerState } from '../state/types.ts';
 import { sendListenerToAgent } from './notify.ts';
 import { executorIo } from './create.ts';
 import { writePidFile } from './pidfile.ts';
-import { closeConsole, consoleSize, openConsole, receiveMaster, relayConsole } from './terminal.ts';
+import { consoleSize, openConsole, receiveMaster, relayConsole } from './terminal.ts';
+import { UndoStack } from './undo.ts';
 import { waitForChild } from './wait.ts';
 import { closeChildEnds, closeProcessPipes, givePipesTo, makeProcessPipes, type ProcessPipes, relayPipes, rootOfProcess } from './stdio.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
@@ -52,72 +53,78 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   if (status === 'paused' && !opts.ignorePaused) {
     throw new KagoError(`container ${opts.id}`, 'cannot exec in a paused container (pause it no more, or use --ignore-paused)');
   }
+  const undo = new UndoStack();
+  const started = undo.run(() => startExec(state, opts, undo));
+  undo.keep();
+  if (opts.detach) return 0;
+  const relay = started.master !== undefined ? relayConsole(started.master) : started.pipes ? relayPipes(started.pipes) : undefined;
+  const code = await waitForChild(started.pid);
+  if (relay) await relay.done;
+  return code;
+}
+
+interface StartedExec {
+  pid: number;
+  /** the pty master kago relays, when kago holds the console itself */
+  master?: number;
+  /** the pipes kago relays a foreground process's stdio through */
+  pipes?: ProcessPipes;
+}
+
+/**
+ * Everything up to a running process whose pid is reported. Each step
+ * records how it is undone: descriptors closed, the executor killed, and
+ * the process itself killed when its pid cannot be reported.
+ */
+function startExec(state: ContainerState, opts: ExecOptions, undo: UndoStack): StartedExec {
   // The executor is started before the plan is built, to warm the path into the container's cgroups meanwhile (cgroups/prime.ts).
   const prime = state.kago.cgroup.dirs.length && !isRootless() ? ownCgroupProcsFile() : undefined;
   if (prime) primeFrom(prime);
   const console = opts.process.terminal ? openConsole(opts.consoleSocket, !opts.detach) : undefined;
+  // Passed to the executor and closed after the plan; the other end, kago's own, becomes the pty master.
+  const forgetSocket = console ? undo.record('the console socket', () => closeSync(console.fd)) : undefined;
+  let own = console?.own;
+  if (own !== undefined) {
+    undo.record('kago\'s end of the console', () => {
+      if (own !== undefined) closeSync(own);
+    });
+  }
   // runc relays a foreground process without a terminal through pipes of its own (lifecycle/stdio.ts).
   let pipes: ProcessPipes | undefined;
-  let executor: Executor;
-  try {
-    if (!console && !opts.detach) {
-      pipes = makeProcessPipes();
-      const root = rootOfProcess(state.pid);
-      givePipesTo(pipes, root.uid, root.gid);
-    }
-    executor = startExecutor({ ...executorIo(opts.preserveFds ?? 0, console?.fd), stdio: pipes?.child }, prime);
-  } catch (e) {
-    closeConsole(console);
-    closeProcessPipes(pipes);
-    throw e;
+  if (!console && !opts.detach) {
+    pipes = makeProcessPipes();
+    undo.record('the stdio pipes', () => closeProcessPipes(pipes));
+    const root = rootOfProcess(state.pid);
+    givePipesTo(pipes, root.uid, root.gid);
   }
+  const executor = startExecutor({ ...executorIo(opts.preserveFds ?? 0, console?.fd), stdio: pipes?.child }, prime);
+  // After the plan the executor has gone its way (runPlan closes the channel): only a plan that never ran needs it killed.
+  const forgetExecutor = undo.record('the executor', () => abandonExecutor(executor));
   if (pipes) closeChildEnds(pipes);
-  let plan: Plan;
-  try {
-    plan = execPlan(state, opts, console !== undefined);
-  } catch (e) {
-    abandonExecutor(executor);
-    closeConsole(console);
-    closeProcessPipes(pipes);
-    throw e;
-  }
-  let pid = 0;
-  let own = console?.own;
-  let master: number | undefined;
+  const plan = execPlan(state, opts, console !== undefined);
+  forgetExecutor();
+  const started: StartedExec = { pid: 0, pipes };
   // The master is taken at READY, before execve, so the program's first output already passes the pty unchanged.
   const takeMaster = () => {
     if (own === undefined) return;
     const fd = own;
     own = undefined;
-    master = receiveMaster(fd);
+    const master = receiveMaster(fd);
+    started.master = master;
+    undo.record('the pty master', () => closeSync(master));
   };
-  try {
-    runExec(plan, executor, (child) => (pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', pid), takeMaster);
-  } catch (e) {
-    if (own !== undefined) closeSync(own);
-    if (master !== undefined) closeSync(master);
-    closeProcessPipes(pipes);
-    throw e;
-  } finally {
-    if (console) closeSync(console.fd);
+  runExec(plan, executor, (child) => (started.pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', started.pid), takeMaster);
+  if (console) {
+    forgetSocket!();
+    closeSync(console.fd);
   }
   if (opts.pidFile) {
-    try {
-      writePidFile(opts.pidFile, pid);
-    } catch (e) {
-      // runc kills a process whose pid it could not report: nobody would know to wait for it.
-      // Still kago's unreaped child here, so the pid cannot name another process.
-      process.kill(pid, 'SIGKILL');
-      if (master !== undefined) closeSync(master);
-      closeProcessPipes(pipes);
-      throw e;
-    }
+    // runc kills a process whose pid it could not report: nobody would know to wait for it.
+    // Still kago's unreaped child here, so the pid cannot name another process.
+    undo.record(`process ${started.pid}`, () => process.kill(started.pid, 'SIGKILL'));
+    writePidFile(opts.pidFile, started.pid);
   }
-  if (opts.detach) return 0;
-  const relay = master !== undefined ? relayConsole(master) : pipes ? relayPipes(pipes) : undefined;
-  const code = await waitForChild(pid);
-  if (relay) await relay.done;
-  return code;
+  return started;
 }
 
 function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): Plan {

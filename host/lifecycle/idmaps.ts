@@ -20,7 +20,7 @@ function writeProcFile(path: string, text: string): void {
     fd = openSync(path, constants.O_WRONLY);
     writeSync(fd, text);
   } catch (e) {
-    throw new KagoError(`write ${path}`, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new KagoError(`write ${path}`, (e as NodeJS.ErrnoException).code ?? (e as Error).message, { cause: e });
   } finally {
     if (fd >= 0) closeSync(fd);
   }
@@ -41,7 +41,7 @@ function viaHelper(helper: string, pid: number, maps: readonly LinuxIdMapping[])
     builtin('node:child_process').execFileSync(helper, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const stderr = (e as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new KagoError(`${helper} ${args.join(' ')}`, stderr || (e as Error).message);
+    throw new KagoError(`${helper} ${args.join(' ')}`, stderr || (e as Error).message, { cause: e });
   }
 }
 

@@ -5,7 +5,7 @@ import { KagoError } from '../errors.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import { pidfdOpen, pidfdSendSignal, SyscallError } from '../sys/libc.ts';
-import { killProcess } from './signal.ts';
+import { killProcess } from '../sys/kill.ts';
 
 const SIGKILL = 9;
 
@@ -33,7 +33,7 @@ export function killContainer(store: StateStore, id: string, signal: number, all
   try {
     pidfd = pidfdOpen(state.pid);
   } catch (e) {
-    if (e instanceof SyscallError && e.code === 'ESRCH') throw new KagoError(`container ${id}`, 'container not running');
+    if (e instanceof SyscallError && e.code === 'ESRCH') throw new KagoError(`container ${id}`, 'container not running', { cause: e });
     throw e;
   }
   try {

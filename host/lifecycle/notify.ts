@@ -20,7 +20,7 @@ export function sendListenerToAgent(listener: { path: string; metadata: string }
     socket = connectUnix(listener.path);
     sendWithFd(socket, new TextEncoder().encode(JSON.stringify(message)), fd);
   } catch (e) {
-    throw new KagoError(`seccomp listener ${listener.path}`, (e as Error).message);
+    throw new KagoError(`seccomp listener ${listener.path}`, (e as Error).message, { cause: e });
   } finally {
     if (socket >= 0) closeSync(socket);
     closeSync(fd);

@@ -1,5 +1,6 @@
 // `run`: create and start; in the foreground, wait for init, delete the
 // container and exit with its status.
+import { logFailure } from '../log.ts';
 import type { StateStore } from '../state/store.ts';
 import { createContainer, type CreateOptions } from './create.ts';
 import { deleteContainer } from './delete.ts';
@@ -22,7 +23,7 @@ export async function runForeground(store: StateStore, opts: CreateOptions, keep
     else if (opts.pipes?.own.length) relay = relayPipes(opts.pipes);
     startContainer(store, opts.id);
   } catch (e) {
-    if (!keep) deleteContainer(store, opts.id, true);
+    if (!keep) deleteQuietly(store, opts.id);
     throw e;
   }
   const code = await waitForChild(state.pid);
@@ -30,4 +31,13 @@ export async function runForeground(store: StateStore, opts: CreateOptions, keep
   if (relay) await relay.done;
   if (!keep) deleteContainer(store, opts.id, true);
   return code;
+}
+
+/** The start's error says more than a failed cleanup's, which goes to the debug log. */
+function deleteQuietly(store: StateStore, id: string): void {
+  try {
+    deleteContainer(store, id, true);
+  } catch (e) {
+    logFailure(`deleting ${id} after the failed start`, e);
+  }
 }

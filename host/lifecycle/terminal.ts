@@ -22,7 +22,7 @@ export function openConsole(socketPath: string | undefined, foreground: boolean)
     try {
       return { fd: connectUnix(socketPath) };
     } catch (e) {
-      throw new KagoError(`--console-socket ${socketPath}`, (e as Error).message.replace(/^connect [^:]*: /, ''));
+      throw new KagoError(`--console-socket ${socketPath}`, (e as Error).message.replace(/^connect [^:]*: /, ''), { cause: e });
     }
   }
   if (!foreground) throw new UsageError('process.terminal needs --console-socket when kago does not stay in the foreground');

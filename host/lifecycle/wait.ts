@@ -3,7 +3,7 @@
 // receives are passed on to it, as runc does.
 import { constants } from 'node:os';
 import { reapIfExited } from '../sys/libc.ts';
-import { killProcess } from './signal.ts';
+import { killProcess } from '../sys/kill.ts';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH', 'SIGCONT'];
 

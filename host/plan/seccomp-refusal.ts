@@ -2,6 +2,7 @@
 // BPF interpreter: when init dies or execve fails after the filter is
 // loaded, the profile is the likely cause and this names the calls.
 import { getCore } from '../core.ts';
+import { logFailure } from '../log.ts';
 import { NATIVE_ARCH } from './seccomp.ts';
 
 /** The names in `calls` the filter does not let through on this machine's architecture (none when that cannot be told). */
@@ -18,7 +19,8 @@ export function refusedByFilter(filter: Uint8Array, calls: readonly string[]): s
       // A notify action waits for the agent: not a refusal.
       return !['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY'].includes(core.seccomp.simulate(bpf, arch, nr).action);
     });
-  } catch {
+  } catch (e) {
+    logFailure('which calls the filter refuses cannot be told', e);
     return [];
   }
 }

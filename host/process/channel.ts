@@ -47,7 +47,7 @@ export class SyncChannel {
     } catch (e) {
       // Every executor process has gone: init died (killed, or crashed) before it could say why.
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE' || code === 'ECONNRESET') throw new KagoError('container init', 'exited during setup without reporting why');
+      if (code === 'EPIPE' || code === 'ECONNRESET') throw new KagoError('container init', 'exited during setup without reporting why', { cause: e });
       throw e;
     }
   }

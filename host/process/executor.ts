@@ -15,7 +15,7 @@ import { executorPath } from '../paths.ts';
 import { errnoName } from '../sys/errno.ts';
 import { reapIfExited, seqpacketPair, type WaitResult } from '../sys/libc.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
-import { killProcess } from '../lifecycle/signal.ts';
+import { killProcess } from '../sys/kill.ts';
 import { sleepMs } from '../cgroups/placement.ts';
 import { SyncChannel } from './channel.ts';
 import { builtin } from '../sys/builtin.ts';
@@ -71,7 +71,7 @@ export function startExecutor(io: ExecutorIo, primeCgroup?: string): Executor {
       // The container's stdio is kago's own, or the pipes kago relays (lifecycle/stdio.ts).
       pid = spawnWithFds(executorPath, args, [...(io.stdio ?? ['inherit', 'inherit', 'inherit'] as const), childEnd, ...(io.extraFds ?? [])], env);
     } catch (e) {
-      throw new KagoError('executor', `cannot start ${executorPath}: ${(e as Error).message}`);
+      throw new KagoError('executor', `cannot start ${executorPath}: ${(e as Error).message}`, { cause: e });
     }
     return { pid, channel };
   } catch (e) {

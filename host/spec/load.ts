@@ -34,7 +34,7 @@ export function readConfigBytes(path: string): Buffer {
     size = st.size;
   } catch (e) {
     if (e instanceof KagoError) throw e;
-    throw new KagoError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String((e as Error).message));
+    throw new KagoError(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : String((e as Error).message), { cause: e });
   }
   if (size > MAX_CONFIG_BYTES) throw new KagoError(path, `is larger than ${MAX_CONFIG_BYTES} bytes`);
   return readFileSync(path);
@@ -61,7 +61,7 @@ export function loadBundle(bundleArg: string | undefined, requireProcess: boolea
     const lines = errors.map((p) => formatProblem('config.json', p));
     const first = errors[0];
     if (!first) throw new KagoError('config.json', 'invalid');
-    throw new KagoError(problemLocation('config.json', first), first.message, lines.slice(1));
+    throw new KagoError(problemLocation('config.json', first), first.message, { details: lines.slice(1) });
   }
   return { bundle, spec: result.config, bytes };
 }

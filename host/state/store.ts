@@ -99,7 +99,7 @@ export class StateStore {
     } catch {
       // mkdir's reason is the one
     }
-    throw new KagoError(`--root ${this.root}`, reason);
+    throw new KagoError(`--root ${this.root}`, reason, { cause: failure });
   }
 
   write(state: ContainerState): void {
@@ -116,7 +116,7 @@ export class StateStore {
       text = readFileSync(join(this.dir(id), 'state.json'), 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw new KagoError(`container ${id}`, `unreadable state.json: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new KagoError(`container ${id}`, `unreadable state.json: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
     }
     return parseState(id, text);
   }

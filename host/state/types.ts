@@ -1,20 +1,10 @@
 // The persisted state of one container: the runtime-spec state (ociVersion,
 // id, status, pid, bundle, annotations), the fields runc adds and engines
 // read (created, rootfs, owner), and what kago needs to clean up later.
-import type { LinuxResources } from '../../wasm/spec.gen.ts';
-
-import type { Hooks, Process } from '../../wasm/spec.gen.ts';
+import type { CgroupPlacement } from '../cgroups/placement.ts';
+import type { Hooks, LinuxResources, Process } from '../../wasm/spec.gen.ts';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
-
-export interface CgroupPlacement {
-  /** hierarchy mount point -> the container's cgroup directory in it */
-  dirs: string[];
-  /** directories kago created, parents first; removed deepest first */
-  created: string[];
-  /** --systemd-cgroup: the transient scope that holds the container (stopped by delete) */
-  systemd?: { unit: string; slice: string };
-}
 
 export interface ContainerState {
   ociVersion: string;

@@ -139,12 +139,12 @@ export function parseState(id: string, text: string): ContainerState {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new KagoError(`container ${id}`, `invalid state.json: not JSON (${printable((e as Error).message)})`);
+    throw new KagoError(`container ${id}`, `invalid state.json: not JSON (${printable((e as Error).message)})`, { cause: e });
   }
   try {
     return check(id, value);
   } catch (e) {
-    if (e instanceof Invalid) throw new KagoError(`container ${id}`, printable(`invalid state.json: ${e.pointer || '/'}: ${e.message}`));
+    if (e instanceof Invalid) throw new KagoError(`container ${id}`, printable(`invalid state.json: ${e.pointer || '/'}: ${e.message}`), { cause: e });
     throw e;
   }
 }

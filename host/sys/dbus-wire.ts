@@ -2,6 +2,7 @@
 // marshalled by signature, little-endian, each aligned to its type's natural
 // boundary from the start of the message; and whole messages (a fixed header,
 // an array of header fields, padding to 8, the body).
+import { KagoError } from '../errors.ts';
 
 /** A value of type v: its own signature travels with it. */
 export interface Variant {
@@ -12,7 +13,12 @@ export interface Variant {
 /** Structs and arrays are JS arrays; integers of 64 bits are bigints; b is boolean. */
 export type DBusValue = number | bigint | boolean | string | Variant | DBusValue[];
 
-export class DBusWireError extends Error {}
+/** A message or value that does not follow the wire format. */
+export class DBusWireError extends KagoError {
+  constructor(reason: string) {
+    super('', reason);
+  }
+}
 
 const ALIGN: Record<string, number> = { y: 1, b: 4, n: 2, q: 2, i: 4, u: 4, x: 8, t: 8, d: 8, h: 4, s: 4, o: 4, g: 1, a: 4, '(': 8, '{': 8, v: 1 };
 

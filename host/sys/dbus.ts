@@ -4,17 +4,18 @@
 // signals that arrive meanwhile for whoever waits for them.
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { type DBusValue, decodeMessage, encodeMessage, FLAG_NO_REPLY, type Message, MESSAGE_TYPE, messageLength } from './dbus-wire.ts';
+import { KagoError } from '../errors.ts';
 import { connectUnix, waitReadable } from './libc.ts';
 
 export const SYSTEM_BUS = '/run/dbus/system_bus_socket';
 const DEFAULT_TIMEOUT_MS = 25_000;
 
 /** An error reply (org.freedesktop.systemd1.NoSuchUnit, ...) or a broken connection. */
-export class DBusError extends Error {
+export class DBusError extends KagoError {
   /** the D-Bus error name */
   readonly errorName: string;
-  constructor(errorName: string, message: string) {
-    super(message);
+  constructor(errorName: string, message: string, cause?: unknown) {
+    super('', message, { cause });
     this.errorName = errorName;
   }
 }
@@ -45,7 +46,7 @@ export class DBusConnection {
     try {
       fd = connectUnix(socketPath);
     } catch (e) {
-      throw new DBusError('kago.Connect', `${(e as Error).message} (is the D-Bus system bus running?)`);
+      throw new DBusError('kago.Connect', `${(e as Error).message} (is the D-Bus system bus running?)`, e);
     }
     const conn = new DBusConnection(fd);
     try {

@@ -2,6 +2,7 @@
 // opened on first use (sys/koffi.ts, ~1-2 ms), so commands that never touch
 // these calls do not pay for it.
 import { closeSync } from 'node:fs';
+import { KagoError } from '../errors.ts';
 import { errnoName } from './errno.ts';
 import { type Koffi, loadKoffi } from './koffi.ts';
 
@@ -79,21 +80,23 @@ function load(): { libc: Libc; koffi: Koffi } {
   return loaded;
 }
 
-/** A failed system call, with the errno's symbolic name. */
-export class SyscallError extends Error {
+/** A failed system call: its name, the errno (and its symbolic name) and the path it was given, if any. */
+export class SyscallError extends KagoError {
   readonly errno: number;
   readonly code: string;
   readonly syscall: string;
-  constructor(syscall: string, errno: number) {
-    super(`${syscall}: ${errnoName(errno)}`);
+  readonly path: string | undefined;
+  constructor(syscall: string, errno: number, path?: string) {
+    super(path === undefined ? syscall : `${syscall} ${path}`, errnoName(errno));
     this.errno = errno;
     this.code = errnoName(errno);
     this.syscall = syscall;
+    this.path = path;
   }
 }
 
-function check(name: string, rc: number): number {
-  if (rc < 0) throw new SyscallError(name, load().koffi.errno());
+function check(name: string, rc: number, path?: string): number {
+  if (rc < 0) throw new SyscallError(name, load().koffi.errno(), path);
   return rc;
 }
 
@@ -133,13 +136,13 @@ export function dieOfSigpipe(): never {
 }
 
 export function mkfifo(path: string, mode: number): void {
-  check(`mkfifo ${path}`, load().libc.mkfifo(path, mode));
+  check('mkfifo', load().libc.mkfifo(path, mode), path);
 }
 
 export const MNT_DETACH = 2;
 
 export function umount2(path: string, flags: number): void {
-  check(`umount2 ${path}`, load().libc.umount2(path, flags));
+  check('umount2', load().libc.umount2(path, flags), path);
 }
 
 export const LOCK_EX = 2;
@@ -314,7 +317,7 @@ export function sendWithFd(fd: number, data: Uint8Array, passed: number): void {
 export function connectUnix(path: string): number {
   const { libc: c } = load();
   const encoded = new TextEncoder().encode(path);
-  if (encoded.length >= 108) throw new SyscallError(`connect ${path}`, 36 /* ENAMETOOLONG */);
+  if (encoded.length >= 108) throw new SyscallError('connect', 36 /* ENAMETOOLONG */, path);
   const addr = new Uint8Array(110);
   new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
   addr.set(encoded, 2);
@@ -322,7 +325,7 @@ export function connectUnix(path: string): number {
   if (c.connect(fd, addr, 2 + encoded.length + 1) < 0) {
     const errno = load().koffi.errno();
     closeSync(fd);
-    throw new SyscallError(`connect ${path}`, errno);
+    throw new SyscallError('connect', errno, path);
   }
   return fd;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parseFlags, type FlagSpec } from '../../host/cli/args.ts';
-import { parseSignal } from '../../host/lifecycle/signal.ts';
+import { parseSignal } from '../../host/cli/signal.ts';
 
 const specs: FlagSpec[] = [
   { names: ['bundle', 'b'], type: 'string', help: '' },

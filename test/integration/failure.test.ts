@@ -85,6 +85,23 @@ describe('bad input and failures leave nothing behind', function () {
     assert.ok(!Number.isNaN(Date.parse(error.time)));
   });
 
+  it('--debug adds what caused the error, with its errno, and the line users read stays the same', function () {
+    const { id, bundle } = bundleFor((s) => {
+      s.process!.terminal = true;
+    });
+    const socket = join(bundle.dir, 'no-such.sock');
+    const args = ['create', '--console-socket', socket, '--bundle', bundle.dir, id];
+    const line = `kago: --console-socket ${socket}: ENOENT`;
+    const plain = kago.run(args);
+    assert.equal(plain.code, 1);
+    assert.equal(plain.stderr, `${line}\n`);
+    const debug = kago.run(['--debug', ...args]);
+    assert.equal(debug.code, 1);
+    assert.ok(debug.stderr.split('\n').includes(line), debug.stderr);
+    assert.ok(debug.stderr.includes(`caused by: connect ${socket}: ENOENT (errno 2)`), debug.stderr);
+    assertNothingLeft(id, bundle);
+  });
+
   it('rejects bad ids and unknown flags', function () {
     const { bundle } = bundleFor();
     for (const bad of ['../escape', 'a/b', '.', '..']) {

@@ -205,6 +205,17 @@ describe('the systemd cgroup driver in a systemd machine', function () {
     });
   }
 
+  it('kago: a create that fails after its unit started leaves no unit, cgroup directory or state behind', () => {
+    const cid = id('fail');
+    const unit = `kf-${cid}.scope`;
+    const r = rt(KAGO, ['create', '--bundle', bundle((s) => { s.linux!.cgroupsPath = `system.slice:kf:${cid}`; limits(s); }, ['/bin/not-here']), cid]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /find \/bin\/not-here: ENOENT/);
+    assert.equal(m.unitLoaded(unit), false);
+    assert.equal(m.exec(['sh', '-c', `ls -d /sys/fs/cgroup/*/system.slice/${unit} 2>/dev/null`]).stdout, '');
+    assert.equal(rt(KAGO, ['list', '-q']).stdout.includes(cid), false);
+  });
+
   it('kago: a second container naming a running container\'s unit is refused, and the first is untouched', () => {
     const first = id('one');
     const second = id('two');

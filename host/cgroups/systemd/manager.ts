@@ -4,6 +4,7 @@
 // container may manage its own subtree), its limits are set as unit
 // properties, and stopping the unit takes the cgroup away.
 import { KagoError } from '../../errors.ts';
+import { logFailure } from '../../log.ts';
 import { DBusConnection, DBusError } from '../../sys/dbus.ts';
 import type { Message } from '../../sys/dbus-wire.ts';
 import type { Property } from './properties.ts';
@@ -64,7 +65,7 @@ function where(unit: string): string {
 }
 
 function fail(unit: string, action: string, e: unknown): never {
-  if (e instanceof DBusError) throw new KagoError(where(unit), `${action}: ${e.message} (${e.errorName})`);
+  if (e instanceof DBusError) throw new KagoError(where(unit), `${action}: ${e.message} (${e.errorName})`, { cause: e });
   throw e;
 }
 
@@ -91,7 +92,7 @@ export function startScope(unit: string, slice: string, pid: number, description
     job = String(managerCall('StartTransientUnit', 'ssa(sv)a(sa(sv))', [unit, 'replace', props, []])[0]);
   } catch (e) {
     if (e instanceof DBusError && e.errorName === 'org.freedesktop.systemd1.UnitExists') {
-      throw new UnitExistsError(where(unit), 'a unit of that name exists already (another container uses this cgroupsPath?)');
+      throw new UnitExistsError(where(unit), 'a unit of that name exists already (another container uses this cgroupsPath?)', { cause: e });
     }
     fail(unit, 'start', e);
   }
@@ -123,5 +124,6 @@ export function stopUnit(unit: string): void {
     managerCall('ResetFailedUnit', 's', [unit]);
   } catch (e) {
     if (!(e instanceof DBusError)) throw e;
+    logFailure(`${where(unit)}: reset-failed (${e.errorName})`, e);
   }
 }

@@ -1,9 +1,11 @@
 // update, pause, resume, ps, events: the commands that act on a running
 // container's cgroups, with runc's flags and output.
 import { readFileSync } from 'node:fs';
-import { streamEvents, parseDuration, statsEvent } from '../../lifecycle/events.ts';
+import { streamEvents, statsEvent } from '../../lifecycle/events.ts';
+import { parseDuration } from '../duration.ts';
 import { pauseContainer, resumeContainer } from '../../lifecycle/pause.ts';
-import { containerPids, psTable } from '../../lifecycle/ps.ts';
+import { containerPids } from '../../lifecycle/ps.ts';
+import { psTable } from '../ps-format.ts';
 import { updateContainer } from '../../lifecycle/update.ts';
 import { UsageError } from '../../errors.ts';
 import type { LinuxResources } from '../../../wasm/spec.gen.ts';

@@ -28,7 +28,7 @@ function readProcessText(path: string): string {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new KagoError(path, code === 'ENOENT' ? 'does not exist' : String(code ?? (e as Error).message));
+    throw new KagoError(path, code === 'ENOENT' ? 'does not exist' : String(code ?? (e as Error).message), { cause: e });
   }
   try {
     const st = fstatSync(fd);
@@ -75,7 +75,7 @@ function readProcessFile(path: string, base: Process | undefined): Process {
   const errors = result.problems.filter((p) => p.severity === 'error');
   if (errors.length || !result.config?.process) {
     const lines = errors.map((p) => formatProblem(path, { ...p, pointer: p.pointer.replace(/^\/process/, '') }));
-    throw new KagoError(path, lines[0]?.slice(path.length + 2) ?? 'invalid process', lines.slice(1));
+    throw new KagoError(path, lines[0]?.slice(path.length + 2) ?? 'invalid process', { details: lines.slice(1) });
   }
   const process = result.config.process;
   if (base?.capabilities && !process.capabilities) process.capabilities = base.capabilities;

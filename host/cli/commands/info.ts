@@ -1,5 +1,5 @@
 // state, list: what engines and people read about containers.
-import { stateReport } from '../../lifecycle/report.ts';
+import { stateReport } from '../report.ts';
 import { formatError, KagoError, UsageError } from '../../errors.ts';
 import { bool, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';

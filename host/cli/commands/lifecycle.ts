@@ -3,7 +3,7 @@ import { createContainer, type CreateOptions, prepareCreate, warmUpCreate } from
 import { deleteContainer } from '../../lifecycle/delete.ts';
 import { killContainer } from '../../lifecycle/kill.ts';
 import { runDetached, runForeground } from '../../lifecycle/run.ts';
-import { parseSignal } from '../../lifecycle/signal.ts';
+import { parseSignal } from '../signal.ts';
 import { startContainer } from '../../lifecycle/start.ts';
 import { showPlan } from '../../plan/show.ts';
 import { validateId } from '../../state/store.ts';

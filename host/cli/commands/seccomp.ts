@@ -24,7 +24,7 @@ function arches(args: Parsed): string[] {
 function problemsError(file: string, e: KagoProblemsError): KagoError {
   const errors = e.problems.filter((p) => p.severity === 'error');
   const lines = errors.map((p) => `${file}: ${p.pointer || '/'}: ${p.message}`);
-  return new KagoError(`${file}: ${errors[0]?.pointer || '/'}`, errors[0]?.message ?? 'invalid', lines.slice(1));
+  return new KagoError(`${file}: ${errors[0]?.pointer || '/'}`, errors[0]?.message ?? 'invalid', { details: lines.slice(1) });
 }
 
 /** The profile's text: as given, or converted from Docker's format as Docker would for its default container. */

@@ -268,3 +268,10 @@ export function renderPs(format: PsFormat, rows: readonly ProcRow[], c: PsContex
   const lines = table.map((row) => row.map((cell, i) => (i === last && !format.columns[i]!.right ? cell : format.columns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' '));
   return lines.map((l) => l.trimEnd()).join('\n') + '\n';
 }
+
+/** The table of `kago ps ID [ps options]`; the options are checked before anything is read. */
+export function psTable(pids: readonly number[], psArgs: readonly string[] = []): string {
+  const format = parsePsOptions(psArgs);
+  const rows = pids.map(readProcRow).filter((r): r is ProcRow => r !== null);
+  return renderPs(format, rows, psContext());
+}

@@ -14,12 +14,3 @@ export function parseSignal(text: string): number {
   if (n === undefined) throw new KagoError(`signal ${JSON.stringify(text)}`, 'unknown signal');
   return n;
 }
-
-/** kill(2) that treats an already-gone process as success. */
-export function killProcess(pid: number, signal: number): void {
-  try {
-    process.kill(pid, signal);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-  }
-}
