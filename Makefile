@@ -10,7 +10,7 @@ CORE_SRC  := $(shell find core-c -name '*.c' -not -path '*/test/*' | sort)
 CORE_HDR  := $(shell find core-c -name '*.h' | sort)
 CORE_WASM := wasm/kago-core.wasm
 EXEC_SRC  := $(wildcard native/*.c)
-EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h
+EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h native/ops.gen.h
 EXEC_BIN  := native/kago-exec
 HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
 BUNDLE    := dist/kago.cjs dist/kago
@@ -38,8 +38,8 @@ deps:
 node_modules/.kago-lock-stamp: package-lock.json scripts/install-deps
 	scripts/install-deps
 
-native/plan.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | node_modules/.kago-lock-stamp
-	$(NODE) plan/gen.mjs native/plan.gen.h host/plan/format.gen.ts
+native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | node_modules/.kago-lock-stamp
+	$(NODE) plan/gen.mjs native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts
 
 $(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | node_modules/.kago-lock-stamp
 	$(WASI_CC) $(CORE_CFLAGS) $(CORE_LDFLAGS) -o $@ $(CORE_SRC) -L$(EMNAPI)/lib/wasm32-wasi -lemnapi
@@ -121,4 +121,4 @@ bench: deps all
 	$(NODE) bench/main.mjs $(BENCH_FLAGS)
 
 clean:
-	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts
+	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts

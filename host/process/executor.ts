@@ -198,6 +198,8 @@ function answer(plan: Plan, channel: SyncChannel, events: ExecutorEvents, child:
         // is how the hook failed.
         if (detail) log('debug', `operation ${m.a} (${failed?.op.op}) failed on ${detail}`);
         if (failed?.op.op === 'run_hook' && detail) throw new KagoError(what, detail);
+        // The executor refused the plan itself (a slot the builder reused): its words say how.
+        if (detail.startsWith('descriptor slot ')) throw new KagoError(what, `${errnoName(m.b)}: ${detail}`);
         // podman and Docker tell "command not found" (exit 127) from "cannot
         // run it" (126) only by strerror's words in the runtime's message.
         if (failed?.op.op === 'check_exec') throw new KagoError(what, `${errnoName(m.b)} (${builtin('node:util').getSystemErrorMessage(-m.b)})`);
