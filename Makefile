@@ -12,7 +12,7 @@ CORE_WASM := wasm/kago-core.wasm
 EXEC_SRC  := $(wildcard native/*.c)
 EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h native/ops.gen.h
 EXEC_BIN  := native/kago-exec
-HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
+HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts host/linux.gen.ts
 BUNDLE    := dist/kago.cjs dist/kago
 # The library (dist/lib: ESM for Node and browsers, declarations) and the
 # static web page (web/dist).
@@ -41,6 +41,12 @@ node_modules/.kago-lock-stamp: package-lock.json scripts/install-deps
 native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | node_modules/.kago-lock-stamp
 	$(NODE) plan/gen.mjs native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts
 
+# Linux constants per architecture, from the kernel's uapi headers
+# (linux-libc-dev) and libseccomp's syscall table (plan/gen-linux.mjs).
+UAPI_INCLUDE ?= /usr/include
+host/linux.gen.ts: plan/gen-linux.mjs ../shared/data/syscalls.csv | node_modules/.kago-lock-stamp
+	$(NODE) plan/gen-linux.mjs $(UAPI_INCLUDE) ../shared/data/syscalls.csv $@
+
 $(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | node_modules/.kago-lock-stamp
 	$(WASI_CC) $(CORE_CFLAGS) $(CORE_LDFLAGS) -o $@ $(CORE_SRC) -L$(EMNAPI)/lib/wasm32-wasi -lemnapi
 
@@ -59,7 +65,7 @@ $(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
 	$(NODE) web/build.mjs
 
 # The tests import the library by its package name, through dist/lib.
-check: host/plan/format.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
+check: host/plan/format.gen.ts host/linux.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 
 # The whole suite but test/v2 (make test-v2 runs it on a pure cgroup v2 host);
@@ -121,4 +127,4 @@ bench: deps all
 	$(NODE) bench/main.mjs $(BENCH_FLAGS)
 
 clean:
-	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts
+	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts host/linux.gen.ts
