@@ -32,6 +32,27 @@ EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 .PHONY: all check test test-v2 test-unit clean deps lib web fuzz fuzz-short soak bench conformance
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
+# The test build: kago and its executor with the crash tests' fault
+# injection (KAGO_CRASH_AT, KAGO_CRASH_AFTER_OP) compiled in, under
+# build/test/ laid out as the checkout is (bin, dist, native; the core and
+# node_modules shared). The shipped dist/kago and native/kago-exec have none.
+TEST_BUILD := build/test
+TEST_BUNDLE := $(TEST_BUILD)/dist/kago $(TEST_BUILD)/dist/kago.cjs $(TEST_BUILD)/dist/core.cjs
+TEST_EXEC  := $(TEST_BUILD)/native/kago-exec
+.PHONY: test-build
+test-build: $(CORE_WASM) $(TEST_EXEC) $(TEST_BUNDLE) $(TEST_BUILD)/bin/kago $(TEST_BUILD)/wasm $(TEST_BUILD)/node_modules
+$(TEST_EXEC): $(EXEC_SRC) $(EXEC_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(EXEC_CFLAGS) -DKAGO_FAULT_INJECTION -o $@ $(EXEC_SRC)
+$(TEST_BUNDLE) &: $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
+	$(NODE) scripts/bundle.mjs --faults $(TEST_BUILD)/dist
+# A copy: bin/kago finds dist/ beside its own directory, which a link would make the checkout's.
+$(TEST_BUILD)/bin/kago: bin/kago
+	install -D -m 755 $< $@
+$(TEST_BUILD)/wasm $(TEST_BUILD)/node_modules:
+	@mkdir -p $(@D)
+	ln -sfn ../../$(@F) $@
+
 # Installs apt packages and node_modules when missing (idempotent).
 deps:
 	@scripts/install-deps
@@ -70,7 +91,7 @@ check: host/plan/format.gen.ts host/linux.gen.ts $(LIB_OUT) | node_modules/.kago
 
 # The whole suite but test/v2 (make test-v2 runs it on a pure cgroup v2 host);
 # `mocha FILE…` (no default spec in .mocharc.json) runs just FILE.
-test: deps all web check fuzz-short
+test: deps all test-build web check fuzz-short
 	$(NODE) node_modules/mocha/bin/mocha.js 'test/**/*.test.ts' --ignore 'test/v2/**'
 
 # The v2 suite (test/v2) on a pure cgroup v2 host: this machine's kernel
