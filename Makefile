@@ -98,7 +98,7 @@ test: deps all test-build web check fuzz-short
 # package booted under qemu with the host's root read-only over 9p
 # (test/helpers/vm.ts). The build happens here first; the VM only runs it.
 V2_TIMEOUT ?= 1200
-test-v2: deps all
+test-v2: deps all test-build
 	$(NODE) test/helpers/vm.ts --timeout $(V2_TIMEOUT) test/v2/*.test.ts
 
 # libFuzzer targets over a native build of the core (fuzz/*_fuzz.c), with
@@ -149,3 +149,4 @@ bench: deps all
 
 clean:
 	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts host/linux.gen.ts
+	rm -rf $(TEST_BUILD)

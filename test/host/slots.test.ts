@@ -6,22 +6,10 @@ import { buildCreatePlan } from '../../host/plan/build.ts';
 import { buildExecPlan } from '../../host/plan/exec.ts';
 import { OP_FORMAT, type PlanOp, SLOT_COUNT } from '../../host/plan/format.gen.ts';
 import { checkSlots, SlotAllocator } from '../../host/plan/slots.ts';
-import type { HostFacts } from '../../host/plan/types.ts';
 import type { Mount, Spec } from '../../host/spec/config.ts';
+import { hostFacts } from '../helpers/plan.ts';
 
-const facts: HostFacts = {
-  bundle: '/b',
-  rootfs: '/b/rootfs',
-  rootfsParentMount: '/',
-  cgroupDirs: [],
-  cgroupMountPoints: [],
-  cgroupVersion: 2,
-  execFifo: '/run/kago/c1/exec.fifo',
-  sourceKinds: { '/host/data': 'dir', '/host/file': 'file' },
-  lastCap: 40,
-  existingInRootfs: [],
-  console: { rows: 24, cols: 80 },
-};
+const facts = hostFacts({ console: { rows: 24, cols: 80 } });
 
 const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
 

@@ -12,21 +12,13 @@ import * as L from '../../host/plan/linux.ts';
 import { parseMountOptions } from '../../host/plan/mount-options.ts';
 import type { HostFacts, PlanOptions } from '../../host/plan/types.ts';
 import type { Spec } from '../../host/spec/config.ts';
+import { hostFacts } from '../helpers/plan.ts';
 
-const facts: HostFacts = {
-  bundle: '/b',
-  rootfs: '/b/rootfs',
-  rootfsParentMount: '/',
-  cgroupDirs: [],
-  cgroupMountPoints: [],
-  cgroupVersion: 1,
-  execFifo: '/run/kago/c1/exec.fifo',
-  sourceKinds: { '/host/data': 'dir', '/host/file': 'file' },
-  lastCap: 40,
+const facts: HostFacts = hostFacts({
   existingInRootfs: ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr'],
   lsm: { apparmor: false, selinux: false },
   resctrl: false,
-};
+});
 
 function minimal(): Spec {
   return {
