@@ -158,12 +158,11 @@ function genOpsC() {
   l.push('static inline kago_op_fn kago_op_handler(unsigned code) {', '  static const kago_op_fn table[] = {');
   for (const op of def.ops) l.push(`      [KAGO_OP_${upper(op.name)}] = op_${op.name},`);
   l.push('  };', '  return code < sizeof table / sizeof table[0] ? table[code] : NULL;', '}', '');
-  for (const key of ['fills', 'frees']) {
-    l.push(`/* Whether an op ${key} a slot (plan.json "${key}"), and which, in *slot. */`);
-    l.push(`static inline bool kago_op_${key}_slot(const struct kago_op *op, int64_t *slot) {`, '  switch (op->code) {');
-    for (const op of def.ops.filter((o) => o[key])) l.push(`  case KAGO_OP_${upper(op.name)}: *slot = op->u.${op.name}.${op[key]}; return true;`);
-    l.push('  default: return false;', '  }', '}', '');
-  }
+  // main.c refuses such an op while its slot holds a descriptor; freeing is the handler's.
+  l.push('/* Whether an op fills a slot (plan.json "fills"), and which, in *slot. */');
+  l.push('static inline bool kago_op_fills_slot(const struct kago_op *op, int64_t *slot) {', '  switch (op->code) {');
+  for (const op of def.ops.filter((o) => o.fills)) l.push(`  case KAGO_OP_${upper(op.name)}: *slot = op->u.${op.name}.${op.fills}; return true;`);
+  l.push('  default: return false;', '  }', '}', '');
   l.push('#endif');
   return l.join('\n') + '\n';
 }
