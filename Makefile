@@ -10,9 +10,9 @@ CORE_SRC  := $(shell find core-c -name '*.c' -not -path '*/test/*' | sort)
 CORE_HDR  := $(shell find core-c -name '*.h' | sort)
 CORE_WASM := wasm/kago-core.wasm
 EXEC_SRC  := $(wildcard native/*.c)
-EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h
+EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h native/ops.gen.h
 EXEC_BIN  := native/kago-exec
-HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts
+HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts host/linux.gen.ts
 HOST_SRC  += wasm/spec.gen.ts
 BUNDLE    := dist/kago.cjs dist/kago
 # The library (dist/lib: ESM for Node and browsers, declarations) and the
@@ -34,14 +34,41 @@ EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 .PHONY: all check test test-v2 test-unit lint format install dist clean deps lib web fuzz fuzz-short soak bench conformance
 all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
 
+# The test build: kago and its executor with the crash tests' fault
+# injection (KAGO_CRASH_AT, KAGO_CRASH_AFTER_OP) compiled in, under
+# build/test/ laid out as the checkout is (bin, dist, native; the core and
+# node_modules shared). The shipped dist/kago and native/kago-exec have none.
+TEST_BUILD := build/test
+TEST_BUNDLE := $(TEST_BUILD)/dist/kago $(TEST_BUILD)/dist/kago.cjs $(TEST_BUILD)/dist/core.cjs
+TEST_EXEC  := $(TEST_BUILD)/native/kago-exec
+.PHONY: test-build
+test-build: $(CORE_WASM) $(TEST_EXEC) $(TEST_BUNDLE) $(TEST_BUILD)/bin/kago $(TEST_BUILD)/wasm $(TEST_BUILD)/node_modules
+$(TEST_EXEC): $(EXEC_SRC) $(EXEC_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(EXEC_CFLAGS) -DKAGO_FAULT_INJECTION -o $@ $(EXEC_SRC)
+$(TEST_BUNDLE) &: $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
+	$(NODE) scripts/bundle.mjs --faults $(TEST_BUILD)/dist
+# A copy: bin/kago finds dist/ beside its own directory, which a link would make the checkout's.
+$(TEST_BUILD)/bin/kago: bin/kago
+	install -D -m 755 $< $@
+$(TEST_BUILD)/wasm $(TEST_BUILD)/node_modules:
+	@mkdir -p $(@D)
+	ln -sfn ../../$(@F) $@
+
 # Installs apt packages and node_modules when missing (idempotent).
 deps:
 	@scripts/install-deps
 node_modules/.kago-lock-stamp: package-lock.json scripts/install-deps
 	scripts/install-deps
 
-native/plan.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | node_modules/.kago-lock-stamp
-	$(NODE) plan/gen.mjs native/plan.gen.h host/plan/format.gen.ts
+native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts &: plan/plan.json plan/gen.mjs | node_modules/.kago-lock-stamp
+	$(NODE) plan/gen.mjs native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts
+
+# Linux constants per architecture, from the kernel's uapi headers
+# (linux-libc-dev) and libseccomp's syscall table (plan/gen-linux.mjs).
+UAPI_INCLUDE ?= /usr/include
+host/linux.gen.ts: plan/gen-linux.mjs ../shared/data/syscalls.csv | node_modules/.kago-lock-stamp
+	$(NODE) plan/gen-linux.mjs $(UAPI_INCLUDE) ../shared/data/syscalls.csv $@
 
 $(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | node_modules/.kago-lock-stamp
 	$(WASI_CC) $(CORE_CFLAGS) $(CORE_LDFLAGS) -o $@ $(CORE_SRC) -L$(EMNAPI)/lib/wasm32-wasi -lemnapi
@@ -61,20 +88,21 @@ $(WEB_OUT): $(CORE_WASM) $(LIB_SRC) $(WEB_SRC) | node_modules/.kago-lock-stamp
 	$(NODE) web/build.mjs
 
 # The tests import the library by its package name, through dist/lib.
-check: host/plan/format.gen.ts wasm/spec.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
+check: host/plan/format.gen.ts host/linux.gen.ts wasm/spec.gen.ts $(LIB_OUT) | node_modules/.kago-lock-stamp
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.json
 	$(NODE) node_modules/typescript/bin/tsc -p tsconfig.scripts.json
 
 # The whole suite but test/v2 (make test-v2 runs it on a pure cgroup v2 host);
 # `mocha FILE…` (no default spec in .mocharc.json) runs just FILE.
-test: deps all web check fuzz-short
+test: deps all test-build web check fuzz-short
 	$(NODE) node_modules/mocha/bin/mocha.js 'test/**/*.test.ts' --ignore 'test/v2/**'
 
 # What needs neither root nor the engines nor a container: the core's rules
 # and fixtures, the plan builder, CLI parsing, the cgroup writes; well under
 # a minute, as any user. Needs the build tools `make deps` installs.
-UNIT_TESTS := test/core/*.test.ts test/host/args.test.ts test/host/cgroups.test.ts test/host/capabilities.test.ts test/host/mount-options.test.ts \
-  test/host/plan.test.ts test/host/layers.test.ts test/host/errors.test.ts test/cgroups/apply.test.ts test/cgroups/writes.test.ts test/web/policy.test.ts
+# test/host/dbus.test.ts starts a dbus-daemon: not a unit test.
+UNIT_TESTS := test/core/*.test.ts $(filter-out test/host/dbus.test.ts,$(wildcard test/host/*.test.ts)) \
+  test/cgroups/apply.test.ts test/cgroups/writes.test.ts test/web/policy.test.ts
 test-unit: $(CORE_WASM) $(LIB_OUT) host/plan/format.gen.ts
 	$(NODE) node_modules/mocha/bin/mocha.js $(UNIT_TESTS)
 
@@ -93,7 +121,7 @@ format: | node_modules/.kago-lock-stamp
 # package booted under qemu with the host's root read-only over 9p
 # (test/helpers/vm.ts). The build happens here first; the VM only runs it.
 V2_TIMEOUT ?= 1200
-test-v2: deps all
+test-v2: deps all test-build
 	$(NODE) test/helpers/vm.ts --timeout $(V2_TIMEOUT) test/v2/*.test.ts
 
 # libFuzzer targets over a native build of the core (fuzz/*_fuzz.c), with
@@ -177,5 +205,6 @@ $(DIST_TAR): $(CORE_WASM) $(EXEC_BIN) $(BUNDLE) LICENSE
 	rm -rf build/dist-stage
 
 clean:
-	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h host/plan/format.gen.ts
+	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts host/linux.gen.ts
+	rm -rf $(TEST_BUILD)
 	rm -f wasm/spec.gen.ts $(SPEC_GEN)

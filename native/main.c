@@ -63,6 +63,21 @@ static void prime_until_plan(const char *procs) {
   }
 }
 
+/* An op that puts a descriptor in a slot must find it empty: a plan that
+ * reuses a live slot is the builder's mistake (host/plan/slots.ts), and
+ * closing what the slot held would lose a descriptor a later op needs. */
+static int check_filled_slot(struct kago_exec *x, const struct kago_op *op) {
+  int64_t slot;
+  if (!kago_op_fills_slot(op, &slot)) return 0;
+  if (slot >= 0 && slot < KAGO_SLOTS && x->slots[slot] < 0) return 0;
+  bool exists = slot >= 0 && slot < KAGO_SLOTS;
+  snprintf(x->detail_buf, sizeof x->detail_buf, "descriptor slot %lld %s", (long long)slot,
+           exists ? "already holds a descriptor" : "does not exist");
+  x->detail = x->detail_buf;
+  errno = exists ? EBUSY : EBADF;
+  return -1;
+}
+
 static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsigned code, int err) {
   const char *detail = x->detail != NULL ? x->detail : "";
   bool host_gone = false;
@@ -137,20 +152,25 @@ int main(int argc, char **argv) {
 
   struct kago_exec x = {.sync_fd = SYNC_FD, .detail = NULL, .seccomp_listener = -1, .exec_fifo = -1};
   for (int s = 0; s < KAGO_SLOTS; s++) x.slots[s] = -1;
-  /* Fault injection for the crash tests: kill kago itself right after
-   * operation N, to prove `delete --force` cleans up after a crash at any
-   * point of the plan. kago passes the variable on only when it has it. */
+#ifdef KAGO_FAULT_INJECTION
+  /* Fault injection for the crash tests, in the test build only (make
+   * test-build): kill kago itself right after operation N, to prove `delete
+   * --force` cleans up after a crash at any point of the plan. kago passes
+   * the variable on only when it has it. */
   const char *crash = getenv("KAGO_CRASH_AFTER_OP");
   long crash_after = crash != NULL ? strtol(crash, NULL, 10) : -1;
+#endif
   for (uint32_t i = 0; i < plan.count; i++) {
     x.detail = NULL;
-    if (kago_op_handler(plan.ops[i].code)(&x, &plan.ops[i]) != 0) {
+    if (check_filled_slot(&x, &plan.ops[i]) != 0 || kago_op_handler(plan.ops[i].code)(&x, &plan.ops[i]) != 0) {
       report_failure(&x, i, plan.ops[i].code, errno);
     }
+#ifdef KAGO_FAULT_INJECTION
     /* Asked over the socket, not with kill(2): from a new pid namespace kago's
      * pid is not visible (getppid() is 0, which kill would read as the whole
      * process group). Only while kago waits on the socket is there one to ask. */
     if ((long)i == crash_after && x.sync_fd >= 0) kago_sync_send(x.sync_fd, KAGO_MSG_CRASH_NOW, 0, 0, NULL, 0);
+#endif
   }
   return 0;
 }

@@ -16,7 +16,7 @@
 
 int op_adopt_fd(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_adopt_fd *a = &op->u.adopt_fd;
-  if (a->slot < 0 || a->slot >= KAGO_SLOTS || a->fd < 3 || fcntl((int)a->fd, F_GETFD) < 0) {
+  if (a->fd < 3 || fcntl((int)a->fd, F_GETFD) < 0) {
     errno = EBADF;
     return -1;
   }

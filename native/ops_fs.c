@@ -47,13 +47,8 @@ int op_write_file(struct kago_exec *x, const struct kago_op *op) {
 int op_open(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_open *o = &op->u.open;
   x->detail = o->path;
-  if (o->slot < 0 || o->slot >= KAGO_SLOTS) {
-    errno = EBADF;
-    return -1;
-  }
   int fd = open(o->path, (int)o->flags | O_CLOEXEC, 0);
   if (fd < 0) return -1;
-  if (x->slots[o->slot] >= 0) close(x->slots[o->slot]);
   x->slots[o->slot] = fd;
   return 0;
 }
@@ -92,89 +87,6 @@ static int remount_keeping_flags(const char *target, unsigned long flags) {
 int op_remount(struct kago_exec *x, const struct kago_op *op) {
   x->detail = op->u.remount.target;
   return remount_keeping_flags(op->u.remount.target, (unsigned long)op->u.remount.flags);
-}
-
-/* Creates every missing directory of path (a writable copy, restored on return). */
-static int mkdir_parents_and(char *path, mode_t mode) {
-  size_t len = strlen(path);
-  for (size_t i = 1; i <= len; i++) {
-    if ((path[i] != '/' && path[i] != '\0') || path[i - 1] == '/') continue;
-    char c = path[i];
-    path[i] = '\0';
-    int rc = mkdir(path, mode);
-    if (rc != 0 && errno == EEXIST) {
-      struct stat st;
-      rc = stat(path, &st);
-      if (rc == 0 && !S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        rc = -1;
-      }
-    }
-    path[i] = c;
-    if (rc != 0) return -1;
-  }
-  return 0;
-}
-
-static int mkdir_all(const char *path, mode_t mode) {
-  char *copy = strdup(path);
-  if (copy == NULL) return -1;
-  int rc = mkdir_parents_and(copy, mode);
-  int err = errno;
-  free(copy);
-  errno = err;
-  return rc;
-}
-
-int op_mkdir_all(struct kago_exec *x, const struct kago_op *op) {
-  x->detail = op->u.mkdir_all.path;
-  return mkdir_all(op->u.mkdir_all.path, (mode_t)op->u.mkdir_all.mode);
-}
-
-int op_mkfile(struct kago_exec *x, const struct kago_op *op) {
-  const char *path = op->u.mkfile.path;
-  mode_t mode = (mode_t)op->u.mkfile.mode;
-  int flags = O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC;
-  x->detail = path;
-  int fd = open(path, flags, mode);
-  if (fd < 0 && errno == ENOENT) {
-    char *parent = strdup(path);
-    if (parent == NULL) return -1;
-    char *slash = strrchr(parent, '/');
-    int rc = -1, err = ENOENT;
-    if (slash != NULL && slash != parent) {
-      *slash = '\0';
-      rc = mkdir_parents_and(parent, 0755);
-      err = errno;
-    }
-    free(parent);
-    if (rc != 0) {
-      errno = err;
-      return -1;
-    }
-    fd = open(path, flags, mode);
-  }
-  if (fd < 0) return errno == EEXIST ? 0 : -1;
-  close(fd);
-  return 0;
-}
-
-int op_mknod(struct kago_exec *x, const struct kago_op *op) {
-  const struct kago_op_mknod *n = &op->u.mknod;
-  x->detail = n->path;
-  return mknod(n->path, (mode_t)n->mode, makedev((unsigned)n->major, (unsigned)n->minor));
-}
-
-int op_chown(struct kago_exec *x, const struct kago_op *op) {
-  const struct kago_op_chown *c = &op->u.chown;
-  x->detail = c->path;
-  return lchown(c->path, (uid_t)c->uid, (gid_t)c->gid);
-}
-
-int op_symlink(struct kago_exec *x, const struct kago_op *op) {
-  x->detail = op->u.symlink.path;
-  if (symlink(op->u.symlink.target, op->u.symlink.path) == 0 || errno == EEXIST) return 0;
-  return -1;
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one, so no

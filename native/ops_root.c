@@ -317,13 +317,12 @@ int op_open_in_root(struct kago_exec *x, const struct kago_op *op) {
   x->detail = o->path;
   int root = root_slot(x, o->root);
   if (root < 0) return -1;
-  if (o->slot < 0 || o->slot >= KAGO_SLOTS || (o->flags & O_CREAT)) {
+  if (o->flags & O_CREAT) {
     errno = EINVAL;
     return -1;
   }
   int fd = open_in_root(root, o->path, (int)o->flags);
   if (fd < 0) return -1;
-  if (x->slots[o->slot] >= 0) close(x->slots[o->slot]);
   x->slots[o->slot] = fd;
   return 0;
 }
@@ -456,10 +455,6 @@ static int fill_userns(pid_t child, const struct kago_op_make_userns *u, int *ou
  * makes one and is gone before this op returns. */
 int op_make_userns(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_make_userns *u = &op->u.make_userns;
-  if (u->slot < 0 || u->slot >= KAGO_SLOTS) {
-    errno = EBADF;
-    return -1;
-  }
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) != 0) return -1;
   pid_t child = fork();
@@ -494,7 +489,6 @@ int op_make_userns(struct kago_exec *x, const struct kago_op *op) {
     errno = err;
     return -1;
   }
-  if (x->slots[u->slot] >= 0) close(x->slots[u->slot]);
   x->slots[u->slot] = fd;
   return 0;
 }
@@ -502,13 +496,8 @@ int op_make_userns(struct kago_exec *x, const struct kago_op *op) {
 int op_open_tree(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_open_tree *t = &op->u.open_tree;
   x->detail = t->path;
-  if (t->slot < 0 || t->slot >= KAGO_SLOTS) {
-    errno = EBADF;
-    return -1;
-  }
   int fd = open_tree(AT_FDCWD, t->path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (t->recursive ? AT_RECURSIVE : 0));
   if (fd < 0) return -1;
-  if (x->slots[t->slot] >= 0) close(x->slots[t->slot]);
   x->slots[t->slot] = fd;
   return 0;
 }

@@ -1,16 +1,41 @@
 // Generates both sides of the plan format from plan/plan.json, so the builder
-// (host/plan) and the executor (native/) cannot disagree on codes or layouts.
-// Usage: node plan/gen.mjs OUT.h OUT.ts
+// (host/plan) and the executor (native/) cannot disagree on codes, layouts or
+// descriptor slots; and the executor's handler prototypes and dispatch table,
+// so that an op without a handler (op_NAME) does not link.
+// Usage: node plan/gen.mjs PLAN.h OPS.h OUT.ts
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const def = JSON.parse(readFileSync(join(here, 'plan.json'), 'utf8'));
-const [outH, outTs] = process.argv.slice(2);
-if (!outH || !outTs) {
-  console.error('usage: gen.mjs OUT.h OUT.ts');
+const [outH, outOpsH, outTs] = process.argv.slice(2);
+if (!outH || !outOpsH || !outTs) {
+  console.error('usage: gen.mjs PLAN.h OPS.h OUT.ts');
   process.exit(2);
+}
+checkDefinition(def);
+
+/** A mistake in plan.json is a build error, not a plan the executor misreads. */
+function checkDefinition(d) {
+  const fail = (why) => {
+    console.error(`plan/plan.json: ${why}`);
+    process.exit(1);
+  };
+  const codes = new Set();
+  const names = new Set();
+  for (const op of d.ops) {
+    if (!Number.isInteger(op.code) || op.code < 1 || op.code > 0xffff) fail(`op ${op.name}: code ${op.code} is not a u16 above 0`);
+    if (codes.has(op.code)) fail(`op ${op.name}: code ${op.code} is used twice`);
+    if (d.retiredCodes.codes.includes(op.code)) fail(`op ${op.name}: code ${op.code} is retired`);
+    if (names.has(op.name)) fail(`op ${op.name} is defined twice`);
+    if (!/^[a-z][a-z0-9_]*$/.test(op.name)) fail(`op ${op.name}: not a C identifier in lower case`);
+    for (const key of ['fills', 'frees']) {
+      if (op[key] !== undefined && !op.args.some(([n, t]) => n === op[key] && t === 'int')) fail(`op ${op.name}: ${key} names ${op[key]}, not one of its int arguments`);
+    }
+    codes.add(op.code);
+    names.add(op.name);
+  }
 }
 
 const upper = (s) => s.toUpperCase();
@@ -23,6 +48,7 @@ function genC() {
   l.push(`/* ${banner} */`, '#ifndef KAGO_PLAN_GEN_H', '#define KAGO_PLAN_GEN_H', '');
   l.push('#include <stdint.h>', '#include <stddef.h>', '');
   l.push(`#define KAGO_PLAN_VERSION ${def.version}`);
+  l.push(`/* ${def.slots.doc.replaceAll('*/', '* /')} */`, `#define KAGO_SLOTS ${def.slots.count}`);
   l.push(`#define KAGO_PLAN_MAGIC "${def.magic}"`, '');
   l.push('struct kago_strs { uint32_t count; const char **items; };');
   l.push('struct kago_ints { uint32_t count; int64_t *items; };');
@@ -100,10 +126,15 @@ function genTs() {
   }
   l.push(';', '');
   l.push("export type PlanOpName = PlanOp['op'];", '');
-  l.push('export const OP_FORMAT: { readonly [K in PlanOpName]: { code: number; args: readonly (readonly [string, PlanArgType])[]; doc: string } } = {');
+  l.push(`/** ${def.slots.doc} */`, `export const SLOT_COUNT = ${def.slots.count};`, '');
+  l.push('export interface OpFormat {', '  code: number;', '  args: readonly (readonly [string, PlanArgType])[];');
+  l.push('  /** the argument naming the slot this op fills with a new descriptor */', '  fills?: string;');
+  l.push('  /** the argument naming the slot this op empties */', '  frees?: string;', '  doc: string;', '}', '');
+  l.push('export const OP_FORMAT: { readonly [K in PlanOpName]: OpFormat } = {');
   for (const op of def.ops) {
     const args = op.args.map(([n, t]) => `['${n}', '${t}']`).join(', ');
-    l.push(`  ${op.name}: { code: ${op.code}, args: [${args}], doc: ${JSON.stringify(op.doc)} },`);
+    const slots = ['fills', 'frees'].filter((k) => op[k]).map((k) => ` ${k}: '${op[k]}',`).join('');
+    l.push(`  ${op.name}: { code: ${op.code}, args: [${args}],${slots} doc: ${JSON.stringify(op.doc)} },`);
   }
   l.push('};', '');
   l.push('export const MSG = {');
@@ -114,5 +145,28 @@ function genTs() {
   return l.join('\n') + '\n';
 }
 
+// The executor's side of each op: a handler op_NAME per op, which some
+// native/ops_*.c defines, and the table main.c dispatches through.
+function genOpsC() {
+  const l = [];
+  l.push(`/* ${banner} */`, '#ifndef KAGO_OPS_GEN_H', '#define KAGO_OPS_GEN_H', '');
+  l.push('#include <stdbool.h>', '', '#include "plan.gen.h"', '', 'struct kago_exec;', '');
+  l.push('/* One per op; a missing one is an undefined reference at link time. */');
+  for (const op of def.ops) l.push(`int op_${op.name}(struct kago_exec *x, const struct kago_op *op);`);
+  l.push('', 'typedef int (*kago_op_fn)(struct kago_exec *x, const struct kago_op *op);', '');
+  l.push('/* NULL for a code plan.json does not define. */');
+  l.push('static inline kago_op_fn kago_op_handler(unsigned code) {', '  static const kago_op_fn table[] = {');
+  for (const op of def.ops) l.push(`      [KAGO_OP_${upper(op.name)}] = op_${op.name},`);
+  l.push('  };', '  return code < sizeof table / sizeof table[0] ? table[code] : NULL;', '}', '');
+  // main.c refuses such an op while its slot holds a descriptor; freeing is the handler's.
+  l.push('/* Whether an op fills a slot (plan.json "fills"), and which, in *slot. */');
+  l.push('static inline bool kago_op_fills_slot(const struct kago_op *op, int64_t *slot) {', '  switch (op->code) {');
+  for (const op of def.ops.filter((o) => o.fills)) l.push(`  case KAGO_OP_${upper(op.name)}: *slot = op->u.${op.name}.${op.fills}; return true;`);
+  l.push('  default: return false;', '  }', '}', '');
+  l.push('#endif');
+  return l.join('\n') + '\n';
+}
+
 writeFileSync(outH, genC());
+writeFileSync(outOpsH, genOpsC());
 writeFileSync(outTs, genTs());

@@ -5,6 +5,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { KagoError } from '../errors.ts';
+import { O_CLOEXEC, O_TMPFILE } from '../linux.ts';
 import { log } from '../log.ts';
 import type { Hook, Hooks } from '../../wasm/spec.gen.ts';
 import type { ContainerState, Status } from '../state/types.ts';
@@ -28,9 +29,7 @@ export function hookEnv(env: readonly string[] | undefined): NodeJS.ProcessEnv {
   return out;
 }
 
-// linux/fcntl.h (the generic value, x86-64 and arm64 alike); node:fs names neither.
-const O_TMPFILE = 0o20200000;
-const O_CLOEXEC = 0o2000000;
+// node:fs names neither; O_TMPFILE differs between architectures (it includes O_DIRECTORY).
 
 /**
  * Where a hook writes its stdout and stderr: an unnamed file, not a pipe.

@@ -7,10 +7,8 @@ import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
 import type { CompiledSeccomp } from './seccomp.ts';
 import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
+import { checkSlots, SlotAllocator } from './slots.ts';
 import { CONSOLE_FD, type Plan, type PlannedOp, PRESERVED_FROM_FD } from './types.ts';
-
-/** The slot of the console socket, inherited from kago as fd 4. */
-export const CONSOLE_SLOT = 29;
 
 export interface ExecTarget {
   cgroupDirs: string[];
@@ -34,11 +32,12 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   // Only the process matters to the builders below; no rootfs is set up.
   const spec: Spec = { ociVersion: '1.3.0', process };
   const facts = { lastCap: target.lastCap };
+  const slots = new SlotAllocator();
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
   addExecAffinity(process.execCPUAffinity, 'initial', add);
   for (const dir of target.cgroupDirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
-  addJoins(target.namespaces, false, add);
+  addJoins(target.namespaces, false, slots, add);
   add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the process into the container');
 
   stage = 'init';
@@ -48,8 +47,10 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   // A session of its own, as runc's (see init.ts); setup_console starts one with the terminal.
   if (!target.console) add({ op: 'setsid' }, 'start a new session');
   if (target.console) {
-    add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
-    add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');
+    const socket = slots.take('the console socket');
+    add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: socket }, 'take the console socket');
+    add({ op: 'setup_console', socket_slot: socket, rows: target.console.rows, cols: target.console.cols, console: '' }, 'set up the terminal');
+    slots.release(socket);
   }
   addLimits(spec, add);
   // After the cgroup join, which on cgroup v1 resets the affinity to the cpuset's CPUs.
@@ -65,6 +66,7 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
   add({ op: 'ready' }, 'report ready');
   addPreservedFds(target.preservedFds ?? 0, add);
   add({ op: 'exec', path: args[0]!, argv: args, envp: process.env ?? [] }, `exec ${args[0]}`);
+  checkSlots(ops.map((p) => p.op));
   return { ops };
 }
 

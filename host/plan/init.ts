@@ -6,15 +6,14 @@ import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
 import { has } from './namespaces.ts';
 import { addProcessKernelSettings, addSysctls } from './kernel.ts';
-import { addDevices, addDevLinks, addMounts, addOpenRootfs, addReadonlyRemounts, addRootSwitch, addWorkingDirectory, ROOTFS_SLOT } from './rootfs.ts';
+import { addDevices, addDevLinks, addMounts, addOpenRootfs, addReadonlyRemounts, addRootSwitch, addWorkingDirectory } from './rootfs.ts';
 import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
-import { addPreservedFds, CONSOLE_SLOT } from './exec.ts';
-import { FIFO_SLOT } from './intermediate.ts';
-import { type Compiled, CONSOLE_FD, type HostFacts, type PlanOptions, type PlannedOp } from './types.ts';
+import { addPreservedFds } from './exec.ts';
+import { type Compiled, CONSOLE_FD, type CreateSlots, type HostFacts, type PlanOptions, type PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
 
-export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, options: PlanOptions = {}): PlannedOp[] {
+export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, options: PlanOptions, slots: CreateSlots): PlannedOp[] {
   const ops: PlannedOp[] = [];
   const add: Add = (op, what) => ops.push({ stage: 'init', op, what });
   const proc = spec.process!;
@@ -58,26 +57,28 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
     add({ op: 'mount', source: '', target: facts.rootfsParentMount, fstype: '', flags: L.MS_PRIVATE, data: '' }, `make ${facts.rootfsParentMount} private`);
     add({ op: 'mount', source: facts.rootfs, target: facts.rootfs, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' }, 'bind the root filesystem onto itself');
   }
-  addOpenRootfs(facts, add);
+  const root = addOpenRootfs(facts, slots.alloc, add);
 
-  addMounts(spec, facts, add);
-  addDevices(spec, facts, add);
-  addDevLinks(spec, facts, add);
-  addWorkingDirectory(proc.cwd, add);
+  addMounts(spec, facts, slots, root, add);
+  addDevices(spec, facts, root, add);
+  addDevLinks(spec, facts, root, add);
+  addWorkingDirectory(proc.cwd, root, add);
 
-  if (facts.console) {
-    add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: CONSOLE_SLOT }, 'take the console socket');
+  const consoleSocket = facts.console ? slots.alloc.take('the console socket') : undefined;
+  if (consoleSocket !== undefined) {
+    add({ op: 'adopt_fd', fd: CONSOLE_FD, slot: consoleSocket }, 'take the console socket');
     // The slave is bound here once it exists (runc does the same).
-    add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path: '/dev/console', mode: 0o666 }, 'create /dev/console');
+    add({ op: 'mkfile_in_root', root, path: '/dev/console', mode: 0o666 }, 'create /dev/console');
   }
   addCreateHooks(spec, facts.rootfs, add);
-  addReadonlyRemounts(spec, add);
+  addReadonlyRemounts(spec, root, add);
 
-  addRootSwitch(facts, inherit ? 'chroot' : options.noPivot ? 'move' : 'pivot', spec, add);
+  addRootSwitch(facts, inherit ? 'chroot' : options.noPivot ? 'move' : 'pivot', spec, { slot: root, alloc: slots.alloc }, add);
   if (late) add({ op: 'mount', source: '', target: '/', fstype: '', flags: rootFlags, data: '' }, `make / ${propagation}`);
-  if (facts.console) {
+  if (facts.console && consoleSocket !== undefined) {
     const { rows, cols } = facts.console;
-    add({ op: 'setup_console', socket_slot: CONSOLE_SLOT, rows, cols, console: '/dev/console' }, 'set up the terminal');
+    add({ op: 'setup_console', socket_slot: consoleSocket, rows, cols, console: '/dev/console' }, 'set up the terminal');
+    slots.alloc.release(consoleSocket);
   }
   if (spec.root?.readonly) add({ op: 'remount', target: '/', flags: L.MS_RDONLY }, 'remount / read-only');
   if (spec.hostname !== undefined) add({ op: 'sethostname', name: spec.hostname }, `set the hostname to ${spec.hostname}`);
@@ -103,7 +104,7 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 }, 'clear the parent-death signal');
   if (filter && spec.process!.noNewPrivileges) addSeccomp(filter, add);
   add({ op: 'ready' }, 'report ready');
-  add({ op: 'wait_exec_fifo', slot: FIFO_SLOT }, 'wait for start on the exec FIFO');
+  add({ op: 'wait_exec_fifo', slot: slots.fifo }, 'wait for start on the exec FIFO');
   addHookOps('startContainer', spec, add);
   addPreservedFds(options.preservedFds ?? 0, add);
   add({ op: 'exec', path: args[0]!, argv: args, envp: proc.env ?? [] }, `exec ${args[0]}`);

@@ -6,14 +6,13 @@ import * as L from './linux.ts';
 import { JOIN_ORDER, NAMESPACE_FLAGS, namespaceList, wantsNew } from './namespaces.ts';
 import { addNetDeviceRequest } from './netdev.ts';
 import { addIdmappedTrees, bindSource, bindSourceSlots } from './rootfs.ts';
-import type { HostFacts, PlannedOp } from './types.ts';
+import type { SlotAllocator } from './slots.ts';
+import type { CreateSlots, HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
 
-/** The fd slot that holds the exec FIFO from the start until `kago start`. */
-export const FIFO_SLOT = 31;
-
-export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] {
+/** The ops of the intermediate process; the slots it leaves filled for init are in slots. */
+export function buildIntermediateOps(spec: Spec, facts: HostFacts, slots: CreateSlots): PlannedOp[] {
   const ops: PlannedOp[] = [];
   const add: Add = (op, what) => ops.push({ stage: 'intermediate', op, what });
 
@@ -22,24 +21,24 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
   // Opened while still the host's root: the state directory may be closed to
   // the container's user, and pivot_root will hide it. init inherits the fd
   // and reopens the FIFO through /proc/self/fd when setup is done.
-  add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: FIFO_SLOT }, `open the exec FIFO ${facts.execFifo}`);
+  add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: slots.fifo }, `open the exec FIFO ${facts.execFifo}`);
   for (const dir of facts.cgroupDirs) {
     add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
   }
 
   // Still in the host's user and mount namespaces, where a mount can be cloned and id-mapped.
-  addIdmappedTrees(spec, facts, add);
+  addIdmappedTrees(spec, facts, slots, add);
 
   // Bind sources are opened by the host's root, before it becomes the user
   // namespace's root (a mapped uid that a 0700 directory on the way keeps out), in the
   // new mount namespace, where init can bind them: so that namespace is made
   // with the user namespace (and owned by it).
-  const sources = bindSourceSlots(spec, facts);
-  const early = sources.size ? L.CLONE_NEWNS : 0;
-  addJoins(namespaceList(spec).filter((ns) => ns.path), wantsNew(spec, 'user'), add, {
+  slots.sources = bindSourceSlots(spec, facts, slots.alloc);
+  const early = slots.sources.size ? L.CLONE_NEWNS : 0;
+  addJoins(namespaceList(spec).filter((ns) => ns.path), wantsNew(spec, 'user'), slots.alloc, add, {
     withUser: early,
     asHostRoot: () => {
-      for (const [i, slot] of sources) {
+      for (const [i, slot] of slots.sources) {
         const source = bindSource(facts.bundle, spec.mounts![i]!.source!);
         add({ op: 'open', path: source, flags: L.O_PATH, slot }, `open the bind source ${source}`);
       }
@@ -76,14 +75,15 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
  * what later paths mean), joins the user namespace first (it owns the others),
  * creates a new user namespace if asked, and becomes its root.
  */
-export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Add, options: { withUser?: number; asHostRoot?: () => void } = {}): void {
+export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, alloc: SlotAllocator, add: Add, options: { withUser?: number; asHostRoot?: () => void } = {}): void {
   const joined = [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
-  joined.forEach((ns, slot) => {
-    add({ op: 'open', path: ns.path!, flags: L.O_RDONLY, slot }, `open the ${ns.type} namespace ${ns.path}`);
+  const slots = joined.map((ns) => alloc.take(`the ${ns.type} namespace ${ns.path}`));
+  joined.forEach((ns, i) => {
+    add({ op: 'open', path: ns.path!, flags: L.O_RDONLY, slot: slots[i]! }, `open the ${ns.type} namespace ${ns.path}`);
   });
   const joinUser = joined.length > 0 && joined[0]!.type === 'user';
   if (joinUser) {
-    add({ op: 'setns', slot: 0, nstype: L.CLONE_NEWUSER }, `join the user namespace ${joined[0]!.path}`);
+    add({ op: 'setns', slot: slots[0]!, nstype: L.CLONE_NEWUSER }, `join the user namespace ${joined[0]!.path}`);
   }
   if (newUser) {
     const flags = L.CLONE_NEWUSER | (options.withUser ?? 0);
@@ -97,11 +97,14 @@ export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Ad
     add({ op: 'setresgid', gid: 0 }, 'become gid 0 in the user namespace');
     add({ op: 'setresuid', uid: 0 }, 'become uid 0 in the user namespace');
   }
-  joined.forEach((ns, slot) => {
+  joined.forEach((ns, i) => {
     if (ns.type === 'user') return;
-    add({ op: 'setns', slot, nstype: NAMESPACE_FLAGS[ns.type] }, `join the ${ns.type} namespace ${ns.path}`);
+    add({ op: 'setns', slot: slots[i]!, nstype: NAMESPACE_FLAGS[ns.type] }, `join the ${ns.type} namespace ${ns.path}`);
   });
-  joined.forEach((_, slot) => add({ op: 'close', slot }, 'close a namespace file'));
+  for (const slot of slots) {
+    add({ op: 'close', slot }, 'close a namespace file');
+    alloc.release(slot);
+  }
 }
 
 function describeFlags(flags: number): string {

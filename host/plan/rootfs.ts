@@ -2,7 +2,7 @@
 // device nodes, and the /dev links every container expects.
 //
 // Every path inside the root filesystem is carried as a container path and
-// resolved by the executor inside the directory in ROOTFS_SLOT (openat2
+// resolved by the executor inside the directory in the root slot (openat2
 // RESOLVE_IN_ROOT): an image whose /proc, /dev or mount destination is a
 // symlink to a host path gets its mounts and files inside itself, never on
 // the host (CVE-2019-16884, CVE-2021-30465 in runc). Only bind sources are
@@ -13,27 +13,16 @@ import type { LinuxIdMapping, Mount, Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.ts';
 import { has, wantsNew } from './namespaces.ts';
-import type { HostFacts, PlannedOp } from './types.ts';
+import type { SlotAllocator } from './slots.ts';
+import type { CreateSlots, HostFacts, PlannedOp } from './types.ts';
 
 type Add = (op: PlannedOp['op'], what: string) => void;
 
-/** The root filesystem (the bind of it onto itself), from before the mounts until pivot_root. */
-export const ROOTFS_SLOT = 30;
-/** The source directory of a tmpcopyup mount, while its contents are copied. */
-const COPYUP_SLOT = 29;
-/** The user namespace of an id-mapped mount, while its tree is mapped. */
-const IDMAP_USERNS_SLOT = 28;
-/** Detached id-mapped trees, made in the intermediate process and attached by init. */
-const IDMAP_TREE_SLOTS = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27];
-
-/** Bind sources opened ahead by the intermediate process (bindSourceSlots). */
-const BIND_SOURCE_SLOTS = [8, 9, 10, 11, 12, 13, 14, 15, ...Array.from({ length: 32 }, (_, i) => 32 + i)];
-
-/** The host path of a container path. Relative destinations are relative to "/" (runtime-spec 1.3). */
-export function inRootfs(facts: HostFacts, containerPath: string): string {
-  const joined = join(facts.rootfs, posix.normalize('/' + containerPath));
-  return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
-}
+/**
+ * Slots bind sources leave free for the rest of the plan (the root file
+ * system, a tmpcopyup's source, the console socket, namespaces joined by path).
+ */
+const SPARE_AFTER_BIND_SOURCES = 16;
 
 /** A container path in its normal form: absolute, no "." or "..", no trailing slash. */
 export function containerPath(path: string): string {
@@ -59,44 +48,35 @@ function isIdmapped(m: Mount): boolean {
  * bind source under a directory closed to others (0700, root's) keeps out; so
  * the intermediate process opens each source while it still has the host's
  * root uid (host/plan/intermediate.ts), and init binds the fd. The slot of
- * each, by mount index; a config with more binds than slots has the rest
- * bound by path, as before.
+ * each, by mount index, taken from alloc; a config with more binds than
+ * slots has the rest bound by path, as before.
  */
-export function bindSourceSlots(spec: Spec, facts: HostFacts): Map<number, number> {
+export function bindSourceSlots(spec: Spec, facts: HostFacts, alloc: SlotAllocator): Map<number, number> {
   const slots = new Map<number, number>();
   if (!wantsNew(spec, 'user') || !wantsNew(spec, 'mount')) return slots;
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'cgroup' || !isBindMount(m) || isIdmapped(m) || !m.source) return;
     if (facts.sourceKinds[bindSource(facts.bundle, m.source)] === 'missing') return;
-    const slot = BIND_SOURCE_SLOTS[slots.size];
+    const slot = alloc.takeIfSpare('bind sources', SPARE_AFTER_BIND_SOURCES);
     if (slot !== undefined) slots.set(i, slot);
   });
   return slots;
 }
 
-/** Opens the root filesystem for the in-root operations; done right after binding it onto itself. */
-export function addOpenRootfs(facts: HostFacts, add: Add): void {
-  add({ op: 'open', path: facts.rootfs, flags: L.O_PATH | L.O_DIRECTORY, slot: ROOTFS_SLOT }, `open the root filesystem ${facts.rootfs}`);
+/** Opens the root filesystem for the in-root operations; done right after binding it onto itself. Returns its slot. */
+export function addOpenRootfs(facts: HostFacts, alloc: SlotAllocator, add: Add): number {
+  const root = alloc.take('the root file system');
+  add({ op: 'open', path: facts.rootfs, flags: L.O_PATH | L.O_DIRECTORY, slot: root }, `open the root filesystem ${facts.rootfs}`);
+  return root;
 }
 
-export function addCloseRootfs(add: Add): void {
-  add({ op: 'close', slot: ROOTFS_SLOT }, 'close the root filesystem');
+function addCloseRootfs(root: number, alloc: SlotAllocator, add: Add): void {
+  add({ op: 'close', slot: root }, 'close the root filesystem');
+  alloc.release(root);
 }
 
 function mapText(maps: LinuxIdMapping[]): string {
   return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
-}
-
-/** The slot of each id-mapped mount's tree, by mount index. */
-function idmapSlots(spec: Spec): Map<number, number> {
-  const slots = new Map<number, number>();
-  (spec.mounts ?? []).forEach((m, i) => {
-    if (!isIdmapped(m)) return;
-    const slot = IDMAP_TREE_SLOTS[slots.size];
-    if (slot === undefined) throw new KagoError(`config.json: /mounts/${i}`, `kago supports at most ${IDMAP_TREE_SLOTS.length} id-mapped mounts`);
-    slots.set(i, slot);
-  });
-  return slots;
 }
 
 /**
@@ -108,10 +88,9 @@ function idmapSlots(spec: Spec): Map<number, number> {
  * namespace that carries the mapping is a short-lived child's, whose maps the
  * executor writes as the plan says.
  */
-export function addIdmappedTrees(spec: Spec, facts: HostFacts, add: Add): void {
-  const slots = idmapSlots(spec);
-  for (const [i, slot] of slots) {
-    const m = spec.mounts![i]!;
+export function addIdmappedTrees(spec: Spec, facts: HostFacts, slots: CreateSlots, add: Add): void {
+  for (const [i, m] of (spec.mounts ?? []).entries()) {
+    if (!isIdmapped(m)) continue;
     const o = parseMountOptions(m.options);
     // The validator (core-c/spec/mounts.c) makes sure the mappings and the source are there.
     const uid = m.uidMappings ?? spec.linux!.uidMappings!;
@@ -119,10 +98,14 @@ export function addIdmappedTrees(spec: Spec, facts: HostFacts, add: Add): void {
     const source = bindSource(facts.bundle, m.source!);
     checkSource(facts, source, i);
     const dest = containerPath(m.destination);
-    add({ op: 'make_userns', uid_map: mapText(uid), gid_map: mapText(gid), slot: IDMAP_USERNS_SLOT }, `make the user namespace of the id mapping of ${dest}`);
-    add({ op: 'open_tree', path: source, recursive: o.recursive ? 1 : 0, slot }, `clone the mount of ${source}`);
-    add({ op: 'idmap_tree', slot, userns: IDMAP_USERNS_SLOT, recursive: o.idmap === 'ridmap' ? 1 : 0 }, `id-map the mount for ${dest}`);
-    add({ op: 'close', slot: IDMAP_USERNS_SLOT }, 'close the id mapping user namespace');
+    const userns = slots.alloc.take(`the user namespace of the id mapping of ${dest}`, `config.json: /mounts/${i}`);
+    add({ op: 'make_userns', uid_map: mapText(uid), gid_map: mapText(gid), slot: userns }, `make the user namespace of the id mapping of ${dest}`);
+    const tree = slots.alloc.take(`the id-mapped tree of ${dest}`, `config.json: /mounts/${i}`);
+    slots.trees.set(i, tree);
+    add({ op: 'open_tree', path: source, recursive: o.recursive ? 1 : 0, slot: tree }, `clone the mount of ${source}`);
+    add({ op: 'idmap_tree', slot: tree, userns, recursive: o.idmap === 'ridmap' ? 1 : 0 }, `id-map the mount for ${dest}`);
+    add({ op: 'close', slot: userns }, 'close the id mapping user namespace');
+    slots.alloc.release(userns);
   }
 }
 
@@ -134,14 +117,13 @@ function checkSource(facts: HostFacts, source: string, index: number): 'dir' | '
   return kind;
 }
 
-export function addMounts(spec: Spec, facts: HostFacts, add: Add): void {
-  const trees = idmapSlots(spec);
-  const sources = bindSourceSlots(spec, facts);
+/** The mounts of config.json inside the root file system, whose slot is root. */
+export function addMounts(spec: Spec, facts: HostFacts, slots: CreateSlots, root: number, add: Add): void {
   (spec.mounts ?? []).forEach((m, i) => {
     const dest = containerPath(m.destination);
-    if (m.type === 'cgroup') addCgroupMount(m, dest, facts, add);
-    else if (isBindMount(m)) addBindMount(m, i, dest, facts, { tree: trees.get(i), source: sources.get(i) }, add);
-    else addFilesystemMount(m, dest, spec, facts, add);
+    if (m.type === 'cgroup') addCgroupMount(m, dest, facts, root, add);
+    else if (isBindMount(m)) addBindMount(m, i, dest, facts, slots, root, add);
+    else addFilesystemMount(m, dest, spec, facts, slots.alloc, root, add);
   });
 }
 
@@ -161,21 +143,21 @@ function readonlyLater(m: Mount, dest: string): boolean {
  * complete: of the mount, not of its file system (runc's leave the tmpfs
  * itself writable too, as its mountinfo shows).
  */
-export function addReadonlyRemounts(spec: Spec, add: Add): void {
+export function addReadonlyRemounts(spec: Spec, root: number, add: Add): void {
   for (const m of spec.mounts ?? []) {
     const dest = containerPath(m.destination);
     if (!readonlyLater(m, dest)) continue;
     const flags = parseMountOptions(m.options).flags & ~L.MS_REMOUNT;
-    add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags }, `remount ${dest} read-only`);
+    add({ op: 'remount_in_root', root, target: dest, flags }, `remount ${dest} read-only`);
   }
 }
 
-function addAfterMount(dest: string, o: ParsedMountOptions, add: Add): void {
+function addAfterMount(dest: string, o: ParsedMountOptions, root: number, add: Add): void {
   if (o.recursiveSet || o.recursiveClear) {
-    add({ op: 'setattr_in_root', root: ROOTFS_SLOT, target: dest, set: o.recursiveSet, clear: o.recursiveClear, recursive: 1 }, `set the recursive options of ${dest}`);
+    add({ op: 'setattr_in_root', root, target: dest, set: o.recursiveSet, clear: o.recursiveClear, recursive: 1 }, `set the recursive options of ${dest}`);
   }
   for (const flag of o.propagation) {
-    add({ op: 'mount_in_root', source: '', root: ROOTFS_SLOT, target: dest, fstype: '', flags: flag, data: '' }, `change the propagation of ${dest}`);
+    add({ op: 'mount_in_root', source: '', root, target: dest, fstype: '', flags: flag, data: '' }, `change the propagation of ${dest}`);
   }
 }
 
@@ -190,50 +172,54 @@ function mountData(o: ParsedMountOptions, spec: Spec, facts: HostFacts): string 
   return data.join(',');
 }
 
-function addFilesystemMount(m: Mount, dest: string, spec: Spec, facts: HostFacts, add: Add): void {
+function addFilesystemMount(m: Mount, dest: string, spec: Spec, facts: HostFacts, alloc: SlotAllocator, root: number, add: Add): void {
   const o = parseMountOptions(m.options);
   const type = m.type ?? '';
   const data = mountData(o, spec, facts);
-  add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
-  const copyup = o.tmpcopyup && type === 'tmpfs';
-  if (copyup) {
-    add({ op: 'open_in_root', root: ROOTFS_SLOT, path: dest, flags: L.O_RDONLY | L.O_DIRECTORY, slot: COPYUP_SLOT }, `open ${dest} to copy it up`);
+  add({ op: 'mkdir_in_root', root, path: dest, mode: 0o755 }, `mkdir ${dest}`);
+  const copyup = o.tmpcopyup && type === 'tmpfs' ? alloc.take(`the old ${dest}`) : undefined;
+  if (copyup !== undefined) {
+    add({ op: 'open_in_root', root, path: dest, flags: L.O_RDONLY | L.O_DIRECTORY, slot: copyup }, `open ${dest} to copy it up`);
   }
   const flags = readonlyLater(m, dest) ? o.flags & ~L.MS_RDONLY : o.flags;
-  add({ op: 'mount_in_root', source: m.source ?? type, root: ROOTFS_SLOT, target: dest, fstype: type, flags, data }, `mount ${type || m.source} on ${dest}`);
-  if (copyup) {
-    add({ op: 'copy_tree_in_root', from: COPYUP_SLOT, root: ROOTFS_SLOT, path: dest }, `copy the contents of ${dest} into its tmpfs`);
-    add({ op: 'close', slot: COPYUP_SLOT }, `close the old ${dest}`);
+  add({ op: 'mount_in_root', source: m.source ?? type, root, target: dest, fstype: type, flags, data }, `mount ${type || m.source} on ${dest}`);
+  if (copyup !== undefined) {
+    add({ op: 'copy_tree_in_root', from: copyup, root, path: dest }, `copy the contents of ${dest} into its tmpfs`);
+    add({ op: 'close', slot: copyup }, `close the old ${dest}`);
+    alloc.release(copyup);
   }
-  addAfterMount(dest, o, add);
+  addAfterMount(dest, o, root, add);
 }
 
-function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, slots: { tree?: number; source?: number }, add: Add): void {
-  const { tree } = slots;
+function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, slots: CreateSlots, root: number, add: Add): void {
+  const tree = slots.trees.get(index);
+  const sourceSlot = slots.sources.get(index);
   const o = parseMountOptions(m.options);
   const source = bindSource(facts.bundle, m.source!);
   const kind = checkSource(facts, source, index);
-  if (kind === 'dir') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
-  else addFile(dest, 0o644, add);
+  if (kind === 'dir') add({ op: 'mkdir_in_root', root, path: dest, mode: 0o755 }, `mkdir ${dest}`);
+  else addFile(dest, 0o644, root, add);
   if (tree !== undefined) {
-    add({ op: 'move_mount_in_root', slot: tree, root: ROOTFS_SLOT, target: dest }, `attach the id-mapped ${source} on ${dest}`);
+    add({ op: 'move_mount_in_root', slot: tree, root, target: dest }, `attach the id-mapped ${source} on ${dest}`);
     add({ op: 'close', slot: tree }, `close the id-mapped tree of ${dest}`);
-  } else if (slots.source !== undefined) {
-    add({ op: 'bind_fd_in_root', slot: slots.source, root: ROOTFS_SLOT, target: dest, recursive: o.recursive ? 1 : 0 }, `bind ${source} on ${dest}`);
+    slots.alloc.release(tree);
+  } else if (sourceSlot !== undefined) {
+    add({ op: 'bind_fd_in_root', slot: sourceSlot, root, target: dest, recursive: o.recursive ? 1 : 0 }, `bind ${source} on ${dest}`);
+    slots.alloc.release(sourceSlot);
   } else {
-    add({ op: 'mount_in_root', source, root: ROOTFS_SLOT, target: dest, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' }, `bind ${source} on ${dest}`);
+    add({ op: 'mount_in_root', source, root, target: dest, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' }, `bind ${source} on ${dest}`);
   }
   // A bind mount ignores every flag but MS_REC on creation: read-only and the
   // like need a second, remounting call.
   const extra = o.flags & ~L.MS_REMOUNT & ~(readonlyLater(m, dest) ? L.MS_RDONLY : 0);
-  if (extra) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags: extra }, `remount ${dest} with its options`);
-  addAfterMount(dest, o, add);
+  if (extra) add({ op: 'remount_in_root', root, target: dest, flags: extra }, `remount ${dest} with its options`);
+  addAfterMount(dest, o, root, add);
 }
 
-function addFile(path: string, mode: number, add: Add): void {
+function addFile(path: string, mode: number, root: number, add: Add): void {
   const dir = posix.dirname(path);
-  if (dir !== '/') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dir, mode: 0o755 }, `mkdir ${dir}`);
-  add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path, mode }, `create ${path}`);
+  if (dir !== '/') add({ op: 'mkdir_in_root', root, path: dir, mode: 0o755 }, `mkdir ${dir}`);
+  add({ op: 'mkfile_in_root', root, path, mode }, `create ${path}`);
 }
 
 /**
@@ -242,25 +228,25 @@ function addFile(path: string, mode: number, add: Add): void {
  * Binding works inside user namespaces too, where a v1 cgroup filesystem
  * cannot be mounted.
  */
-function addCgroupMount(m: Mount, dest: string, facts: HostFacts, add: Add): void {
+function addCgroupMount(m: Mount, dest: string, facts: HostFacts, root: number, add: Add): void {
   const o = parseMountOptions(m.options);
   const flags = o.flags & (L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC | L.MS_RELATIME | L.MS_NOATIME);
   const inRoot = (target: string, what: string, m: { source: string; fstype: string; flags: number; data: string }) =>
-    add({ op: 'mount_in_root', source: m.source, root: ROOTFS_SLOT, target, fstype: m.fstype, flags: m.flags, data: m.data }, what);
-  add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dest, mode: 0o755 }, `mkdir ${dest}`);
+    add({ op: 'mount_in_root', source: m.source, root, target, fstype: m.fstype, flags: m.flags, data: m.data }, what);
+  add({ op: 'mkdir_in_root', root, path: dest, mode: 0o755 }, `mkdir ${dest}`);
   if (facts.cgroupVersion === 2 && facts.cgroupDirs.length === 1) {
     inRoot(dest, `bind the container's cgroup on ${dest}`, { source: facts.cgroupDirs[0]!, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' });
-    if (flags) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags }, `remount ${dest} with its options`);
+    if (flags) add({ op: 'remount_in_root', root, target: dest, flags }, `remount ${dest} with its options`);
     return;
   }
   inRoot(dest, `mount tmpfs on ${dest}`, { source: 'tmpfs', fstype: 'tmpfs', flags: L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC, data: 'mode=755' });
   facts.cgroupDirs.forEach((dir, i) => {
     const sub = posix.join(dest, basename(facts.cgroupMountPoints[i]!));
-    add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: sub, mode: 0o755 }, `mkdir ${sub}`);
+    add({ op: 'mkdir_in_root', root, path: sub, mode: 0o755 }, `mkdir ${sub}`);
     inRoot(sub, `bind cgroup ${dir} on ${sub}`, { source: dir, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' });
-    if (flags) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: sub, flags }, `remount ${sub} with its options`);
+    if (flags) add({ op: 'remount_in_root', root, target: sub, flags }, `remount ${sub} with its options`);
   });
-  if (flags & L.MS_RDONLY) add({ op: 'remount_in_root', root: ROOTFS_SLOT, target: dest, flags: flags | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC }, `remount ${dest} read-only`);
+  if (flags & L.MS_RDONLY) add({ op: 'remount_in_root', root, target: dest, flags: flags | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC }, `remount ${dest} read-only`);
 }
 
 interface DeviceNode {
@@ -294,7 +280,7 @@ function devIsBound(spec: Spec): boolean {
   return (spec.mounts ?? []).some((m) => containerPath(m.destination) === '/dev' && isBindMount(m));
 }
 
-export function addDevices(spec: Spec, facts: HostFacts, add: Add): void {
+export function addDevices(spec: Spec, facts: HostFacts, root: number, add: Add): void {
   if (devIsBound(spec)) return;
   const configured: DeviceNode[] = (spec.linux?.devices ?? []).map((d) => ({
     path: containerPath(d.path), type: d.type, major: d.major ?? 0, minor: d.minor ?? 0,
@@ -309,19 +295,19 @@ export function addDevices(spec: Spec, facts: HostFacts, add: Add): void {
   for (const d of devices) {
     if (!freshDev && facts.existingInRootfs.includes(d.path)) continue;
     const dir = posix.dirname(d.path);
-    if (!madeDirs.has(dir)) add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dir, mode: 0o755 }, `mkdir ${dir}`);
+    if (!madeDirs.has(dir)) add({ op: 'mkdir_in_root', root, path: dir, mode: 0o755 }, `mkdir ${dir}`);
     madeDirs.add(dir);
     if (userns) {
-      add({ op: 'mkfile_in_root', root: ROOTFS_SLOT, path: d.path, mode: 0o644 }, `create ${d.path}`);
-      add({ op: 'mount_in_root', source: d.path, root: ROOTFS_SLOT, target: d.path, fstype: '', flags: L.MS_BIND, data: '' }, `bind device ${d.path}`);
+      add({ op: 'mkfile_in_root', root, path: d.path, mode: 0o644 }, `create ${d.path}`);
+      add({ op: 'mount_in_root', source: d.path, root, target: d.path, fstype: '', flags: L.MS_BIND, data: '' }, `bind device ${d.path}`);
     } else {
-      add({ op: 'mknod_in_root', root: ROOTFS_SLOT, path: d.path, mode: TYPE_BITS[d.type] | (d.mode & 0o7777), major: d.major, minor: d.minor }, `mknod ${d.path}`);
-      add({ op: 'chown_in_root', root: ROOTFS_SLOT, path: d.path, uid: d.uid, gid: d.gid }, `chown ${d.path}`);
+      add({ op: 'mknod_in_root', root, path: d.path, mode: TYPE_BITS[d.type] | (d.mode & 0o7777), major: d.major, minor: d.minor }, `mknod ${d.path}`);
+      add({ op: 'chown_in_root', root, path: d.path, uid: d.uid, gid: d.gid }, `chown ${d.path}`);
     }
   }
 }
 
-export function addDevLinks(spec: Spec, facts: HostFacts, add: Add): void {
+export function addDevLinks(spec: Spec, facts: HostFacts, root: number, add: Add): void {
   if (devIsBound(spec)) return;
   const links: [string, string][] = [
     ['/proc/self/fd', '/dev/fd'],
@@ -335,14 +321,14 @@ export function addDevLinks(spec: Spec, facts: HostFacts, add: Add): void {
   }
   for (const [target, link] of links) {
     if (facts.existingInRootfs.includes(link)) continue;
-    add({ op: 'symlink_in_root', root: ROOTFS_SLOT, target, path: link }, `symlink ${link} -> ${target}`);
+    add({ op: 'symlink_in_root', root, target, path: link }, `symlink ${link} -> ${target}`);
   }
 }
 
 /** runc creates a missing working directory; "/" always exists. */
-export function addWorkingDirectory(cwd: string, add: Add): void {
+export function addWorkingDirectory(cwd: string, root: number, add: Add): void {
   const dir = containerPath(cwd);
-  if (dir !== '/') add({ op: 'mkdir_in_root', root: ROOTFS_SLOT, path: dir, mode: 0o755 }, `mkdir ${cwd}`);
+  if (dir !== '/') add({ op: 'mkdir_in_root', root, path: dir, mode: 0o755 }, `mkdir ${cwd}`);
 }
 
 /**
@@ -351,8 +337,8 @@ export function addWorkingDirectory(cwd: string, add: Add): void {
  * kago's own mount namespace (no `mount` namespace in the config) a chroot
  * alone, since the host's / must stay where it is.
  */
-export function addRootSwitch(facts: HostFacts, how: 'pivot' | 'move' | 'chroot', spec: Spec, add: Add): void {
-  addCloseRootfs(add);
+export function addRootSwitch(facts: HostFacts, how: 'pivot' | 'move' | 'chroot', spec: Spec, root: { slot: number; alloc: SlotAllocator }, add: Add): void {
+  addCloseRootfs(root.slot, root.alloc, add);
   if (how === 'pivot') add({ op: 'pivot_root', root: facts.rootfs }, `pivot_root to ${facts.rootfs}`);
   else if (how === 'chroot') add({ op: 'chroot', path: facts.rootfs }, `chroot into ${facts.rootfs}`);
   else {

@@ -1,5 +1,6 @@
 import type { PlanOp } from './format.gen.ts';
 import type { CompiledSeccomp } from './seccomp.ts';
+import type { SlotAllocator } from './slots.ts';
 
 export type Stage = 'intermediate' | 'init';
 
@@ -36,6 +37,17 @@ export const PRESERVED_FROM_FD = 5;
 
 export interface Plan {
   ops: PlannedOp[];
+}
+
+/** The slots of a create plan that the intermediate process fills and init uses. */
+export interface CreateSlots {
+  readonly alloc: SlotAllocator;
+  /** the exec FIFO, from the start until `kago start` */
+  fifo: number;
+  /** detached id-mapped trees, by mount index, attached by init */
+  trees: Map<number, number>;
+  /** bind sources opened ahead, by mount index, bound by init */
+  sources: Map<number, number>;
 }
 
 /**

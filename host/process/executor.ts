@@ -20,6 +20,7 @@ import { sleepMs } from '../cgroups/placement.ts';
 import { SyncChannel } from './channel.ts';
 import { builtin } from '../sys/builtin.ts';
 import { spawnWithFds } from '../sys/spawn.ts';
+import { crashNow, executorFaultEnv } from './faults.ts';
 
 export interface ExecutorEvents {
   /** the executor's first process exists (before any of the plan ran) */
@@ -62,9 +63,8 @@ export function startExecutor(io: ExecutorIo, primeCgroup?: string): Executor {
   const channel = new SyncChannel(hostEnd);
   try {
     // An empty environment: nothing of kago's reaches the container; only the
-    // crash tests' fault injection (host/lifecycle/crash.ts) is passed on.
-    const crash = process.env.KAGO_CRASH_AFTER_OP;
-    const env: Record<string, string> = crash ? { KAGO_CRASH_AFTER_OP: crash } : {};
+    // crash tests' fault injection (./faults.ts), in a test build, is passed on.
+    const env = executorFaultEnv();
     const args = primeCgroup ? ['--prime-cgroup', primeCgroup] : [];
     let pid: number;
     try {
@@ -184,7 +184,8 @@ function answer(plan: Plan, channel: SyncChannel, events: ExecutorEvents, child:
         channel.send(MSG.seccomp_listener_done);
         break;
       case MSG.crash_now:
-        process.kill(process.pid, 'SIGKILL');
+        // Returns only in a shipped kago, which a test build of the executor should not be paired with.
+        if (!crashNow()) throw new KagoError('executor', 'unexpected message type crash_now: a test build of the executor with a shipped kago');
         break;
       case MSG.ready:
         channel.send(MSG.ready_ack, 0, 0, utf8.encode(events.ready()));
@@ -198,6 +199,8 @@ function answer(plan: Plan, channel: SyncChannel, events: ExecutorEvents, child:
         // is how the hook failed.
         if (detail) log('debug', `operation ${m.a} (${failed?.op.op}) failed on ${detail}`);
         if (failed?.op.op === 'run_hook' && detail) throw new KagoError(what, detail);
+        // The executor refused the plan itself (a slot the builder reused): its words say how.
+        if (detail.startsWith('descriptor slot ')) throw new KagoError(what, `${errnoName(m.b)}: ${detail}`);
         // podman and Docker tell "command not found" (exit 127) from "cannot
         // run it" (126) only by strerror's words in the runtime's message.
         if (failed?.op.op === 'check_exec') throw new KagoError(what, `${errnoName(m.b)} (${builtin('node:util').getSystemErrorMessage(-m.b)})`);

@@ -3,6 +3,7 @@
 // these calls do not pay for it.
 import { closeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
+import { SYS_bpf, SYS_pidfd_open, SYS_pidfd_send_signal } from '../linux.ts';
 import { errnoName } from './errno.ts';
 import { type Koffi, loadKoffi } from './koffi.ts';
 
@@ -190,9 +191,6 @@ export function reapIfExited(pid: number): WaitResult {
     : { exited: true, code: 128 + status, signal: status };
 }
 
-const SYS_pidfd_open = 434;
-const SYS_pidfd_send_signal = 424;
-
 /** A pidfd pins the process: signals sent through it cannot hit a reused pid. */
 export function pidfdOpen(pid: number): number {
   return check(`pidfd_open ${pid}`, load().libc.syscall(SYS_pidfd_open, 'int', pid, 'uint', 0));
@@ -205,7 +203,6 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
 const SOL_SOCKET = 1;
 
 
-const SYS_bpf = 321;
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_ATTACH = 8;
 const BPF_PROG_DETACH = 9;

@@ -16,6 +16,7 @@ const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ['errors', ['host/errors.ts']],
   ['wasm', ['wasm/']],
   ['lib', ['lib/']],
+  ['linux', ['host/linux.ts', 'host/linux.gen.ts']],
   ['paths', ['host/paths.ts', 'host/version.ts']],
   ['sys', ['host/sys/']],
   ['io', ['host/output.ts', 'host/files.ts', 'host/log.ts']],

@@ -37,7 +37,7 @@ describe('the create plan', function () {
   it('is exactly this for a minimal config', function () {
     assert.deepEqual(ops(minimal()), [
       { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL },
-      { op: 'open', path: '/run/kago/c1/exec.fifo', flags: L.O_PATH, slot: 31 },
+      { op: 'open', path: '/run/kago/c1/exec.fifo', flags: L.O_PATH, slot: 0 },
       { op: 'write_file', path: '/sys/fs/cgroup/pids/kago/c1/cgroup.procs', data: '0' },
       { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS },
       { op: 'fork', flags: L.CLONE_PARENT },
@@ -47,25 +47,25 @@ describe('the create plan', function () {
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
       { op: 'mount', source: '', target: '/', fstype: '', flags: L.MS_PRIVATE, data: '' },
       { op: 'mount', source: '/b/rootfs', target: '/b/rootfs', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
-      { op: 'open', path: '/b/rootfs', flags: L.O_PATH | L.O_DIRECTORY, slot: 30 },
-      { op: 'mkdir_in_root', root: 30, path: '/dev', mode: 0o755 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
-      { op: 'chown_in_root', root: 30, path: '/dev/null', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/zero', mode: L.S_IFCHR | 0o666, major: 1, minor: 5 },
-      { op: 'chown_in_root', root: 30, path: '/dev/zero', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/full', mode: L.S_IFCHR | 0o666, major: 1, minor: 7 },
-      { op: 'chown_in_root', root: 30, path: '/dev/full', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/random', mode: L.S_IFCHR | 0o666, major: 1, minor: 8 },
-      { op: 'chown_in_root', root: 30, path: '/dev/random', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/urandom', mode: L.S_IFCHR | 0o666, major: 1, minor: 9 },
-      { op: 'chown_in_root', root: 30, path: '/dev/urandom', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/tty', mode: L.S_IFCHR | 0o666, major: 5, minor: 0 },
-      { op: 'chown_in_root', root: 30, path: '/dev/tty', uid: 0, gid: 0 },
-      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd', path: '/dev/fd' },
-      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/0', path: '/dev/stdin' },
-      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/1', path: '/dev/stdout' },
-      { op: 'symlink_in_root', root: 30, target: '/proc/self/fd/2', path: '/dev/stderr' },
-      { op: 'close', slot: 30 },
+      { op: 'open', path: '/b/rootfs', flags: L.O_PATH | L.O_DIRECTORY, slot: 1 },
+      { op: 'mkdir_in_root', root: 1, path: '/dev', mode: 0o755 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
+      { op: 'chown_in_root', root: 1, path: '/dev/null', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/zero', mode: L.S_IFCHR | 0o666, major: 1, minor: 5 },
+      { op: 'chown_in_root', root: 1, path: '/dev/zero', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/full', mode: L.S_IFCHR | 0o666, major: 1, minor: 7 },
+      { op: 'chown_in_root', root: 1, path: '/dev/full', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/random', mode: L.S_IFCHR | 0o666, major: 1, minor: 8 },
+      { op: 'chown_in_root', root: 1, path: '/dev/random', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/urandom', mode: L.S_IFCHR | 0o666, major: 1, minor: 9 },
+      { op: 'chown_in_root', root: 1, path: '/dev/urandom', uid: 0, gid: 0 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/tty', mode: L.S_IFCHR | 0o666, major: 5, minor: 0 },
+      { op: 'chown_in_root', root: 1, path: '/dev/tty', uid: 0, gid: 0 },
+      { op: 'symlink_in_root', root: 1, target: '/proc/self/fd', path: '/dev/fd' },
+      { op: 'symlink_in_root', root: 1, target: '/proc/self/fd/0', path: '/dev/stdin' },
+      { op: 'symlink_in_root', root: 1, target: '/proc/self/fd/1', path: '/dev/stdout' },
+      { op: 'symlink_in_root', root: 1, target: '/proc/self/fd/2', path: '/dev/stderr' },
+      { op: 'close', slot: 1 },
       { op: 'pivot_root', root: '/b/rootfs' },
       { op: 'chdir_early', path: '/' },
       { op: 'setgroups', gids: [] },
@@ -82,7 +82,7 @@ describe('the create plan', function () {
       { op: 'check_exec', path: 'sh', envp: ['PATH=/bin'] },
       { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: 0 },
       { op: 'ready' },
-      { op: 'wait_exec_fifo', slot: 31 },
+      { op: 'wait_exec_fifo', slot: 0 },
       { op: 'exec', path: 'sh', argv: ['sh'], envp: ['PATH=/bin'] },
     ]);
   });
@@ -111,12 +111,13 @@ describe('the create plan', function () {
       { type: 'mount' },
     ];
     const list = ops(spec);
-    const joins = list.filter((o) => (o.op === 'open' && o.slot !== 30) || o.op === 'setns');
-    assert.deepEqual(joins.slice(1), [
-      { op: 'open', path: '/proc/7/ns/user', flags: L.O_RDONLY, slot: 0 },
-      { op: 'open', path: '/proc/7/ns/net', flags: L.O_RDONLY, slot: 1 },
-      { op: 'setns', slot: 0, nstype: L.CLONE_NEWUSER },
-      { op: 'setns', slot: 1, nstype: L.CLONE_NEWNET },
+    const joins = list.filter((o) => (o.op === 'open' && o.path.startsWith('/proc/7/')) || o.op === 'setns');
+    // slot 0 holds the exec FIFO
+    assert.deepEqual(joins, [
+      { op: 'open', path: '/proc/7/ns/user', flags: L.O_RDONLY, slot: 1 },
+      { op: 'open', path: '/proc/7/ns/net', flags: L.O_RDONLY, slot: 2 },
+      { op: 'setns', slot: 1, nstype: L.CLONE_NEWUSER },
+      { op: 'setns', slot: 2, nstype: L.CLONE_NEWNET },
     ]);
     assert.deepEqual(list.find((o) => o.op === 'unshare'), { op: 'unshare', flags: L.CLONE_NEWNS });
   });
@@ -132,19 +133,19 @@ describe('the create plan', function () {
     const list = ops(spec);
     const from = list.findIndex((o) => o.op === 'mkdir_in_root' && o.path === '/proc');
     assert.deepEqual(list.slice(from, from + 13), [
-      { op: 'mkdir_in_root', root: 30, path: '/proc', mode: 0o755 },
-      { op: 'mount_in_root', source: 'proc', root: 30, target: '/proc', fstype: 'proc', flags: L.MS_NOSUID, data: '' },
-      { op: 'mkdir_in_root', root: 30, path: '/data', mode: 0o755 },
-      { op: 'mount_in_root', source: '/host/data', root: 30, target: '/data', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
-      { op: 'remount_in_root', root: 30, target: '/data', flags: L.MS_RDONLY },
-      { op: 'mount_in_root', source: '', root: 30, target: '/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
-      { op: 'mkdir_in_root', root: 30, path: '/etc', mode: 0o755 },
-      { op: 'mkfile_in_root', root: 30, path: '/etc/file', mode: 0o644 },
-      { op: 'mount_in_root', source: '/host/file', root: 30, target: '/etc/file', fstype: '', flags: L.MS_BIND, data: '' },
-      { op: 'mkdir_in_root', root: 30, path: '/rel', mode: 0o755 },
-      { op: 'mount_in_root', source: '/b/relative', root: 30, target: '/rel', fstype: '', flags: L.MS_BIND, data: '' },
-      { op: 'mkdir_in_root', root: 30, path: '/dev', mode: 0o755 },
-      { op: 'mknod_in_root', root: 30, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
+      { op: 'mkdir_in_root', root: 1, path: '/proc', mode: 0o755 },
+      { op: 'mount_in_root', source: 'proc', root: 1, target: '/proc', fstype: 'proc', flags: L.MS_NOSUID, data: '' },
+      { op: 'mkdir_in_root', root: 1, path: '/data', mode: 0o755 },
+      { op: 'mount_in_root', source: '/host/data', root: 1, target: '/data', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
+      { op: 'remount_in_root', root: 1, target: '/data', flags: L.MS_RDONLY },
+      { op: 'mount_in_root', source: '', root: 1, target: '/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
+      { op: 'mkdir_in_root', root: 1, path: '/etc', mode: 0o755 },
+      { op: 'mkfile_in_root', root: 1, path: '/etc/file', mode: 0o644 },
+      { op: 'mount_in_root', source: '/host/file', root: 1, target: '/etc/file', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_in_root', root: 1, path: '/rel', mode: 0o755 },
+      { op: 'mount_in_root', source: '/b/relative', root: 1, target: '/rel', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_in_root', root: 1, path: '/dev', mode: 0o755 },
+      { op: 'mknod_in_root', root: 1, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
     ]);
   });
 
@@ -199,6 +200,6 @@ describe('the create plan', function () {
     const text = showPlan(buildCreatePlan(minimal(), facts));
     assert.match(text, /^# intermediate process$/m);
     assert.match(text, /^# init process$/m);
-    assert.match(text, /mknod_in_root\(root=30, path="\/dev\/null", mode=0o20666, major=1, minor=3\)\s+# mknod \/dev\/null/);
+    assert.match(text, /mknod_in_root\(root=1, path="\/dev\/null", mode=0o20666, major=1, minor=3\)\s+# mknod \/dev\/null/);
   });
 });

@@ -5,6 +5,7 @@ import { CRASH_POINTS } from '../../host/lifecycle/crash.ts';
 import type { Bundle } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 import { leftovers } from '../helpers/leaks.ts';
+import { faultInjectingKagoBin, repoRoot } from '../helpers/paths.ts';
 
 describe('bad input and failures leave nothing behind', function () {
   const h = harness();
@@ -115,10 +116,14 @@ describe('bad input and failures leave nothing behind', function () {
     assert.equal(kago.run(['state']).code, 1);
     assert.match(kago.run(['state', 'nonexistent']).stderr, /does not exist/);
   });
+});
 
+describe('a crash at any point of create (the test build)', function () {
+  const h = harness({ bin: faultInjectingKagoBin });
+  const kago = h.kago;
   for (const point of CRASH_POINTS) {
     it(`delete --force cleans up after kill -9 of create at "${point}"`, function () {
-      const { id, bundle } = bundleFor();
+      const { id, bundle } = h.bundle(['sleep', '1000']);
       const r = kago.run(['create', '--bundle', bundle.dir, id], { env: { ...process.env, KAGO_CRASH_AT: point } });
       assert.equal(r.signal, 'SIGKILL', `create should have been killed: ${r.stderr}`);
       const pid = readPidIfAny(join(kago.root, id, 'state.json'));
@@ -126,6 +131,28 @@ describe('bad input and failures leave nothing behind', function () {
       assert.deepEqual(leftovers(kago.root, id, bundle.dir, pid ? [pid] : []), []);
     });
   }
+});
+
+describe('the shipped kago has no fault injection', function () {
+  const h = harness();
+  const names = ['KAGO_CRASH_AT', 'KAGO_CRASH_AFTER_OP'];
+
+  it('the executable, the Node bundle and the executor do not name the crash variables; the test build does', function () {
+    for (const file of ['dist/kago', 'dist/kago.cjs', 'native/kago-exec']) {
+      const bytes = readFileSync(join(repoRoot, file));
+      for (const name of names) assert.ok(!bytes.includes(name), `${file} names ${name}`);
+    }
+    assert.ok(readFileSync(join(repoRoot, 'build/test/dist/kago')).includes('KAGO_CRASH_AT'));
+    assert.ok(readFileSync(join(repoRoot, 'build/test/native/kago-exec')).includes('KAGO_CRASH_AFTER_OP'));
+  });
+
+  it('a create with KAGO_CRASH_AT and KAGO_CRASH_AFTER_OP set runs as without them', function () {
+    const { id, bundle } = h.bundle(['sleep', '1000']);
+    const r = h.kago.run(['create', '--bundle', bundle.dir, id], { env: { ...process.env, KAGO_CRASH_AT: 'init-ready', KAGO_CRASH_AFTER_OP: '3' } });
+    assert.equal(r.signal, null, `kago was killed: ${r.stderr}`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(h.kago.state(id).status, 'created');
+  });
 });
 
 function readPidIfAny(stateFile: string): number {
@@ -136,8 +163,8 @@ function readPidIfAny(stateFile: string): number {
   }
 }
 
-describe('a crash after any operation of the plan', function () {
-  const h = harness();
+describe('a crash after any operation of the plan (the test build)', function () {
+  const h = harness({ bin: faultInjectingKagoBin });
   const kago = h.kago;
 
   /** The index of every operation before READY (while kago waits on the executor), from the dry run. */
@@ -172,13 +199,20 @@ describe('a crash after any operation of the plan', function () {
   it('of exec: the container goes on, and nothing of the exec is left', function () {
     const { id, bundle } = h.bundle(['sleep', '1000']);
     kago.ok(['run', '-d', '--bundle', bundle.dir, id]);
-    for (let n = 0; n < 30; n++) {
-      const r = kago.run(['exec', id, 'sleep', '999'], { env: { ...process.env, KAGO_CRASH_AFTER_OP: String(n) } });
-      if (r.signal !== 'SIGKILL') {
+    // kago is killed after each operation n before READY; from READY on the exec runs to its end.
+    let crashes = 0;
+    let finished = false;
+    for (let n = 0; n < 60 && !finished; n++) {
+      const r = kago.run(['exec', id, 'true'], { env: { ...process.env, KAGO_CRASH_AFTER_OP: String(n) } });
+      if (r.signal === 'SIGKILL') crashes++;
+      else {
         assert.equal(r.code, 0, r.stderr);
-        break;
+        assert.equal(crashes, n, `kago was killed after each of the operations 0..${n - 1}`);
+        finished = true;
       }
     }
+    assert.ok(crashes > 5, `fault injection fired: ${crashes} crashes`);
+    assert.ok(finished, 'an exec with the crash point past READY runs to its end');
     // Every half-made exec process died with kago (parent-death signal): only init is left.
     for (let i = 0; i < 200 && kago.ok(['ps', '--format', 'json', id]).stdout.trim() !== `[${kago.state(id).pid}]`; i++) {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);

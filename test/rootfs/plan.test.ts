@@ -12,21 +12,13 @@ import * as L from '../../host/plan/linux.ts';
 import { parseMountOptions } from '../../host/plan/mount-options.ts';
 import type { HostFacts, PlanOptions } from '../../host/plan/types.ts';
 import type { Spec } from '../../wasm/spec.gen.ts';
+import { hostFacts } from '../helpers/plan.ts';
 
-const facts: HostFacts = {
-  bundle: '/b',
-  rootfs: '/b/rootfs',
-  rootfsParentMount: '/',
-  cgroupDirs: [],
-  cgroupMountPoints: [],
-  cgroupVersion: 1,
-  execFifo: '/run/kago/c1/exec.fifo',
-  sourceKinds: { '/host/data': 'dir', '/host/file': 'file' },
-  lastCap: 40,
+const facts: HostFacts = hostFacts({
   existingInRootfs: ['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty', '/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr'],
   lsm: { apparmor: false, selinux: false },
   resctrl: false,
-};
+});
 
 function minimal(): Spec {
   return {
@@ -39,39 +31,47 @@ function minimal(): Spec {
 
 const plan = (spec: Spec, f: HostFacts = facts, o: PlanOptions = {}) => buildCreatePlan(spec, f, {}, o).ops;
 const ops = (spec: Spec, f: HostFacts = facts, o: PlanOptions = {}): PlanOp[] => plan(spec, f, o).map((p) => p.op);
+/** The slot the plan opened the root file system in. */
+const rootSlot = (list: PlanOp[]): number => {
+  const open = list.find((o) => o.op === 'open' && o.path === facts.rootfs);
+  assert.ok(open?.op === 'open', 'the plan opens the root file system');
+  return open.slot;
+};
 
 describe('the root filesystem and kernel settings plan', function () {
   it('resolves every path inside the root file system through its slot', function () {
     const spec = minimal();
     spec.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: 'data/../etc/x', type: 'bind', source: '/host/file', options: ['bind'] }];
     const list = ops(spec);
-    const open = list.findIndex((o) => o.op === 'open' && o.slot === 30);
-    assert.deepEqual(list[open], { op: 'open', path: '/b/rootfs', flags: L.O_PATH | L.O_DIRECTORY, slot: 30 });
+    const root = rootSlot(list);
+    const open = list.findIndex((o) => o.op === 'open' && o.slot === root);
+    assert.deepEqual(list[open], { op: 'open', path: '/b/rootfs', flags: L.O_PATH | L.O_DIRECTORY, slot: root });
     assert.deepEqual(list.slice(open + 1, open + 6), [
-      { op: 'mkdir_in_root', root: 30, path: '/proc', mode: 0o755 },
-      { op: 'mount_in_root', source: 'proc', root: 30, target: '/proc', fstype: 'proc', flags: 0, data: '' },
-      { op: 'mkdir_in_root', root: 30, path: '/etc', mode: 0o755 },
-      { op: 'mkfile_in_root', root: 30, path: '/etc/x', mode: 0o644 },
-      { op: 'mount_in_root', source: '/host/file', root: 30, target: '/etc/x', fstype: '', flags: L.MS_BIND, data: '' },
+      { op: 'mkdir_in_root', root, path: '/proc', mode: 0o755 },
+      { op: 'mount_in_root', source: 'proc', root, target: '/proc', fstype: 'proc', flags: 0, data: '' },
+      { op: 'mkdir_in_root', root, path: '/etc', mode: 0o755 },
+      { op: 'mkfile_in_root', root, path: '/etc/x', mode: 0o644 },
+      { op: 'mount_in_root', source: '/host/file', root, target: '/etc/x', fstype: '', flags: L.MS_BIND, data: '' },
     ]);
     // No host path under the root file system is left in any operation.
     for (const o of list) for (const v of Object.values(o)) if (typeof v === 'string') assert.ok(!v.startsWith('/b/rootfs/'), JSON.stringify(o));
     const pivot = list.findIndex((o) => o.op === 'pivot_root');
-    assert.deepEqual(list[pivot - 1], { op: 'close', slot: 30 });
+    assert.deepEqual(list[pivot - 1], { op: 'close', slot: root });
   });
 
   it('turns the recursive options into one mount_setattr with AT_RECURSIVE', function () {
     const spec = minimal();
     spec.mounts = [{ destination: '/data', type: 'bind', source: '/host/data', options: ['rbind', 'rro', 'rnosuid', 'rdev', 'rnoatime', 'rstrictatime', 'rnosymfollow', 'rslave'] }];
     const list = ops(spec);
+    const root = rootSlot(list);
     const at = list.findIndex((o) => o.op === 'setattr_in_root');
     assert.deepEqual(list.slice(at, at + 2), [
       {
-        op: 'setattr_in_root', root: 30, target: '/data',
+        op: 'setattr_in_root', root, target: '/data',
         set: L.MOUNT_ATTR_RDONLY | L.MOUNT_ATTR_NOSUID | L.MOUNT_ATTR_STRICTATIME | L.MOUNT_ATTR_NOSYMFOLLOW,
         clear: L.MOUNT_ATTR_NODEV | L.MOUNT_ATTR__ATIME, recursive: 1,
       },
-      { op: 'mount_in_root', source: '', root: 30, target: '/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
+      { op: 'mount_in_root', source: '', root, target: '/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
     ]);
     assert.deepEqual(parseMountOptions(['rnoatime', 'ratime']).recursiveSet, L.MOUNT_ATTR_RELATIME);
     assert.deepEqual(parseMountOptions(['rrw', 'rro']).recursiveSet, L.MOUNT_ATTR_RDONLY);
@@ -82,12 +82,15 @@ describe('the root filesystem and kernel settings plan', function () {
     const spec = minimal();
     spec.mounts = [{ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'ro', 'size=1m'] }];
     const list = ops(spec);
+    const root = rootSlot(list);
     const at = list.findIndex((o) => o.op === 'open_in_root');
+    const old = (list[at] as { slot: number }).slot;
+    assert.notEqual(old, root);
     assert.deepEqual(list.slice(at, at + 4), [
-      { op: 'open_in_root', root: 30, path: '/etc', flags: L.O_RDONLY | L.O_DIRECTORY, slot: 29 },
-      { op: 'mount_in_root', source: 'tmpfs', root: 30, target: '/etc', fstype: 'tmpfs', flags: 0, data: 'size=1m' },
-      { op: 'copy_tree_in_root', from: 29, root: 30, path: '/etc' },
-      { op: 'close', slot: 29 },
+      { op: 'open_in_root', root, path: '/etc', flags: L.O_RDONLY | L.O_DIRECTORY, slot: old },
+      { op: 'mount_in_root', source: 'tmpfs', root, target: '/etc', fstype: 'tmpfs', flags: 0, data: 'size=1m' },
+      { op: 'copy_tree_in_root', from: old, root, path: '/etc' },
+      { op: 'close', slot: old },
     ]);
     // Like every read-only tmpfs, once the root file system is complete (runc's finalizeRootfs).
     const remount = list.findIndex((o) => o.op === 'remount_in_root' && o.target === '/etc' && o.flags === L.MS_RDONLY);
@@ -101,7 +104,7 @@ describe('the root filesystem and kernel settings plan', function () {
     const mount = list.findIndex((o) => o.op === 'mount_in_root' && o.target === '/dev');
     assert.equal((list[mount] as { flags: number }).flags, L.MS_NOSUID);
     const remount = list.findIndex((o) => o.op === 'remount_in_root' && o.target === '/dev');
-    assert.deepEqual(list[remount], { op: 'remount_in_root', root: 30, target: '/dev', flags: L.MS_NOSUID | L.MS_RDONLY });
+    assert.deepEqual(list[remount], { op: 'remount_in_root', root: rootSlot(list), target: '/dev', flags: L.MS_NOSUID | L.MS_RDONLY });
     assert.ok(list.findIndex((o) => o.op === 'mknod_in_root') < remount && list.findLastIndex((o) => o.op === 'symlink_in_root') < remount);
   });
 
@@ -133,11 +136,12 @@ describe('the root filesystem and kernel settings plan', function () {
     const names = stage1.map((o) => o.op);
     const opened = stage1.findIndex((o) => o.op === 'open' && o.path === '/host/data');
     assert.deepEqual(stage1[names.indexOf('unshare')], { op: 'unshare', flags: L.CLONE_NEWUSER | L.CLONE_NEWNS });
-    assert.deepEqual(stage1[opened], { op: 'open', path: '/host/data', flags: L.O_PATH, slot: 8 });
+    const source = (stage1[opened] as { slot: number }).slot;
+    assert.deepEqual(stage1[opened], { op: 'open', path: '/host/data', flags: L.O_PATH, slot: source });
     assert.ok(names.indexOf('request_id_maps') < opened && opened < names.indexOf('setresuid'));
     assert.ok(!stage1.some((o, i) => o.op === 'unshare' && i > opened && o.flags & L.CLONE_NEWNS));
     const init = all.filter((p) => p.stage === 'init').map((p) => p.op);
-    assert.ok(init.some((o) => o.op === 'bind_fd_in_root' && o.slot === 8 && o.target === '/a' && o.recursive === 1));
+    assert.ok(init.some((o) => o.op === 'bind_fd_in_root' && o.slot === source && o.target === '/a' && o.recursive === 1));
   });
 
   it('brings lo up in a new network namespace, not in a joined one', function () {
@@ -159,21 +163,26 @@ describe('the root filesystem and kernel settings plan', function () {
     const all = plan(spec);
     const stage1 = all.filter((p) => p.stage === 'intermediate').map((p) => p.op);
     const first = stage1.findIndex((o) => o.op === 'make_userns');
+    const slotAt = (i: number) => (stage1[first + i] as { slot: number }).slot;
+    const [userns1, treeA, userns2, treeB] = [slotAt(0), slotAt(1), slotAt(4), slotAt(5)];
+    // the first tree is still held while the second is made
+    assert.notEqual(treeA, treeB);
+    assert.notEqual(userns2, treeA);
     assert.deepEqual(stage1.slice(first, first + 8), [
-      { op: 'make_userns', uid_map: '0 1 2\n', gid_map: '0 3 4\n', slot: 28 },
-      { op: 'open_tree', path: '/host/data', recursive: 1, slot: 16 },
-      { op: 'idmap_tree', slot: 16, userns: 28, recursive: 1 },
-      { op: 'close', slot: 28 },
+      { op: 'make_userns', uid_map: '0 1 2\n', gid_map: '0 3 4\n', slot: userns1 },
+      { op: 'open_tree', path: '/host/data', recursive: 1, slot: treeA },
+      { op: 'idmap_tree', slot: treeA, userns: userns1, recursive: 1 },
+      { op: 'close', slot: userns1 },
       // without mappings of its own, the mount takes the container's
-      { op: 'make_userns', uid_map: '0 100000 65536\n', gid_map: '0 200000 65536\n', slot: 28 },
-      { op: 'open_tree', path: '/host/data', recursive: 0, slot: 17 },
-      { op: 'idmap_tree', slot: 17, userns: 28, recursive: 0 },
-      { op: 'close', slot: 28 },
+      { op: 'make_userns', uid_map: '0 100000 65536\n', gid_map: '0 200000 65536\n', slot: userns2 },
+      { op: 'open_tree', path: '/host/data', recursive: 0, slot: treeB },
+      { op: 'idmap_tree', slot: treeB, userns: userns2, recursive: 0 },
+      { op: 'close', slot: userns2 },
     ]);
     assert.ok(stage1.findIndex((o) => o.op === 'unshare') > first + 7);
     const init = all.filter((p) => p.stage === 'init').map((p) => p.op);
-    assert.ok(init.some((o) => o.op === 'move_mount_in_root' && o.slot === 16 && o.target === '/a'));
-    assert.ok(init.some((o) => o.op === 'move_mount_in_root' && o.slot === 17 && o.target === '/b'));
+    assert.ok(init.some((o) => o.op === 'move_mount_in_root' && o.slot === treeA && o.target === '/a'));
+    assert.ok(init.some((o) => o.op === 'move_mount_in_root' && o.slot === treeB && o.target === '/b'));
   });
 
   it('switches root with move_root for --no-pivot', function () {

@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { type Bundle, makeBundle } from '../helpers/bundle.ts';
 import { Kago, type Result } from '../helpers/kago.ts';
 import { leftovers } from '../helpers/leaks.ts';
+import { faultInjectingKagoBin } from '../helpers/paths.ts';
 
 describe('security: the CLI under bad arguments and files', function () {
   const kago = new Kago();
@@ -35,19 +36,23 @@ describe('security: the CLI under bad arguments and files', function () {
   it('reads no .env or bunfig.toml from the directory it runs in', function () {
     // The shipped executable is built by Bun, whose executables would load
     // both by default: environment variables and preloaded code from
-    // whatever directory an engine or a person starts kago in.
+    // whatever directory an engine or a person starts kago in. The test
+    // build honours KAGO_CRASH_AFTER_OP, and is built the same way: it
+    // would be killed if it read .env.
+    const faulty = new Kago(faultInjectingKagoBin);
     const marker = join(bundle.dir, 'preloaded');
     writeFileSync(join(bundle.dir, '.env'), 'KAGO_CRASH_AFTER_OP=0\n');
     writeFileSync(join(bundle.dir, 'preload.js'), `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
     writeFileSync(join(bundle.dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n');
     try {
       const id = 'cwd-files';
-      const r = kago.run(['run', '--bundle', bundle.dir, id], { cwd: bundle.dir });
+      const r = faulty.run(['run', '--bundle', bundle.dir, id], { cwd: bundle.dir });
       assert.equal(r.code, 0, `${r.signal ?? ''} ${r.stderr}`);
       assert.equal(existsSync(marker), false, 'bunfig.toml preloaded code');
-      assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
+      assert.deepEqual(leftovers(faulty.root, id, bundle.dir), []);
     } finally {
       for (const f of ['.env', 'preload.js', 'bunfig.toml', 'preloaded']) rmSync(join(bundle.dir, f), { force: true });
+      faulty.cleanup();
     }
   });
 

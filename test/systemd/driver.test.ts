@@ -11,6 +11,8 @@ import { nspawnAvailable, SystemdMachine } from '../helpers/systemd.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const KAGO = '/kago/bin/kago';
+/** The test build, with the crash tests' fault injection (make test-build). */
+const KAGO_FAULTS = '/kago/build/test/bin/kago';
 const RUNC = '/usr/sbin/runc';
 const runtimes = [{ name: 'kago', bin: KAGO }, { name: 'runc', bin: RUNC }];
 
@@ -196,7 +198,7 @@ describe('the systemd cgroup driver in a systemd machine', function () {
       const cid = id('crash');
       const unit = `kc-${cid}.scope`;
       const b = bundle((s) => { s.linux!.cgroupsPath = `system.slice:kc:${cid}`; limits(s); });
-      const r = m.exec([KAGO, '--systemd-cgroup', '--root', '/x/state-kago', 'create', '--bundle', b, cid], { KAGO_CRASH_AT: point });
+      const r = m.exec([KAGO_FAULTS, '--systemd-cgroup', '--root', '/x/state-kago', 'create', '--bundle', b, cid], { KAGO_CRASH_AT: point });
       assert.ok(r.signal === 'SIGKILL' || r.code === 137, `${r.signal ?? r.code}: ${r.stderr}`);
       rtOk(KAGO, ['delete', '--force', cid]);
       waitFor(() => !m.unitLoaded(unit));

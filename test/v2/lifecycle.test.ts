@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CRASH_POINTS } from '../../host/lifecycle/crash.ts';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
-import { kagoBin, runcBin } from '../helpers/paths.ts';
+import { faultInjectingKagoBin, kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { describeV2, keyed, readCg, v2Bundle, v2Harness, watchInit } from './fixture.ts';
 
@@ -130,8 +130,8 @@ for (const bin of [kagoBin, runcBin]) {
   });
 }
 
-describeV2('kago: a crash during create on a pure v2 host', function () {
-  const h = harness({ base: 'runc' });
+describeV2('kago: a crash during create on a pure v2 host (the test build)', function () {
+  const h = harness({ base: 'runc', bin: faultInjectingKagoBin });
   for (const point of CRASH_POINTS) {
     it(`delete --force removes the v2 cgroup after kill -9 of create at "${point}"`, function () {
       const c = v2Bundle(h, ['sleep', '1000'], { pids: { limit: 10 } });
