@@ -1,0 +1,349 @@
+// A pod through the Kubernetes CRI, as kubelet drives it: containerd's CRI
+// plugin runs the pod on kago (runtime handler `kago`, configured as
+// docs/engines.md shows), then the same scenario on runc 1.1.5 (handler
+// `runc`) as the reference, so a failure seen only on kago is kago's.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kagoBin, runcBin } from '../helpers/paths.ts';
+import { waitForAsync } from '../helpers/wait.ts';
+import { type Containerd, containerdTraces } from './containerd.ts';
+import { CRI_NAMESPACE, criClient, POD_ADDRESS, type RuntimeService, runtimeRoots, startCriContainerd, streamExec, WORKLOAD_IMAGE } from './cri.ts';
+import { cgroupDirs, type HostTraces, lingeringProcesses, makeScratch, processesMentioning, processState, removeScratch, runTool } from './harness.ts';
+
+// kubelet's defaults for a container whose procMount is Default
+const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const MiB = 1024 * 1024;
+// CAP_NET_BIND_SERVICE is bit 10
+const NET_BIND_SERVICE_ONLY = '0000000000000400';
+
+describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', function () {
+  this.timeout(120_000);
+  let scratch = '';
+  let containerd: Containerd | undefined;
+  let cri: RuntimeService;
+  let traces: HostTraces;
+  const timings: string[] = [];
+
+  before(function () {
+    traces = containerdTraces(CRI_NAMESPACE);
+    scratch = makeScratch('cri');
+    containerd = startCriContainerd(scratch);
+    cri = criClient(containerd.socket);
+  });
+
+  after(async function () {
+    if (!scratch) return;
+    if (timings.length) process.stdout.write(`\n      RunPodSandbox→StartContainer: ${timings.join(', ')}\n`);
+    const left: string[] = [];
+    if (containerd) {
+      const pods = (await cri.ListPodSandbox({}).catch(() => ({ items: [] }))).items as { id: string }[];
+      for (const pod of pods) {
+        left.push(`pod ${pod.id} had to be removed in after()`);
+        await cri.StopPodSandbox({ pod_sandbox_id: pod.id }).catch(() => undefined);
+        await cri.RemovePodSandbox({ pod_sandbox_id: pod.id }).catch(() => undefined);
+      }
+      cri.close();
+      await containerd.stop();
+    }
+    left.push(...lingeringProcesses(scratch).map((pid) => `process ${pid} (a shim?) of this containerd`));
+    left.push(...traces.clean());
+    left.push(...removeScratch(scratch));
+    assert.deepEqual(left, [], 'the CRI run left these behind');
+  });
+
+  it('Version: containerd answers as a runtime.v1 CRI runtime', async function () {
+    const v = await cri.Version({ version: 'v1' });
+    assert.equal(v.runtime_name, 'containerd');
+    assert.equal(v.runtime_api_version, 'v1');
+    assert.match(v.runtime_version, /^1\.6\./);
+  });
+
+  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings }));
+  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings }));
+});
+
+interface Context {
+  scratch: string;
+  cri: RuntimeService;
+  containerd: Containerd;
+  timings: string[];
+}
+
+function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Context): void {
+  describe(`on the runtime handler ${handler} (${bin})`, function () {
+    let ctx: Context;
+    let podId = '';
+    let podConfig: Record<string, unknown>;
+    let logDir = '';
+    const ids: Record<string, string> = {};
+    const pids: number[] = [];
+    // kubelet's pod cgroup (cgroupfs driver), made before the pod as kubelet makes it
+    const cgroupParent = `/kago-cri-${handler}-${process.pid}`;
+    const stateRoot = (): string => join(runtimeRoots(ctx.scratch)[handler], CRI_NAMESPACE);
+
+    before(function () {
+      if (handler === 'runc' && !existsSync(runcBin)) this.skip();
+      ctx = context();
+      logDir = join(ctx.scratch, `logs-${handler}`);
+      mkdirSync(logDir);
+      mkdirSync(`/sys/fs/cgroup/pids${cgroupParent}`);
+      writeFileSync(`/sys/fs/cgroup/pids${cgroupParent}/pids.max`, '200');
+      podConfig = {
+        metadata: { name: `pod-${handler}`, uid: `uid-${handler}-${process.pid}`, namespace: 'default', attempt: 0 },
+        hostname: `pod-${handler}`,
+        log_directory: logDir,
+        linux: {
+          cgroup_parent: cgroupParent,
+          security_context: { namespace_options: { network: 'POD', pid: 'POD', ipc: 'POD' } },
+        },
+      };
+    });
+
+    after(function () {
+      // what the runtime made under the pod's cgroup is checked by the last test; the parent is kubelet's
+      for (const dir of cgroupDirs(cgroupParent.slice(1))) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // a leftover child: reported by the test that looks for it
+        }
+      }
+    });
+
+    const exec = async (name: string, cmd: string[]): Promise<{ stdout: string; stderr: string; exit_code: number }> => {
+      const r = await ctx.cri.ExecSync({ container_id: ids[name], cmd, timeout: 30 });
+      return { stdout: r.stdout.toString(), stderr: r.stderr.toString(), exit_code: r.exit_code };
+    };
+    const sh = async (name: string, script: string): Promise<string> => {
+      const r = await exec(name, ['sh', '-c', script]);
+      assert.equal(r.exit_code, 0, `${name}: ${script}: exit ${r.exit_code}\n${r.stdout}${r.stderr}`);
+      return r.stdout;
+    };
+    const status = async (name: string): Promise<Record<string, any>> => (await ctx.cri.ContainerStatus({ container_id: ids[name], verbose: true })).status;
+
+    const container = (name: string, command: string[], linux: Record<string, unknown> = {}): Record<string, unknown> => ({
+      pod_sandbox_id: podId,
+      sandbox_config: podConfig,
+      config: {
+        metadata: { name, attempt: 0 },
+        image: { image: WORKLOAD_IMAGE },
+        command,
+        log_path: `${name}.log`,
+        linux: {
+          ...linux,
+          security_context: {
+            namespace_options: { network: 'POD', pid: 'POD', ipc: 'POD' },
+            ...((linux.security_context as object | undefined) ?? {}),
+          },
+        },
+      },
+    });
+
+    it('RunPodSandbox, CreateContainer, StartContainer: a restricted container in a pod of its own namespaces', async function () {
+      const started = process.hrtime.bigint();
+      podId = (await ctx.cri.RunPodSandbox({ config: podConfig, runtime_handler: handler })).pod_sandbox_id;
+      ids.main = (
+        await ctx.cri.CreateContainer(
+          container('main', ['sh', '-c', 'trap "echo got TERM" TERM; echo started; while :; do sleep 1 & wait; done'], {
+            resources: { memory_limit_in_bytes: 64 * MiB, cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000 },
+            security_context: {
+              run_as_user: { value: 1000 },
+              run_as_group: { value: 1000 },
+              readonly_rootfs: true,
+              capabilities: { drop_capabilities: ['ALL'], add_capabilities: ['NET_BIND_SERVICE'] },
+              seccomp: { profile_type: 'RuntimeDefault' },
+              no_new_privs: true,
+              masked_paths: MASKED_PATHS,
+              readonly_paths: READONLY_PATHS,
+            },
+          }),
+        )
+      ).container_id;
+      await ctx.cri.StartContainer({ container_id: ids.main });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      ctx.timings.push(`${handler} ${ms.toFixed(0)} ms`);
+
+      const pod = (await ctx.cri.PodSandboxStatus({ pod_sandbox_id: podId })).status;
+      assert.equal(pod.state, 'SANDBOX_READY');
+      assert.equal(pod.runtime_handler, handler);
+      assert.equal(pod.network.ip, POD_ADDRESS.split('/')[0]);
+      // the runtime itself has both, running
+      for (const id of [podId, ids.main]) assert.equal(runtimeState(ctx.scratch, bin, stateRoot(), id)?.status, 'running');
+    });
+
+    it('CreateContainer, StartContainer: a second container joins the pod’s net, ipc, uts and pid namespaces', async function () {
+      ids.side = (await ctx.cri.CreateContainer(container('side', ['sleep', '2147483647']))).container_id;
+      await ctx.cri.StartContainer({ container_id: ids.side });
+      const nsOf = async (name: string): Promise<string> => sh(name, 'for n in net ipc uts pid; do readlink /proc/self/ns/$n; done');
+      const [main, side] = [await nsOf('main'), await nsOf('side')];
+      assert.equal(main, side);
+      const host = ['net', 'ipc', 'uts', 'pid'].map((n) => readlinkSync(`/proc/self/ns/${n}`));
+      main.split('\n').filter(Boolean).forEach((ns, i) => assert.notEqual(ns, host[i], `the pod has a ${ns.split(':')[0]} namespace of its own`));
+      // pid: the sandbox's process is pid 1 of both; uts: the pod's hostname; net: the pod's eth0
+      assert.equal(await sh('side', 'tr "\\0" " " < /proc/1/cmdline'), 'sleep 2147483647 ');
+      assert.match(await sh('side', 'ps -o pid,user,args'), /^\s*\d+\s+1000\s+sh -c trap/m);
+      assert.equal(await sh('main', 'hostname'), `pod-${handler}\n`);
+      assert.equal(await sh('side', 'hostname'), `pod-${handler}\n`);
+      assert.match(await sh('side', 'ip -o addr show dev eth0'), new RegExp(`inet ${POD_ADDRESS.replace(/\./g, '\\.')}`));
+    });
+
+    it('ContainerStatus: running, with the pid the runtime reports', async function () {
+      for (const name of ['main', 'side']) {
+        const s = await status(name);
+        assert.equal(s.state, 'CONTAINER_RUNNING', name);
+        assert.equal(s.image.image, WORKLOAD_IMAGE);
+        const info = JSON.parse((await ctx.cri.ContainerStatus({ container_id: ids[name], verbose: true })).info.info);
+        assert.equal(info.runtimeType, 'io.containerd.runc.v2');
+        assert.equal(runtimeState(ctx.scratch, bin, stateRoot(), ids[name]!)?.pid, info.pid);
+        pids.push(info.pid);
+      }
+    });
+
+    it('ExecSync: the security context is what the container sees', async function () {
+      const procStatus = await sh('main', 'cat /proc/self/status');
+      const field = (name: string): string => procStatus.match(new RegExp(`^${name}:\\s+(.*)$`, 'm'))?.[1] ?? '';
+      assert.equal(field('Uid'), '1000\t1000\t1000\t1000');
+      assert.equal(field('Gid'), '1000\t1000\t1000\t1000');
+      assert.equal(field('CapBnd'), NET_BIND_SERVICE_ONLY);
+      // a non-root user's effective set is empty after execve; kubelet's drop ALL keeps nothing else
+      assert.equal(field('CapEff'), '0000000000000000');
+      assert.equal(field('CapAmb'), '0000000000000000');
+      assert.equal(field('NoNewPrivs'), '1');
+      assert.equal(field('Seccomp'), '2');
+      // containerd's default profile refuses unshare without CAP_SYS_ADMIN; the other container has no profile
+      const unshare = await exec('main', ['unshare', '-U', 'true']);
+      assert.notEqual(unshare.exit_code, 0);
+      assert.match(unshare.stderr, /Operation not permitted/);
+      assert.equal((await exec('side', ['unshare', '-U', 'true'])).exit_code, 0);
+      assert.match(await sh('side', 'grep ^Seccomp: /proc/self/status'), /^Seccomp:\s+0$/m);
+
+      // readOnlyRootFilesystem, masked and read-only paths
+      const touch = await exec('main', ['touch', '/created']);
+      assert.notEqual(touch.exit_code, 0);
+      assert.match(touch.stderr, /Read-only file system/);
+      const mounts = parseMountinfo(await sh('main', 'cat /proc/self/mountinfo'));
+      assert.ok(mounts.get('/')?.includes('ro'), `/ is mounted ${mounts.get('/')}`);
+      // (paths this kernel does not have are skipped, as the runtimes skip them)
+      for (const p of READONLY_PATHS.filter((p) => existsSync(p))) assert.ok(mounts.get(p)?.includes('ro'), `${p}: ${mounts.get(p)}`);
+      for (const p of MASKED_PATHS.filter((p) => existsSync(p))) assert.ok(mounts.has(p), `${p} is masked`);
+      assert.equal(await sh('main', 'cat /proc/kcore /proc/keys | wc -c'), '0\n');
+      assert.equal(await sh('main', 'ls -A /sys/firmware | wc -l'), '0\n');
+    });
+
+    it('ExecSync: the resources are in the container’s cgroups', async function () {
+      const cgroups = await sh('main', 'cat /proc/self/cgroup');
+      for (const controller of ['memory', 'cpu', 'pids']) {
+        assert.match(cgroups, new RegExp(`^\\d+:([^:]*,)?${controller}(,[^:]*)?:${cgroupParent}/${ids.main}$`, 'm'), controller);
+      }
+      assert.equal(await sh('main', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'), `${64 * MiB}\n`);
+      assert.equal(await sh('main', 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us'), '512\n50000\n100000\n');
+      // the pod's pids limit is kubelet's, on the parent; the container's processes are counted under it
+      assert.ok(Number(await sh('main', 'cat /sys/fs/cgroup/pids/pids.current')) >= 2);
+      assert.equal(readFileSync(`/sys/fs/cgroup/pids${cgroupParent}/pids.max`, 'utf8'), '200\n');
+      const inPod = readFileSync(`/sys/fs/cgroup/pids${cgroupParent}/${ids.main}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+      assert.ok(inPod.includes(pids[0]!), `${pids[0]} in ${inPod}`);
+    });
+
+    it('Exec: a streaming exec through containerd’s stream server (WebSocket, v4.channel.k8s.io)', async function () {
+      const { url } = await ctx.cri.Exec({
+        container_id: ids.main,
+        cmd: ['sh', '-c', 'read line; echo "got $line as $(id -u)"; echo to-stderr >&2; exit 3'],
+        stdin: true,
+        stdout: true,
+        stderr: true,
+      });
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
+      const r = await streamExec(url, 'hello\n');
+      assert.equal(r.stdout, 'got hello as 1000\n');
+      assert.equal(r.stderr, 'to-stderr\n');
+      assert.equal(r.status.status, 'Failure');
+      assert.deepEqual(r.status.details?.causes, [{ reason: 'ExitCode', message: '3' }]);
+
+      const ok = await streamExec((await ctx.cri.Exec({ container_id: ids.side, cmd: ['hostname'], stdout: true })).url);
+      assert.equal(ok.stdout, `pod-${handler}\n`);
+      assert.equal(ok.status.status, 'Success');
+    });
+
+    it('UpdateContainerResources: the new limits reach the container’s cgroups', async function () {
+      await ctx.cri.UpdateContainerResources({
+        container_id: ids.main,
+        linux: { memory_limit_in_bytes: 96 * MiB, cpu_shares: 256, cpu_quota: 20_000, cpu_period: 100_000 },
+      });
+      assert.equal(await sh('main', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'), `${96 * MiB}\n`);
+      assert.equal(await sh('main', 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '256\n20000\n');
+    });
+
+    it('a container’s exit code is the program’s, and its output is in the log the CRI asked for', async function () {
+      ids.exits = (await ctx.cri.CreateContainer(container('exits', ['sh', '-c', 'echo out; echo err >&2; exit 7']))).container_id;
+      await ctx.cri.StartContainer({ container_id: ids.exits });
+      await waitForAsync(async () => (await status('exits')).state === 'CONTAINER_EXITED', 30_000);
+      const s = await status('exits');
+      assert.equal(s.exit_code, 7);
+      assert.equal(s.log_path, join(logDir, 'exits.log'));
+      // one line per write: time, stream, F(ull line), text; the two streams in either order
+      const log = await waitForLog(join(logDir, 'exits.log'), 2);
+      assert.deepEqual(log.map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')).sort(), ['stderr F err', 'stdout F out']);
+      assert.match(readFileSync(join(logDir, 'main.log'), 'utf8'), /^\S+Z stdout F started$/m);
+    });
+
+    it('StopContainer: SIGTERM, then SIGKILL once the grace period is over', async function () {
+      // main traps TERM and goes on: it is killed after the grace period
+      await ctx.cri.StopContainer({ container_id: ids.main, timeout: 2 });
+      const main = await status('main');
+      assert.equal(main.state, 'CONTAINER_EXITED');
+      assert.equal(main.exit_code, 128 + 9);
+      assert.match(readFileSync(join(logDir, 'main.log'), 'utf8'), /stdout F got TERM$/m);
+      // side's sleep dies of the TERM itself
+      await ctx.cri.StopContainer({ container_id: ids.side, timeout: 30 });
+      const side = await status('side');
+      assert.equal(side.state, 'CONTAINER_EXITED');
+      assert.equal(side.exit_code, 128 + 15);
+      for (const pid of pids) assert.ok(processState(pid) === null, `process ${pid} is gone`);
+    });
+
+    it('RemoveContainer, StopPodSandbox, RemovePodSandbox: nothing is left of the pod', async function () {
+      for (const name of ['main', 'side', 'exits']) await ctx.cri.RemoveContainer({ container_id: ids[name] });
+      assert.deepEqual((await ctx.cri.ListContainers({ filter: { pod_sandbox_id: podId } })).containers, []);
+      await ctx.cri.StopPodSandbox({ pod_sandbox_id: podId });
+      await ctx.cri.RemovePodSandbox({ pod_sandbox_id: podId });
+      assert.deepEqual((await ctx.cri.ListContainers({})).containers, []);
+      assert.deepEqual((await ctx.cri.ListPodSandbox({})).items, []);
+      // the runtime's state, the shim and the cgroups it made
+      assert.deepEqual(existsSync(stateRoot()) ? readdirSync(stateRoot()) : [], []);
+      for (const id of [podId, ...Object.values(ids)]) {
+        assert.equal(runtimeState(ctx.scratch, bin, stateRoot(), id), null);
+        assert.deepEqual(cgroupDirs(`${cgroupParent.slice(1)}/${id}`), [], `cgroups of ${id}`);
+      }
+      const shims = (): number[] => processesMentioning(ctx.scratch).filter((pid) => pid !== ctx.containerd.daemon.pid);
+      await waitForAsync(async () => shims().length === 0, 20_000);
+    });
+  });
+}
+
+/** What the runtime's own `state` says, from the root the shim gives it. */
+function runtimeState(scratch: string, bin: string, root: string, id: string): { status: string; pid: number } | null {
+  const r = runTool(scratch, bin, ['--root', root, 'state', id]);
+  return r.code === 0 ? (JSON.parse(r.stdout) as { status: string; pid: number }) : null;
+}
+
+/** mount point → its per-mount options (mountinfo's 6th field), the last mount on a point winning. */
+function parseMountinfo(text: string): Map<string, string[]> {
+  const mounts = new Map<string, string[]>();
+  for (const line of text.split('\n').filter(Boolean)) {
+    const f = line.split(' ');
+    mounts.set(f[4]!, f[5]!.split(','));
+  }
+  return mounts;
+}
+
+/** The CRI log's lines once it has at least n (containerd writes them as it reads the fifos). */
+async function waitForLog(path: string, n: number): Promise<string[]> {
+  let lines: string[] = [];
+  await waitForAsync(async () => {
+    lines = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
+    return lines.length >= n;
+  }, 10_000);
+  return lines;
+}

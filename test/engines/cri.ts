@@ -1,0 +1,170 @@
+// The Kubernetes Container Runtime Interface as kubelet speaks it: a gRPC
+// client of containerd's CRI plugin (runtime.v1, from the API definition in
+// the shared reference data), the WebSocket side of its streaming server
+// (Exec), and a containerd of the test's own with the CRI plugin on, its
+// images built locally and its pod network a namespace of its own with lo
+// and an eth0 paired with a veth in the same namespace (nothing leaves it).
+import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { kagoBin, runcBin, sharedData } from '../helpers/paths.ts';
+import { type Containerd, containerdDir, startContainerd } from './containerd.ts';
+import { enginesDir, ok, runTool, writeConfig } from './harness.ts';
+
+/** The namespace the CRI plugin keeps its containers and images in. */
+export const CRI_NAMESPACE = 'k8s.io';
+export const WORKLOAD_IMAGE = 'localhost/busybox:cri';
+export const SANDBOX_IMAGE = 'localhost/pause:cri';
+/** The address of the pod's eth0 (in the pod's own network namespace). */
+export const POD_ADDRESS = '169.254.77.2/32';
+
+// Messages are plain objects with the proto's field names; the test reads
+// what it asserts on, so they stay loosely typed here.
+type Message = Record<string, any>;
+
+type Call = (request: Message) => Promise<Message>;
+
+/** The RuntimeService calls the tests make, each as a promise. */
+export interface RuntimeService {
+  Version: Call;
+  RunPodSandbox: Call;
+  PodSandboxStatus: Call;
+  StopPodSandbox: Call;
+  RemovePodSandbox: Call;
+  ListPodSandbox: Call;
+  CreateContainer: Call;
+  StartContainer: Call;
+  StopContainer: Call;
+  RemoveContainer: Call;
+  ListContainers: Call;
+  ContainerStatus: Call;
+  UpdateContainerResources: Call;
+  ExecSync: Call;
+  Exec: Call;
+  close(): void;
+}
+
+const RUNTIME_CALLS = [
+  'Version',
+  'RunPodSandbox',
+  'PodSandboxStatus',
+  'StopPodSandbox',
+  'RemovePodSandbox',
+  'ListPodSandbox',
+  'CreateContainer',
+  'StartContainer',
+  'StopContainer',
+  'RemoveContainer',
+  'ListContainers',
+  'ContainerStatus',
+  'UpdateContainerResources',
+  'ExecSync',
+  'Exec',
+] as const;
+
+export function criClient(socket: string): RuntimeService {
+  const definition = protoLoader.loadSync(join(sharedData, 'cri-api', 'api.proto'), {
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: true,
+  });
+  const runtimeV1 = (grpc.loadPackageDefinition(definition) as Message).runtime.v1;
+  const client = new runtimeV1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+  const service: Partial<RuntimeService> = { close: () => client.close() };
+  for (const name of RUNTIME_CALLS) {
+    service[name] = (request: Message) =>
+      new Promise((resolve, reject) =>
+        client[name]!.call(client, request, { deadline: Date.now() + 90_000 }, (err: grpc.ServiceError | null, response: Message) =>
+          err ? reject(new Error(`CRI ${name}: ${err.details || err.message}`, { cause: err })) : resolve(response),
+        ),
+      );
+  }
+  return service as RuntimeService;
+}
+
+export interface StreamResult {
+  stdout: string;
+  stderr: string;
+  /** The v4 protocol's closing status (channel 3), parsed. */
+  status: Message;
+}
+
+/**
+ * Speaks the streaming server's WebSocket protocol, v4.channel.k8s.io, as
+ * kubectl does: every message starts with its channel (0 stdin, 1 stdout,
+ * 2 stderr, 3 the closing status as JSON). stdin is sent once the connection
+ * is open; v4 has no way to close it, so the program must not wait for EOF.
+ */
+export function streamExec(url: string, stdin?: string, timeoutMs = 30_000): Promise<StreamResult> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
+    ws.binaryType = 'arraybuffer';
+    const out: Record<number, Buffer[]> = { 1: [], 2: [], 3: [] };
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`exec stream ${url}: no end in ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.onopen = () => {
+      if (ws.protocol !== 'v4.channel.k8s.io') reject(new Error(`exec stream: the server chose protocol "${ws.protocol}"`));
+      if (stdin !== undefined) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(stdin)]));
+    };
+    ws.onmessage = (event) => {
+      const data = Buffer.from(event.data as ArrayBuffer);
+      if (data.length > 0) out[data[0]!]?.push(data.subarray(1));
+    };
+    ws.onerror = () => {
+      clearTimeout(timer);
+      reject(new Error(`exec stream ${url}: connection failed`));
+    };
+    ws.onclose = () => {
+      clearTimeout(timer);
+      const status = Buffer.concat(out[3]!).toString();
+      resolve({
+        stdout: Buffer.concat(out[1]!).toString(),
+        stderr: Buffer.concat(out[2]!).toString(),
+        status: status ? (JSON.parse(status) as Message) : {},
+      });
+    };
+  });
+}
+
+/** Where the runtimes keep their state: the shim adds the namespace to it. */
+export function runtimeRoots(scratch: string): { kago: string; runc: string } {
+  return { kago: join(scratch, 'kago-root'), runc: join(scratch, 'runc-root') };
+}
+
+/**
+ * containerd with the CRI plugin (scripts/engines/containerd/cri.toml), its
+ * CNI configuration and plugins in the scratch directory, and both images
+ * imported into k8s.io.
+ */
+export function startCriContainerd(scratch: string): Containerd {
+  const dir = containerdDir(scratch);
+  const cniBin = join(dir, 'cni-bin');
+  const cniConf = join(dir, 'cni-conf');
+  mkdirSync(cniBin, { recursive: true });
+  mkdirSync(cniConf);
+  symlinkSync('/usr/lib/cni/loopback', join(cniBin, 'loopback'));
+  copyFileSync(join(enginesDir, 'containerd', 'eth0-veth'), join(cniBin, 'eth0-veth'));
+  writeConfig('containerd/cni.conflist', join(cniConf, '10-kago-cri.conflist'), { ADDRESS: POD_ADDRESS });
+  const roots = runtimeRoots(scratch);
+  const containerd = startContainerd(scratch, 'containerd/cri.toml', {
+    SANDBOX_IMAGE,
+    KAGO: kagoBin,
+    KAGO_ROOT: roots.kago,
+    RUNC: runcBin,
+    RUNC_ROOT: roots.runc,
+  });
+  for (const [name, entrypoint] of [
+    [WORKLOAD_IMAGE, []],
+    [SANDBOX_IMAGE, ['sleep', '2147483647']],
+  ] as const) {
+    const [base, tag] = name.split(':') as [string, string];
+    const tar = join(scratch, `${tag}-${base.split('/')[1]}.tar`);
+    ok(runTool(scratch, join(enginesDir, 'busybox-oci'), [tar, tag, ...entrypoint]), 'busybox-oci');
+    ok(containerd.ctr(CRI_NAMESPACE, ['images', 'import', '--base-name', base, tar]), 'images import');
+  }
+  return containerd;
+}
