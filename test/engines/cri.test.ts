@@ -25,6 +25,7 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
   let cri: RuntimeService;
   let traces: HostTraces;
   const timings: string[] = [];
+  const seen = new Map<string, Record<string, string>>();
 
   before(function () {
     traces = containerdTraces(CRI_NAMESPACE);
@@ -60,8 +61,21 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
     assert.match(v.runtime_version, /^1\.6\./);
   });
 
-  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings }));
-  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings }));
+  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings, seen }));
+  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings, seen }));
+
+  // (a suite of its own: mocha runs a suite's tests before its child suites)
+  describe('kago compared with runc', function () {
+    it('both containers see the same on kago as on runc: mounts, ids, capabilities, seccomp, devices, limits, environment', function () {
+      if (!seen.has('runc')) this.skip();
+      const [kago, runc] = [seen.get('kago')!, seen.get('runc')!];
+      assert.deepEqual(Object.keys(kago).sort(), ['main', 'side']);
+      for (const name of Object.keys(kago)) {
+        assert.ok(kago[name]!.split('\n').length > 50, `${name}: ${kago[name]}`);
+        assert.equal(comparable(kago[name]!), comparable(runc[name]!), name);
+      }
+    });
+  });
 });
 
 interface Context {
@@ -69,6 +83,41 @@ interface Context {
   cri: RuntimeService;
   containerd: Containerd;
   timings: string[];
+  /** per handler: what each container sees, for the comparison of kago with runc */
+  seen: Map<string, Record<string, string>>;
+}
+
+// What a program in the container sees, as far as it does not differ from
+// one run to the next.
+const LOOK_AROUND = [
+  'cat /proc/self/mountinfo',
+  "grep -E '^(Uid|Gid|Groups|Cap[A-Za-z]+|NoNewPrivs|Seccomp[_a-z]*|Sig(Blk|Ign|Cgt)|Cpus_allowed_list|Mems_allowed_list|Umask):' /proc/self/status",
+  "stat -c '%n %A %u %g %t %T' /dev/* /dev/*/*",
+  'ulimit -a',
+  'env | sort',
+  'cat /proc/self/oom_score_adj',
+].join('; echo; ');
+
+/**
+ * The text with what differs between any two runs replaced: mount ids and
+ * snapshot numbers, container ids, the handler's name in the pod's names.
+ * Also the two places where kago differs from runc 1.1.5 on purpose
+ * (docs/engines.md): the read-only tmpfs under a read-only cgroup mount,
+ * and the cgroup2 mount at /sys/fs/cgroup/unified on a hybrid host.
+ */
+function comparable(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !/ \/sys\/fs\/cgroup\/unified .* - cgroup2 /.test(l))
+    .map((l) =>
+      l
+        .replace(/^\d+ \d+ \d+:\d+ /, '')
+        .replace(/snapshots\/\d+/g, 'snapshots/N')
+        .replace(/[0-9a-f]{64}/g, '<id>')
+        .replace(/(kago-cri-|pod-|uid-)(kago|runc)/g, '$1<handler>')
+        .replace(/^(\/ \/sys\/fs\/cgroup )r[ow],/, '$1'),
+    )
+    .join('\n');
 }
 
 function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Context): void {
@@ -202,6 +251,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
     });
 
     it('ExecSync: the security context is what the container sees', async function () {
+      ctx.seen.set(handler, { main: await sh('main', LOOK_AROUND), side: await sh('side', LOOK_AROUND) });
       const procStatus = await sh('main', 'cat /proc/self/status');
       const field = (name: string): string => procStatus.match(new RegExp(`^${name}:\\s+(.*)$`, 'm'))?.[1] ?? '';
       assert.equal(field('Uid'), '1000\t1000\t1000\t1000');
