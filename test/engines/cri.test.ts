@@ -9,7 +9,7 @@ import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitForAsync } from '../helpers/wait.ts';
 import { type Containerd, containerdTraces } from './containerd.ts';
 import { CRI_NAMESPACE, criClient, POD_ADDRESS, type RuntimeService, runtimeRoots, startCriContainerd, streamExec, WORKLOAD_IMAGE } from './cri.ts';
-import { cgroupDirs, type HostTraces, lingeringProcesses, makeScratch, processesMentioning, processState, removeScratch, runTool } from './harness.ts';
+import { cgroupDirs, type HostTraces, kagoState, lingeringProcesses, makeScratch, processesMentioning, processState, removeScratch } from './harness.ts';
 
 // kubelet's defaults for a container whose procMount is Default
 const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
@@ -219,7 +219,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       assert.equal(pod.runtime_handler, handler);
       assert.equal(pod.network.ip, POD_ADDRESS.split('/')[0]);
       // the runtime itself has both, running
-      for (const id of [podId, ids.main]) assert.equal(runtimeState(ctx.scratch, bin, stateRoot(), id)?.status, 'running');
+      for (const id of [podId, ids.main]) assert.equal(kagoState(ctx.scratch, stateRoot(), id, bin)?.status, 'running');
     });
 
     it('CreateContainer, StartContainer: a second container joins the pod’s net, ipc, uts and pid namespaces', async function () {
@@ -245,7 +245,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
         assert.equal(s.image.image, WORKLOAD_IMAGE);
         const info = JSON.parse((await ctx.cri.ContainerStatus({ container_id: ids[name], verbose: true })).info.info);
         assert.equal(info.runtimeType, 'io.containerd.runc.v2');
-        assert.equal(runtimeState(ctx.scratch, bin, stateRoot(), ids[name]!)?.pid, info.pid);
+        assert.equal(kagoState(ctx.scratch, stateRoot(), ids[name]!, bin)?.pid, info.pid);
         pids.push(info.pid);
       }
     });
@@ -363,19 +363,13 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       // the runtime's state, the shim and the cgroups it made
       assert.deepEqual(existsSync(stateRoot()) ? readdirSync(stateRoot()) : [], []);
       for (const id of [podId, ...Object.values(ids)]) {
-        assert.equal(runtimeState(ctx.scratch, bin, stateRoot(), id), null);
+        assert.equal(kagoState(ctx.scratch, stateRoot(), id, bin), null);
         assert.deepEqual(cgroupDirs(`${cgroupParent.slice(1)}/${id}`), [], `cgroups of ${id}`);
       }
       const shims = (): number[] => processesMentioning(ctx.scratch).filter((pid) => pid !== ctx.containerd.daemon.pid);
       await waitForAsync(async () => shims().length === 0, 20_000);
     });
   });
-}
-
-/** What the runtime's own `state` says, from the root the shim gives it. */
-function runtimeState(scratch: string, bin: string, root: string, id: string): { status: string; pid: number } | null {
-  const r = runTool(scratch, bin, ['--root', root, 'state', id]);
-  return r.code === 0 ? (JSON.parse(r.stdout) as { status: string; pid: number }) : null;
 }
 
 /** mount point → its per-mount options (mountinfo's 6th field), the last mount on a point winning. */
