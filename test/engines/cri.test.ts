@@ -9,7 +9,18 @@ import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitForAsync } from '../helpers/wait.ts';
 import { type Containerd, containerdTraces } from './containerd.ts';
 import { CRI_NAMESPACE, criClient, POD_ADDRESS, type RuntimeService, runtimeRoots, startCriContainerd, streamExec, WORKLOAD_IMAGE } from './cri.ts';
-import { cgroupDirs, type HostTraces, kagoState, lingeringProcesses, makeScratch, processesMentioning, processState, removeScratch } from './harness.ts';
+import {
+  cgroupDirs,
+  type HostTraces,
+  kagoState,
+  lingeringProcesses,
+  makeScratch,
+  printShapes,
+  processesMentioning,
+  processState,
+  RecordingRuntime,
+  removeScratch,
+} from './harness.ts';
 
 // kubelet's defaults for a container whose procMount is Default
 const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
@@ -24,13 +35,15 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
   let containerd: Containerd | undefined;
   let cri: RuntimeService;
   let traces: HostTraces;
+  let recorder: RecordingRuntime;
   const timings: string[] = [];
   const seen = new Map<string, Record<string, string>>();
 
   before(function () {
     traces = containerdTraces(CRI_NAMESPACE);
     scratch = makeScratch('cri');
-    containerd = startCriContainerd(scratch);
+    recorder = new RecordingRuntime(scratch);
+    containerd = startCriContainerd(scratch, recorder.path);
     cri = criClient(containerd.socket);
   });
 
@@ -48,6 +61,7 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
       cri.close();
       await containerd.stop();
     }
+    printShapes('containerd’s CRI plugin', recorder.shapes(scratch));
     left.push(...lingeringProcesses(scratch).map((pid) => `process ${pid} (a shim?) of this containerd`));
     left.push(...traces.clean());
     left.push(...removeScratch(scratch));
@@ -61,8 +75,8 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
     assert.match(v.runtime_version, /^1\.6\./);
   });
 
-  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings, seen }));
-  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings, seen }));
+  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings, seen, recorder }));
+  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings, seen, recorder }));
 
   // (a suite of its own: mocha runs a suite's tests before its child suites)
   describe('kago compared with runc', function () {
@@ -85,6 +99,8 @@ interface Context {
   timings: string[];
   /** per handler: what each container sees, for the comparison of kago with runc */
   seen: Map<string, Record<string, string>>;
+  /** what the handler kago ran: kago, through a recorder of its calls */
+  recorder: RecordingRuntime;
 }
 
 // What a program in the container sees, as far as it does not differ from
@@ -323,6 +339,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       });
       assert.equal(await sh('main', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'), `${96 * MiB}\n`);
       assert.equal(await sh('main', 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '256\n20000\n');
+      if (handler === 'kago') assert.ok(ctx.recorder.callsFor(ids.main!).some((c) => c.endsWith(` update --resources - ${ids.main}`)), 'the shim ran kago update');
     });
 
     it('a container’s exit code is the program’s, and its output is in the log the CRI asked for', async function () {

@@ -138,9 +138,10 @@ export function runtimeRoots(scratch: string): { kago: string; runc: string } {
 /**
  * containerd with the CRI plugin (scripts/engines/containerd/cri.toml), its
  * CNI configuration and plugins in the scratch directory, and both images
- * imported into k8s.io.
+ * imported into k8s.io. kago is what the handler `kago` runs (a recorder of
+ * its calls, for the tests).
  */
-export function startCriContainerd(scratch: string): Containerd {
+export function startCriContainerd(scratch: string, kago = kagoBin): Containerd {
   const dir = containerdDir(scratch);
   const cniBin = join(dir, 'cni-bin');
   const cniConf = join(dir, 'cni-conf');
@@ -152,7 +153,7 @@ export function startCriContainerd(scratch: string): Containerd {
   const roots = runtimeRoots(scratch);
   const containerd = startContainerd(scratch, 'containerd/cri.toml', {
     SANDBOX_IMAGE,
-    KAGO: kagoBin,
+    KAGO: kago,
     KAGO_ROOT: roots.kago,
     RUNC: runcBin,
     RUNC_ROOT: roots.runc,
