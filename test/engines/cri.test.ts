@@ -49,7 +49,7 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
 
   after(async function () {
     if (!scratch) return;
-    if (timings.length) process.stdout.write(`\n      RunPodSandbox→StartContainer: ${timings.join(', ')}\n`);
+    if (timings.length) process.stdout.write(`\n      RunPodSandbox→StartContainer:\n${timings.map((t) => `        ${t}\n`).join('')}`);
     const left: string[] = [];
     if (containerd) {
       const pods = (await cri.ListPodSandbox({}).catch(() => ({ items: [] }))).items as { id: string }[];
@@ -209,6 +209,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
     it('RunPodSandbox, CreateContainer, StartContainer: a restricted container in a pod of its own namespaces', async function () {
       const started = process.hrtime.bigint();
       podId = (await ctx.cri.RunPodSandbox({ config: podConfig, runtime_handler: handler })).pod_sandbox_id;
+      const podReady = process.hrtime.bigint();
       ids.main = (
         await ctx.cri.CreateContainer(
           container('main', ['sh', '-c', 'trap "echo got TERM" TERM; echo started; while :; do sleep 1 & wait; done'], {
@@ -226,9 +227,11 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
           }),
         )
       ).container_id;
+      const created = process.hrtime.bigint();
       await ctx.cri.StartContainer({ container_id: ids.main });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.timings.push(`${handler} ${ms.toFixed(0)} ms`);
+      const done = process.hrtime.bigint();
+      const ms = (from: bigint, to: bigint): string => (Number(to - from) / 1e6).toFixed(0);
+      ctx.timings.push(`${handler} ${ms(started, done)} ms (RunPodSandbox ${ms(started, podReady)}, CreateContainer ${ms(podReady, created)}, StartContainer ${ms(created, done)})`);
 
       const pod = (await ctx.cri.PodSandboxStatus({ pod_sandbox_id: podId })).status;
       assert.equal(pod.state, 'SANDBOX_READY');
@@ -251,6 +254,8 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       assert.match(await sh('side', 'ps -o pid,user,args'), /^\s*\d+\s+1000\s+sh -c trap/m);
       assert.equal(await sh('main', 'hostname'), `pod-${handler}\n`);
       assert.equal(await sh('side', 'hostname'), `pod-${handler}\n`);
+      // restrict_oom_score_adj: the sandbox keeps containerd's own score instead of -998
+      assert.equal(await sh('side', 'cat /proc/1/oom_score_adj'), readFileSync(`/proc/${ctx.containerd.daemon.pid}/oom_score_adj`, 'utf8'));
       assert.match(await sh('side', 'ip -o addr show dev eth0'), new RegExp(`inet ${POD_ADDRESS.replace(/\./g, '\\.')}`));
     });
 
@@ -283,6 +288,8 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       assert.notEqual(unshare.exit_code, 0);
       assert.match(unshare.stderr, /Operation not permitted/);
       assert.equal((await exec('side', ['unshare', '-U', 'true'])).exit_code, 0);
+      // side has no security context: root with containerd's default capabilities
+      assert.match(await sh('side', 'grep -E "^(Uid|CapEff|CapBnd):" /proc/self/status'), /^Uid:\s+0\s+0\s+0\s+0\nCapEff:\s+00000000a80425fb\nCapBnd:\s+00000000a80425fb\n$/);
       assert.match(await sh('side', 'grep ^Seccomp: /proc/self/status'), /^Seccomp:\s+0$/m);
 
       // readOnlyRootFilesystem, masked and read-only paths
@@ -352,7 +359,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       // one line per write: time, stream, F(ull line), text; the two streams in either order
       const log = await waitForLog(join(logDir, 'exits.log'), 2);
       assert.deepEqual(log.map((l) => l.replace(/^\d{4}-\d\d-\d\dT[\d:.]+Z /, '')).sort(), ['stderr F err', 'stdout F out']);
-      assert.match(readFileSync(join(logDir, 'main.log'), 'utf8'), /^\S+Z stdout F started$/m);
+      assert.match((await waitForLog(join(logDir, 'main.log'), 1)).join('\n'), /^\S+Z stdout F started$/m);
     });
 
     it('StopContainer: SIGTERM, then SIGKILL once the grace period is over', async function () {
@@ -361,7 +368,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const main = await status('main');
       assert.equal(main.state, 'CONTAINER_EXITED');
       assert.equal(main.exit_code, 128 + 9);
-      assert.match(readFileSync(join(logDir, 'main.log'), 'utf8'), /stdout F got TERM$/m);
+      assert.match((await waitForLog(join(logDir, 'main.log'), 2)).join('\n'), /^\S+Z stdout F got TERM$/m);
       // side's sleep dies of the TERM itself
       await ctx.cri.StopContainer({ container_id: ids.side, timeout: 30 });
       const side = await status('side');
