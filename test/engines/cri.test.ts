@@ -38,6 +38,7 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
   let recorder: RecordingRuntime;
   const timings: string[] = [];
   const seen = new Map<string, Record<string, string>>();
+  const cgroupParents: string[] = [];
 
   before(function () {
     traces = containerdTraces(CRI_NAMESPACE);
@@ -61,6 +62,14 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
       cri.close();
       await containerd.stop();
     }
+    // what the runtimes made under them is checked by each pod's last test
+    for (const dir of cgroupParents.flatMap((p) => cgroupDirs(p))) {
+      try {
+        rmdirSync(dir);
+      } catch (e) {
+        left.push(`cgroup ${dir} (${(e as NodeJS.ErrnoException).code})`);
+      }
+    }
     printShapes('containerd’s CRI plugin', recorder.shapes(scratch));
     left.push(...lingeringProcesses(scratch).map((pid) => `process ${pid} (a shim?) of this containerd`));
     left.push(...traces.clean());
@@ -75,8 +84,8 @@ describe('a Kubernetes pod through the CRI (containerd 1.6’s CRI plugin)', fun
     assert.match(v.runtime_version, /^1\.6\./);
   });
 
-  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings, seen, recorder }));
-  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings, seen, recorder }));
+  podScenario('kago', kagoBin, () => ({ scratch, cri, containerd: containerd!, timings, seen, recorder, cgroupParents }));
+  podScenario('runc', runcBin, () => ({ scratch, cri, containerd: containerd!, timings, seen, recorder, cgroupParents }));
 
   // (a suite of its own: mocha runs a suite's tests before its child suites)
   describe('kago compared with runc', function () {
@@ -101,6 +110,8 @@ interface Context {
   seen: Map<string, Record<string, string>>;
   /** what the handler kago ran: kago, through a recorder of its calls */
   recorder: RecordingRuntime;
+  /** the pods' cgroup parents (kubelet's, made by the test), removed once the pods are gone */
+  cgroupParents: string[];
 }
 
 // What a program in the container sees, as far as it does not differ from
@@ -154,6 +165,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       logDir = join(ctx.scratch, `logs-${handler}`);
       mkdirSync(logDir);
       mkdirSync(`/sys/fs/cgroup/pids${cgroupParent}`);
+      ctx.cgroupParents.push(cgroupParent.slice(1));
       writeFileSync(`/sys/fs/cgroup/pids${cgroupParent}/pids.max`, '200');
       podConfig = {
         metadata: { name: `pod-${handler}`, uid: `uid-${handler}-${process.pid}`, namespace: 'default', attempt: 0 },
@@ -164,17 +176,6 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
           security_context: { namespace_options: { network: 'POD', pid: 'POD', ipc: 'POD' } },
         },
       };
-    });
-
-    after(function () {
-      // what the runtime made under the pod's cgroup is checked by the last test; the parent is kubelet's
-      for (const dir of cgroupDirs(cgroupParent.slice(1))) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          // a leftover child: reported by the test that looks for it
-        }
-      }
     });
 
     const exec = async (name: string, cmd: string[]): Promise<{ stdout: string; stderr: string; exit_code: number }> => {
