@@ -320,7 +320,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       assert.ok(inPod.includes(pids[0]!), `${pids[0]} in ${inPod}`);
     });
 
-    it('Exec: a streaming exec through containerd’s stream server (WebSocket, v4.channel.k8s.io)', async function () {
+    it('Exec: streaming execs through containerd’s stream server (WebSocket, v4.channel.k8s.io), with and without a terminal', async function () {
       const { url } = await ctx.cri.Exec({
         container_id: ids.main,
         cmd: ['sh', '-c', 'read line; echo "got $line as $(id -u)"; echo to-stderr >&2; exit 3'],
@@ -329,7 +329,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
         stderr: true,
       });
       assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/exec\//);
-      const r = await streamExec(url, 'hello\n');
+      const r = await streamExec(url, [[0, 'hello\n']]);
       assert.equal(r.stdout, 'got hello as 1000\n');
       assert.equal(r.stderr, 'to-stderr\n');
       assert.equal(r.status.status, 'Failure');
@@ -338,6 +338,19 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const ok = await streamExec((await ctx.cri.Exec({ container_id: ids.side, cmd: ['hostname'], stdout: true })).url);
       assert.equal(ok.stdout, `pod-${handler}\n`);
       assert.equal(ok.status.status, 'Success');
+
+      // kubectl exec -it: a terminal (the runtime's console socket), and its size from channel 4
+      const tty = await ctx.cri.Exec({
+        container_id: ids.main,
+        cmd: ['sh', '-c', 'tty; i=0; while [ "$(stty size 2>/dev/null)" != "30 100" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; stty size'],
+        tty: true,
+        stdin: true,
+        stdout: true,
+      });
+      const t = await streamExec(tty.url, [[4, JSON.stringify({ Width: 100, Height: 30 })]]);
+      assert.match(t.stdout, /^\/dev\/pts\/\d+\r\n30 100\r\n$/);
+      assert.equal(t.status.status, 'Success');
+      if (handler === 'kago') assert.ok(ctx.recorder.callsFor(ids.main!).some((c) => / exec --process \S+ --console-socket \S+ --detach /.test(c)), 'kago exec with a console socket');
     });
 
     it('UpdateContainerResources: the new limits reach the container’s cgroups', async function () {

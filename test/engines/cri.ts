@@ -94,10 +94,11 @@ export interface StreamResult {
 /**
  * Speaks the streaming server's WebSocket protocol, v4.channel.k8s.io, as
  * kubectl does: every message starts with its channel (0 stdin, 1 stdout,
- * 2 stderr, 3 the closing status as JSON). stdin is sent once the connection
- * is open; v4 has no way to close it, so the program must not wait for EOF.
+ * 2 stderr, 3 the closing status as JSON, 4 terminal size as JSON). send is
+ * what to write once the connection is open, [channel, text] each; v4 has no
+ * way to close stdin, so the program must not wait for EOF.
  */
-export function streamExec(url: string, stdin?: string, timeoutMs = 30_000): Promise<StreamResult> {
+export function streamExec(url: string, send: [number, string][] = [], timeoutMs = 30_000): Promise<StreamResult> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url.replace(/^http/, 'ws'), ['v4.channel.k8s.io']);
     ws.binaryType = 'arraybuffer';
@@ -108,7 +109,7 @@ export function streamExec(url: string, stdin?: string, timeoutMs = 30_000): Pro
     }, timeoutMs);
     ws.onopen = () => {
       if (ws.protocol !== 'v4.channel.k8s.io') reject(new Error(`exec stream: the server chose protocol "${ws.protocol}"`));
-      if (stdin !== undefined) ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(stdin)]));
+      for (const [channel, text] of send) ws.send(Buffer.concat([Buffer.from([channel]), Buffer.from(text)]));
     };
     ws.onmessage = (event) => {
       const data = Buffer.from(event.data as ArrayBuffer);
