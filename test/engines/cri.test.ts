@@ -3,7 +3,7 @@
 // docs/engines.md shows), then the same scenario on runc 1.1.5 (handler
 // `runc`) as the reference, so a failure seen only on kago is kago's.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitForAsync } from '../helpers/wait.ts';
@@ -141,7 +141,7 @@ function comparable(text: string): string {
         .replace(/^\d+ \d+ \d+:\d+ /, '')
         .replace(/snapshots\/\d+/g, 'snapshots/N')
         .replace(/[0-9a-f]{64}/g, '<id>')
-        .replace(/(kago-cri-|pod-|uid-)(kago|runc)/g, '$1<handler>')
+        .replace(/(kago-cri-|pod-|uid-|volumes-)(kago|runc)/g, '$1<handler>')
         .replace(/^(\/ \/sys\/fs\/cgroup )r[ow],/, '$1'),
     )
     .join('\n');
@@ -153,6 +153,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
     let podId = '';
     let podConfig: Record<string, unknown>;
     let logDir = '';
+    let volumes = '';
     const ids: Record<string, string> = {};
     const pids: number[] = [];
     // kubelet's pod cgroup (cgroupfs driver), made before the pod as kubelet makes it
@@ -164,6 +165,11 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       ctx = context();
       logDir = join(ctx.scratch, `logs-${handler}`);
       mkdirSync(logDir);
+      volumes = join(ctx.scratch, `volumes-${handler}`);
+      mkdirSync(join(volumes, 'config'), { recursive: true });
+      writeFileSync(join(volumes, 'config', 'setting'), 'on\n');
+      mkdirSync(join(volumes, 'work'), { mode: 0o777 });
+      chmodSync(join(volumes, 'work'), 0o777);
       mkdirSync(`/sys/fs/cgroup/pids${cgroupParent}`);
       ctx.cgroupParents.push(cgroupParent.slice(1));
       writeFileSync(`/sys/fs/cgroup/pids${cgroupParent}/pids.max`, '200');
@@ -189,7 +195,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
     };
     const status = async (name: string): Promise<Record<string, any>> => (await ctx.cri.ContainerStatus({ container_id: ids[name], verbose: true })).status;
 
-    const container = (name: string, command: string[], linux: Record<string, unknown> = {}): Record<string, unknown> => ({
+    const container = (name: string, command: string[], linux: Record<string, unknown> = {}, more: Record<string, unknown> = {}): Record<string, unknown> => ({
       pod_sandbox_id: podId,
       sandbox_config: podConfig,
       config: {
@@ -197,6 +203,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
         image: { image: WORKLOAD_IMAGE },
         command,
         log_path: `${name}.log`,
+        ...more,
         linux: {
           ...linux,
           security_context: {
@@ -224,7 +231,14 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
               no_new_privs: true,
               masked_paths: MASKED_PATHS,
               readonly_paths: READONLY_PATHS,
+              supplemental_groups: [2000],
             },
+          }, {
+            // volumes as kubelet passes them: a read-only one (a ConfigMap's) and a writable one (an emptyDir)
+            mounts: [
+              { container_path: '/config', host_path: join(volumes, 'config'), readonly: true },
+              { container_path: '/work', host_path: join(volumes, 'work'), readonly: false },
+            ],
           }),
         )
       ).container_id;
@@ -278,6 +292,8 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const field = (name: string): string => procStatus.match(new RegExp(`^${name}:\\s+(.*)$`, 'm'))?.[1] ?? '';
       assert.equal(field('Uid'), '1000\t1000\t1000\t1000');
       assert.equal(field('Gid'), '1000\t1000\t1000\t1000');
+      // containerd lists the primary group among the supplementary ones
+      assert.equal(field('Groups').trim(), '1000 2000');
       assert.equal(field('CapBnd'), NET_BIND_SERVICE_ONLY);
       // a non-root user's effective set is empty after execve; kubelet's drop ALL keeps nothing else
       assert.equal(field('CapEff'), '0000000000000000');
@@ -304,6 +320,15 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       for (const p of MASKED_PATHS.filter((p) => existsSync(p))) assert.ok(mounts.has(p), `${p} is masked`);
       assert.equal(await sh('main', 'cat /proc/kcore /proc/keys | wc -c'), '0\n');
       assert.equal(await sh('main', 'ls -A /sys/firmware | wc -l'), '0\n');
+
+      // the volumes: read-only and writable, as asked
+      assert.ok(mounts.get('/config')?.includes('ro'), `/config: ${mounts.get('/config')}`);
+      assert.ok(mounts.get('/work')?.includes('rw'), `/work: ${mounts.get('/work')}`);
+      assert.equal(await sh('main', 'cat /config/setting'), 'on\n');
+      assert.match((await exec('main', ['touch', '/config/new'])).stderr, /Read-only file system/);
+      await sh('main', 'echo written > /work/out');
+      assert.equal(readFileSync(join(volumes, 'work', 'out'), 'utf8'), 'written\n');
+      assert.deepEqual([statSync(join(volumes, 'work', 'out')).uid, statSync(join(volumes, 'work', 'out')).gid], [1000, 1000]);
     });
 
     it('ExecSync: the resources are in the container’s cgroups', async function () {
