@@ -4,6 +4,7 @@
 // `runc`) as the reference, so a failure seen only on kago is kago's.
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, statSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitForAsync } from '../helpers/wait.ts';
@@ -431,6 +432,38 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       }
       const shims = (): number[] => processesMentioning(ctx.scratch).filter((pid) => pid !== ctx.containerd.daemon.pid);
       await waitForAsync(async () => shims().length === 0, 20_000);
+    });
+
+    it('a hostNetwork pod: the node’s net and uts namespaces, a pid namespace per container; RemovePodSandbox takes its container', async function () {
+      const config = {
+        ...podConfig,
+        metadata: { name: `host-${handler}`, uid: `host-uid-${handler}-${process.pid}`, namespace: 'default', attempt: 0 },
+        hostname: '',
+        linux: { cgroup_parent: cgroupParent, security_context: { namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' } } },
+      };
+      const pod = (await ctx.cri.RunPodSandbox({ config, runtime_handler: handler })).pod_sandbox_id;
+      const request = container('host', ['sleep', '2147483647']) as { config: { linux: { security_context: Record<string, unknown> } } };
+      request.config.linux.security_context.namespace_options = { network: 'NODE', pid: 'CONTAINER', ipc: 'POD' };
+      const id = (await ctx.cri.CreateContainer({ ...request, pod_sandbox_id: pod, sandbox_config: config })).container_id;
+      await ctx.cri.StartContainer({ container_id: id });
+      const inside = async (cmd: string[]): Promise<string> => {
+        const r = await ctx.cri.ExecSync({ container_id: id, cmd, timeout: 30 });
+        assert.equal(r.exit_code, 0, r.stderr.toString());
+        return r.stdout.toString();
+      };
+      const ns = (await inside(['sh', '-c', 'for n in net uts pid; do readlink /proc/self/ns/$n; done'])).split('\n');
+      assert.equal(ns[0], readlinkSync('/proc/self/ns/net'));
+      assert.equal(ns[1], readlinkSync('/proc/self/ns/uts'));
+      assert.notEqual(ns[2], readlinkSync('/proc/self/ns/pid'));
+      assert.equal(await inside(['hostname']), `${hostname()}\n`);
+      // pid 1 is the container's own program, not the sandbox's
+      assert.equal(await inside(['cat', '/proc/1/cmdline']), 'sleep\u00002147483647\u0000');
+
+      await ctx.cri.StopPodSandbox({ pod_sandbox_id: pod });
+      await ctx.cri.RemovePodSandbox({ pod_sandbox_id: pod });
+      assert.deepEqual((await ctx.cri.ListContainers({})).containers, []);
+      assert.deepEqual(existsSync(stateRoot()) ? readdirSync(stateRoot()) : [], []);
+      for (const gone of [pod, id]) assert.deepEqual(cgroupDirs(`${cgroupParent.slice(1)}/${gone}`), [], `cgroups of ${gone}`);
     });
   });
 }
