@@ -3,7 +3,7 @@
 // docs/engines.md shows), then the same scenario on runc 1.1.5 (handler
 // `runc`) as the reference, so a failure seen only on kago is kago's.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, statSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
