@@ -137,13 +137,10 @@ export function runtimeRoots(scratch: string): { kago: string; runc: string } {
 }
 
 /**
- * containerd with the CRI plugin (scripts/engines/containerd/cri.toml), its
- * CNI configuration and plugins in the scratch directory, and both images
- * imported into k8s.io. kago is what the handler `kago` runs (a recorder of
- * its calls, for the tests).
+ * The pod network's CNI plugins and configuration in dir, where cri.toml's
+ * @SCRATCH@ points (cni-bin, cni-conf).
  */
-export function startCriContainerd(scratch: string, kago = kagoBin): Containerd {
-  const dir = containerdDir(scratch);
+export function writeCniConfig(dir: string): void {
   const cniBin = join(dir, 'cni-bin');
   const cniConf = join(dir, 'cni-conf');
   mkdirSync(cniBin, { recursive: true });
@@ -151,6 +148,36 @@ export function startCriContainerd(scratch: string, kago = kagoBin): Containerd 
   symlinkSync('/usr/lib/cni/loopback', join(cniBin, 'loopback'));
   copyFileSync(join(enginesDir, 'containerd', 'eth0-veth'), join(cniBin, 'eth0-veth'));
   writeConfig('containerd/cni.conflist', join(cniConf, '10-kago-cri.conflist'), { ADDRESS: POD_ADDRESS });
+}
+
+/** The workload and sandbox images as OCI tarballs in dir: [name, tarball] each, for `ctr images import`. */
+export function buildCriImages(dir: string): [string, string][] {
+  return (
+    [
+      [WORKLOAD_IMAGE, []],
+      [SANDBOX_IMAGE, ['sleep', '2147483647']],
+    ] as const
+  ).map(([name, entrypoint]) => {
+    const [base, tag] = name.split(':') as [string, string];
+    const tar = join(dir, `${tag}-${base.split('/')[1]}.tar`);
+    ok(runTool(dir, join(enginesDir, 'busybox-oci'), [tar, tag, ...entrypoint]), 'busybox-oci');
+    return [name, tar];
+  });
+}
+
+/** ctr's import of an image built by buildCriImages, under its name. */
+export function importArgs(name: string, tar: string): string[] {
+  return ['images', 'import', '--base-name', name.split(':')[0]!, tar];
+}
+
+/**
+ * containerd with the CRI plugin (scripts/engines/containerd/cri.toml), its
+ * CNI configuration and plugins in the scratch directory, and both images
+ * imported into k8s.io. kago is what the handler `kago` runs (a recorder of
+ * its calls, for the tests).
+ */
+export function startCriContainerd(scratch: string, kago = kagoBin): Containerd {
+  writeCniConfig(containerdDir(scratch));
   const roots = runtimeRoots(scratch);
   const containerd = startContainerd(scratch, 'containerd/cri.toml', {
     SANDBOX_IMAGE,
@@ -159,14 +186,6 @@ export function startCriContainerd(scratch: string, kago = kagoBin): Containerd 
     RUNC: runcBin,
     RUNC_ROOT: roots.runc,
   });
-  for (const [name, entrypoint] of [
-    [WORKLOAD_IMAGE, []],
-    [SANDBOX_IMAGE, ['sleep', '2147483647']],
-  ] as const) {
-    const [base, tag] = name.split(':') as [string, string];
-    const tar = join(scratch, `${tag}-${base.split('/')[1]}.tar`);
-    ok(runTool(scratch, join(enginesDir, 'busybox-oci'), [tar, tag, ...entrypoint]), 'busybox-oci');
-    ok(containerd.ctr(CRI_NAMESPACE, ['images', 'import', '--base-name', base, tar]), 'images import');
-  }
+  for (const [name, tar] of buildCriImages(scratch)) ok(containerd.ctr(CRI_NAMESPACE, importArgs(name, tar)), 'images import');
   return containerd;
 }
