@@ -221,7 +221,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const podReady = process.hrtime.bigint();
       ids.main = (
         await ctx.cri.CreateContainer(
-          container('main', ['sh', '-c', 'trap "echo got TERM" TERM; echo started; while :; do sleep 1 & wait; done'], {
+          container('main', ['sh', '-c', 'sleep 2147483646 & trap "echo got TERM" TERM; echo started; while :; do sleep 1 & wait $!; done'], {
             resources: { memory_limit_in_bytes: 64 * MiB, cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000 },
             security_context: {
               run_as_user: { value: 1000 },
@@ -267,7 +267,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       main.split('\n').filter(Boolean).forEach((ns, i) => assert.notEqual(ns, host[i], `the pod has a ${ns.split(':')[0]} namespace of its own`));
       // pid: the sandbox's process is pid 1 of both; uts: the pod's hostname; net: the pod's eth0
       assert.equal(await sh('side', 'tr "\\0" " " < /proc/1/cmdline'), 'sleep 2147483647 ');
-      assert.match(await sh('side', 'ps -o pid,user,args'), /^\s*\d+\s+1000\s+sh -c trap/m);
+      assert.match(await sh('side', 'ps -o pid,user,args'), /^\s*\d+\s+1000\s+sh -c sleep 2147483646 & trap/m);
       assert.equal(await sh('main', 'hostname'), `pod-${handler}\n`);
       assert.equal(await sh('side', 'hostname'), `pod-${handler}\n`);
       // restrict_oom_score_adj: the sandbox keeps containerd's own score instead of -998
@@ -404,11 +404,14 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
 
     it('StopContainer: SIGTERM, then SIGKILL once the grace period is over', async function () {
       // main traps TERM and goes on: it is killed after the grace period
+      assert.match(await sh('side', 'ps -o stat,args'), /^\S+\s+sleep 2147483646$/m);
       await ctx.cri.StopContainer({ container_id: ids.main, timeout: 2 });
       const main = await status('main');
       assert.equal(main.state, 'CONTAINER_EXITED');
       assert.equal(main.exit_code, 128 + 9);
       assert.match((await waitForLog(join(logDir, 'main.log'), 2)).join('\n'), /^\S+Z stdout F got TERM$/m);
+      // main's other process (a background sleep) went with it: the shim's kill --all, as the pod owns the pid namespace
+      assert.doesNotMatch(await sh('side', 'ps -o stat,args'), /^\S+\s+sleep 2147483646$/m);
       // side's sleep dies of the TERM itself
       await ctx.cri.StopContainer({ container_id: ids.side, timeout: 30 });
       const side = await status('side');
