@@ -42,7 +42,8 @@ describe('a Kubernetes pod through the CRI with the systemd cgroup driver, in a 
     const images = buildCriImages(dir);
     m.sh('setsid containerd --config /x/containerd/config.toml > /x/containerd/log 2>&1 < /dev/null &');
     waitFor(() => ctr(['version']).code === 0, 30_000);
-    for (const [name, tar] of images) m.ok(['ctr', '--address', '/x/containerd/containerd.sock', '--namespace', CRI_NAMESPACE, ...importArgs(name, m.inside(tar))]);
+    for (const [name, tar] of images)
+      m.ok(['ctr', '--address', '/x/containerd/containerd.sock', '--namespace', CRI_NAMESPACE, ...importArgs(name, m.inside(tar))]);
     // the socket is in the machine's scratch directory, which the host sees too
     cri = criClient(join(dir, 'containerd.sock'));
   });
@@ -94,7 +95,10 @@ describe('a Kubernetes pod through the CRI with the systemd cgroup driver, in a 
       const units = [pod, id].map((i) => `cri-containerd-${i}.scope`);
       const path = `/kubepods.slice/kubepods-besteffort.slice/${slice}/${units[1]}`;
       const pid = JSON.parse((await cri!.ContainerStatus({ container_id: id, verbose: true })).info.info).pid as number;
-      const cgroups = m.ok(['cat', `/proc/${pid}/cgroup`]).stdout.trim().split('\n');
+      const cgroups = m
+        .ok(['cat', `/proc/${pid}/cgroup`])
+        .stdout.trim()
+        .split('\n');
       for (const line of cgroups) assert.ok(line.endsWith(`:${path}`), `${handler}: ${line}`);
       // what the container sees of it
       const inside = await cri!.ExecSync({ container_id: id, cmd: ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'], timeout: 30 });
@@ -109,7 +113,14 @@ describe('a Kubernetes pod through the CRI with the systemd cgroup driver, in a 
       for (const unit of units) waitFor(() => !m.unitLoaded(unit), 20_000);
       assert.equal(m.exec(['sh', '-c', `ls -A /x/${handler}-root/${CRI_NAMESPACE}`]).stdout, '');
     }
-    assert.deepEqual(shown.kago, { ActiveState: 'active', Slice: `kubepods-besteffort-podkago${process.pid}.slice`, Delegate: 'yes', MemoryLimit: String(64 << 20), CPUShares: '512', DevicePolicy: 'strict' });
+    assert.deepEqual(shown.kago, {
+      ActiveState: 'active',
+      Slice: `kubepods-besteffort-podkago${process.pid}.slice`,
+      Delegate: 'yes',
+      MemoryLimit: String(64 << 20),
+      CPUShares: '512',
+      DevicePolicy: 'strict',
+    });
     if (shown.runc) assert.deepEqual({ ...shown.kago, Slice: '' }, { ...shown.runc, Slice: '' });
     assert.deepEqual((await cri!.ListContainers({})).containers, []);
   });

@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitForAsync } from '../helpers/wait.ts';
 import { type Containerd, containerdTraces } from './containerd.ts';
-import { CRI_NAMESPACE, criClient, POD_ADDRESS, type RuntimeService, runtimeRoots, startCriContainerd, streamExec, WORKLOAD_IMAGE } from './cri.ts';
+import {
+  type ContainerStatusMessage,
+  CRI_NAMESPACE,
+  criClient,
+  POD_ADDRESS,
+  type RuntimeService,
+  runtimeRoots,
+  startCriContainerd,
+  streamExec,
+  WORKLOAD_IMAGE,
+} from './cri.ts';
 import {
   cgroupDirs,
   type HostTraces,
@@ -24,7 +34,18 @@ import {
 } from './harness.ts';
 
 // kubelet's defaults for a container whose procMount is Default
-const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
+const MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
 const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 const MiB = 1024 * 1024;
 // CAP_NET_BIND_SERVICE is bit 10
@@ -194,7 +215,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       assert.equal(r.exit_code, 0, `${name}: ${script}: exit ${r.exit_code}\n${r.stdout}${r.stderr}`);
       return r.stdout;
     };
-    const status = async (name: string): Promise<Record<string, any>> => (await ctx.cri.ContainerStatus({ container_id: ids[name], verbose: true })).status;
+    const status = async (name: string): Promise<ContainerStatusMessage> => (await ctx.cri.ContainerStatus({ container_id: ids[name], verbose: true })).status;
 
     const container = (name: string, command: string[], linux: Record<string, unknown> = {}, more: Record<string, unknown> = {}): Record<string, unknown> => ({
       pod_sandbox_id: podId,
@@ -221,33 +242,40 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const podReady = process.hrtime.bigint();
       ids.main = (
         await ctx.cri.CreateContainer(
-          container('main', ['sh', '-c', 'sleep 2147483646 & trap "echo got TERM" TERM; echo started; while :; do sleep 1 & wait $!; done'], {
-            resources: { memory_limit_in_bytes: 64 * MiB, cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000 },
-            security_context: {
-              run_as_user: { value: 1000 },
-              run_as_group: { value: 1000 },
-              readonly_rootfs: true,
-              capabilities: { drop_capabilities: ['ALL'], add_capabilities: ['NET_BIND_SERVICE'] },
-              seccomp: { profile_type: 'RuntimeDefault' },
-              no_new_privs: true,
-              masked_paths: MASKED_PATHS,
-              readonly_paths: READONLY_PATHS,
-              supplemental_groups: [2000],
+          container(
+            'main',
+            ['sh', '-c', 'sleep 2147483646 & trap "echo got TERM" TERM; echo started; while :; do sleep 1 & wait $!; done'],
+            {
+              resources: { memory_limit_in_bytes: 64 * MiB, cpu_shares: 512, cpu_quota: 50_000, cpu_period: 100_000 },
+              security_context: {
+                run_as_user: { value: 1000 },
+                run_as_group: { value: 1000 },
+                readonly_rootfs: true,
+                capabilities: { drop_capabilities: ['ALL'], add_capabilities: ['NET_BIND_SERVICE'] },
+                seccomp: { profile_type: 'RuntimeDefault' },
+                no_new_privs: true,
+                masked_paths: MASKED_PATHS,
+                readonly_paths: READONLY_PATHS,
+                supplemental_groups: [2000],
+              },
             },
-          }, {
-            // volumes as kubelet passes them: a read-only one (a ConfigMap's) and a writable one (an emptyDir)
-            mounts: [
-              { container_path: '/config', host_path: join(volumes, 'config'), readonly: true },
-              { container_path: '/work', host_path: join(volumes, 'work'), readonly: false },
-            ],
-          }),
+            {
+              // volumes as kubelet passes them: a read-only one (a ConfigMap's) and a writable one (an emptyDir)
+              mounts: [
+                { container_path: '/config', host_path: join(volumes, 'config'), readonly: true },
+                { container_path: '/work', host_path: join(volumes, 'work'), readonly: false },
+              ],
+            },
+          ),
         )
       ).container_id;
       const created = process.hrtime.bigint();
       await ctx.cri.StartContainer({ container_id: ids.main });
       const done = process.hrtime.bigint();
       const ms = (from: bigint, to: bigint): string => (Number(to - from) / 1e6).toFixed(0);
-      ctx.timings.push(`${handler} ${ms(started, done)} ms (RunPodSandbox ${ms(started, podReady)}, CreateContainer ${ms(podReady, created)}, StartContainer ${ms(created, done)})`);
+      ctx.timings.push(
+        `${handler} ${ms(started, done)} ms (RunPodSandbox ${ms(started, podReady)}, CreateContainer ${ms(podReady, created)}, StartContainer ${ms(created, done)})`,
+      );
 
       const pod = (await ctx.cri.PodSandboxStatus({ pod_sandbox_id: podId })).status;
       assert.equal(pod.state, 'SANDBOX_READY');
@@ -264,7 +292,7 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const [main, side] = [await nsOf('main'), await nsOf('side')];
       assert.equal(main, side);
       const host = ['net', 'ipc', 'uts', 'pid'].map((n) => readlinkSync(`/proc/self/ns/${n}`));
-      main.split('\n').filter(Boolean).forEach((ns, i) => assert.notEqual(ns, host[i], `the pod has a ${ns.split(':')[0]} namespace of its own`));
+      for (const [i, ns] of main.split('\n').filter(Boolean).entries()) assert.notEqual(ns, host[i], `the pod has a ${ns.split(':')[0]} namespace of its own`);
       // pid: the sandbox's process is pid 1 of both; uts: the pod's hostname; net: the pod's eth0
       assert.equal(await sh('side', 'tr "\\0" " " < /proc/1/cmdline'), 'sleep 2147483647 ');
       assert.match(await sh('side', 'ps -o pid,user,args'), /^\s*\d+\s+1000\s+sh -c sleep 2147483646 & trap/m);
@@ -307,7 +335,10 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       assert.match(unshare.stderr, /Operation not permitted/);
       assert.equal((await exec('side', ['unshare', '-U', 'true'])).exit_code, 0);
       // side has no security context: root with containerd's default capabilities
-      assert.match(await sh('side', 'grep -E "^(Uid|CapEff|CapBnd):" /proc/self/status'), /^Uid:\s+0\s+0\s+0\s+0\nCapEff:\s+00000000a80425fb\nCapBnd:\s+00000000a80425fb\n$/);
+      assert.match(
+        await sh('side', 'grep -E "^(Uid|CapEff|CapBnd):" /proc/self/status'),
+        /^Uid:\s+0\s+0\s+0\s+0\nCapEff:\s+00000000a80425fb\nCapBnd:\s+00000000a80425fb\n$/,
+      );
       assert.match(await sh('side', 'grep ^Seccomp: /proc/self/status'), /^Seccomp:\s+0$/m);
 
       // readOnlyRootFilesystem, masked and read-only paths
@@ -338,7 +369,10 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
         assert.match(cgroups, new RegExp(`^\\d+:([^:]*,)?${controller}(,[^:]*)?:${cgroupParent}/${ids.main}$`, 'm'), controller);
       }
       assert.equal(await sh('main', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'), `${64 * MiB}\n`);
-      assert.equal(await sh('main', 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us'), '512\n50000\n100000\n');
+      assert.equal(
+        await sh('main', 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us'),
+        '512\n50000\n100000\n',
+      );
       // the pod's pids limit is kubelet's, on the parent; the container's processes are counted under it
       assert.ok(Number(await sh('main', 'cat /sys/fs/cgroup/pids/pids.current')) >= 2);
       assert.equal(readFileSync(`/sys/fs/cgroup/pids${cgroupParent}/pids.max`, 'utf8'), '200\n');
@@ -376,7 +410,11 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       const t = await streamExec(tty.url, [[4, JSON.stringify({ Width: 100, Height: 30 })]]);
       assert.match(t.stdout, /^\/dev\/pts\/\d+\r\n30 100\r\n$/);
       assert.equal(t.status.status, 'Success');
-      if (handler === 'kago') assert.ok(ctx.recorder.callsFor(ids.main!).some((c) => / exec --process \S+ --console-socket \S+ --detach /.test(c)), 'kago exec with a console socket');
+      if (handler === 'kago')
+        assert.ok(
+          ctx.recorder.callsFor(ids.main!).some((c) => / exec --process \S+ --console-socket \S+ --detach /.test(c)),
+          'kago exec with a console socket',
+        );
     });
 
     it('UpdateContainerResources: the new limits reach the container’s cgroups', async function () {
@@ -386,7 +424,11 @@ function podScenario(handler: 'kago' | 'runc', bin: string, context: () => Conte
       });
       assert.equal(await sh('main', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'), `${96 * MiB}\n`);
       assert.equal(await sh('main', 'cat /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu/cpu.cfs_quota_us'), '256\n20000\n');
-      if (handler === 'kago') assert.ok(ctx.recorder.callsFor(ids.main!).some((c) => c.endsWith(` update --resources - ${ids.main}`)), 'the shim ran kago update');
+      if (handler === 'kago')
+        assert.ok(
+          ctx.recorder.callsFor(ids.main!).some((c) => c.endsWith(` update --resources - ${ids.main}`)),
+          'the shim ran kago update',
+        );
     });
 
     it('a container’s exit code is the program’s, and its output is in the log the CRI asked for', async function () {

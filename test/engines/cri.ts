@@ -19,31 +19,40 @@ export const SANDBOX_IMAGE = 'localhost/pause:cri';
 /** The address of the pod's eth0 (in the pod's own network namespace). */
 export const POD_ADDRESS = '169.254.77.2/32';
 
-// Messages are plain objects with the proto's field names; the test reads
-// what it asserts on, so they stay loosely typed here.
-type Message = Record<string, any>;
+// Messages are plain objects with the proto's field names (proto-loader's
+// keepCase); the responses carry the fields the tests read.
+type Request = Record<string, unknown>;
+type Call<Response = object> = (request: Request) => Promise<Response>;
 
-type Call = (request: Message) => Promise<Message>;
+export interface ContainerStatusMessage {
+  state: string;
+  exit_code: number;
+  log_path: string;
+  image: { image: string };
+}
 
 /** The RuntimeService calls the tests make, each as a promise. */
 export interface RuntimeService {
-  Version: Call;
-  RunPodSandbox: Call;
-  PodSandboxStatus: Call;
+  Version: Call<{ runtime_name: string; runtime_version: string; runtime_api_version: string }>;
+  RunPodSandbox: Call<{ pod_sandbox_id: string }>;
+  PodSandboxStatus: Call<{ status: { state: string; runtime_handler: string; network: { ip: string } } }>;
   StopPodSandbox: Call;
   RemovePodSandbox: Call;
-  ListPodSandbox: Call;
-  CreateContainer: Call;
+  ListPodSandbox: Call<{ items: { id: string }[] }>;
+  CreateContainer: Call<{ container_id: string }>;
   StartContainer: Call;
   StopContainer: Call;
   RemoveContainer: Call;
-  ListContainers: Call;
-  ContainerStatus: Call;
+  ListContainers: Call<{ containers: unknown[] }>;
+  ContainerStatus: Call<{ status: ContainerStatusMessage; info: Record<string, string> }>;
   UpdateContainerResources: Call;
-  ExecSync: Call;
-  Exec: Call;
+  ExecSync: Call<{ stdout: Buffer; stderr: Buffer; exit_code: number }>;
+  Exec: Call<{ url: string }>;
   close(): void;
 }
+
+type Callback = (err: grpc.ServiceError | null, response: object) => void;
+type UnaryMethod = (request: Request, options: grpc.CallOptions, callback: Callback) => void;
 
 const RUNTIME_CALLS = [
   'Version',
@@ -70,25 +79,26 @@ export function criClient(socket: string): RuntimeService {
     enums: String,
     defaults: true,
   });
-  const runtimeV1 = (grpc.loadPackageDefinition(definition) as Message).runtime.v1;
-  const client = new runtimeV1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
-  const service: Partial<RuntimeService> = { close: () => client.close() };
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as { runtime: { v1: { RuntimeService: grpc.ServiceClientConstructor } } };
+  const client = new pkg.runtime.v1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure());
+  const methods = client as unknown as Record<string, UnaryMethod>;
+  const service: Record<string, unknown> = { close: () => client.close() };
   for (const name of RUNTIME_CALLS) {
-    service[name] = (request: Message) =>
+    service[name] = (request: Request) =>
       new Promise((resolve, reject) =>
-        client[name]!.call(client, request, { deadline: Date.now() + 90_000 }, (err: grpc.ServiceError | null, response: Message) =>
+        methods[name]!.call(client, request, { deadline: Date.now() + 90_000 }, (err, response) =>
           err ? reject(new Error(`CRI ${name}: ${err.details || err.message}`, { cause: err })) : resolve(response),
         ),
       );
   }
-  return service as RuntimeService;
+  return service as unknown as RuntimeService;
 }
 
 export interface StreamResult {
   stdout: string;
   stderr: string;
   /** The v4 protocol's closing status (channel 3), parsed. */
-  status: Message;
+  status: { status?: string; details?: { causes?: { reason: string; message: string }[] } };
 }
 
 /**
@@ -125,7 +135,7 @@ export function streamExec(url: string, send: [number, string][] = [], timeoutMs
       resolve({
         stdout: Buffer.concat(out[1]!).toString(),
         stderr: Buffer.concat(out[2]!).toString(),
-        status: status ? (JSON.parse(status) as Message) : {},
+        status: status ? (JSON.parse(status) as StreamResult['status']) : {},
       });
     };
   });

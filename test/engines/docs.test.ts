@@ -40,16 +40,27 @@ describe('docs/engines.md', function () {
     }
     // ...and nothing of the kago handler's section is left out
     const first = template.findIndex((l) => l.endsWith('.runtimes.kago]'));
-    const section = template.slice(first, template.findIndex((l, i) => i > first && l.startsWith('[') && !l.includes('.runtimes.kago')));
+    const section = template.slice(
+      first,
+      template.findIndex((l, i) => i > first && l.startsWith('[') && !l.includes('.runtimes.kago')),
+    );
     assert.ok(section.length >= 5);
-    assert.deepEqual(section.filter((l) => !block.includes(l)), []);
+    assert.deepEqual(
+      section.filter((l) => !block.includes(l)),
+      [],
+    );
     assert.ok(block.includes('restrict_oom_score_adj = true'));
     // the RuntimeClass names the handler the test asks for
-    assert.match(docs, /kind: RuntimeClass\nmetadata:\n  name: kago\nhandler: kago\n/);
+    assert.match(docs, /kind: RuntimeClass\nmetadata:\n {2}name: kago\nhandler: kago\n/);
   });
 });
 
 /** The trimmed, non-empty lines of each ```toml block. */
 function tomlBlocks(markdown: string): string[][] {
-  return [...markdown.matchAll(/^```toml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!.split('\n').map((l) => l.trim()).filter(Boolean));
+  return [...markdown.matchAll(/^```toml\n([\s\S]*?)^```$/gm)].map((m) =>
+    m[1]!
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
 }
