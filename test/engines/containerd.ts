@@ -1,5 +1,6 @@
 // A containerd of a test's own: config from scripts/engines/containerd, root,
-// state and sockets in the test's scratch directory, the CRI plugin off.
+// state and sockets in the test's scratch directory; the CRI plugin off
+// (config.toml) or on (cri.toml, with the placeholders the caller fills).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Daemon, HostTraces, inEveryHierarchy, runTool, writeConfig } from './harness.ts';
@@ -25,10 +26,15 @@ export function containerdTraces(namespace: string): HostTraces {
   ]);
 }
 
-export function startContainerd(scratch: string): Containerd {
-  const dir = join(scratch, 'containerd');
-  mkdirSync(dir);
-  const config = writeConfig('containerd/config.toml', join(dir, 'config.toml'), { SCRATCH: dir });
+/** dir is where the config's @SCRATCH@ points: scratch/containerd. */
+export function containerdDir(scratch: string): string {
+  return join(scratch, 'containerd');
+}
+
+export function startContainerd(scratch: string, template = 'containerd/config.toml', values: Record<string, string> = {}): Containerd {
+  const dir = containerdDir(scratch);
+  mkdirSync(dir, { recursive: true });
+  const config = writeConfig(template, join(dir, 'config.toml'), { SCRATCH: dir, ...values });
   const socket = join(dir, 'containerd.sock');
   const daemon = new Daemon('containerd', ['--config', config], join(dir, 'containerd.log'));
   const ctr = (namespace: string, args: string[]): ReturnType<typeof runTool> =>

@@ -302,9 +302,9 @@ export function printShapes(engine: string, shapes: string[]): void {
   process.stdout.write(`\n      runtime command lines ${engine} sent to kago:\n${shapes.map((s) => `        ${s}`).join('\n')}\n`);
 }
 
-/** kago's own view of a container, from the state root the engine uses. */
-export function kagoState(scratch: string, root: string | undefined, id: string): { status: string; pid: number } | null {
-  const r = runTool(scratch, kagoBin, [...(root ? ['--root', root] : []), 'state', id]);
+/** kago's own view of a container (or runc's, with bin), from the state root the engine uses. */
+export function kagoState(scratch: string, root: string | undefined, id: string, bin = kagoBin): { status: string; pid: number } | null {
+  const r = runTool(scratch, bin, [...(root ? ['--root', root] : []), 'state', id]);
   return r.code === 0 ? (JSON.parse(r.stdout) as { status: string; pid: number }) : null;
 }
 

@@ -9,3 +9,12 @@ export function waitFor(cond: () => boolean, timeoutMs = 10_000): void {
     sleepMs(5);
   }
 }
+
+/** waitFor for a condition that needs the event loop (a gRPC call, a child's output). */
+export async function waitForAsync(cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
