@@ -98,10 +98,12 @@ describe('drop-in: a hook whose child keeps its stdout', function () {
   for (const kind of ['prestart', 'createRuntime', 'createContainer'] as const) {
     it(`${kind}: done when the hook exits, judged by its status alone`, function () {
       const { id, bundle } = h.bundle(['sleep', '1000']);
-      // The child is the static busybox: a createContainer hook's child
-      // may still be loading libraries when init's pivot_root swaps its root.
-      const sleep = join(bundle.rootfs, 'bin', 'busybox');
-      bundle.spec.hooks = { [kind]: [{ path: '/bin/sh', args: ['sh', '-c', `${sleep} sleep 1000 & echo $! > holder.pid; echo started`], timeout: 20 }] };
+      // The child is the static busybox, and the hook exits only once the
+      // child runs (it wrote its pid): a createContainer hook's child not yet
+      // exec'd when init's pivot_root swaps the root would find no program.
+      const busybox = join(bundle.rootfs, 'bin', 'busybox');
+      const hook = `${busybox} sh -c 'echo $$ > holder.pid; sleep 1000' & while [ ! -s holder.pid ]; do sleep 0.01; done; echo started`;
+      bundle.spec.hooks = { [kind]: [{ path: '/bin/sh', args: ['sh', '-c', hook], timeout: 20 }] };
       bundle.save();
       const holder = join(kind === 'createContainer' ? bundle.rootfs : bundle.dir, 'holder.pid');
       h.defer(() => {

@@ -3,7 +3,7 @@
 // dbus-daemon (a private one in a scratch directory).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deviceProperties, parseGVariant, rangeToBitmask, resourceProperties, sharesToWeight } from '../../host/cgroups/systemd/properties.ts';
@@ -130,8 +130,13 @@ describe('the D-Bus client against a real dbus-daemon', function () {
     if (spawnSync('dbus-daemon', ['--version'], { stdio: 'ignore' }).status !== 0) this.skip();
     dir = mkdtempSync(join(tmpdir(), 'kago-dbus-'));
     socket = join(dir, 'bus');
-    daemon = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=unix:path=${socket}`], { stdio: 'ignore' });
-    waitFor(() => existsSync(socket));
+    // The daemon prints its address once it listens; the socket file alone
+    // exists from bind(), before listen(), when a connect is still refused.
+    const printed = join(dir, 'address');
+    const fd = openSync(printed, 'w');
+    daemon = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=unix:path=${socket}`, '--print-address=3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+    closeSync(fd);
+    waitFor(() => readFileSync(printed, 'utf8').includes('\n'));
   });
   after(() => {
     daemon?.kill('SIGTERM');
