@@ -1,6 +1,7 @@
 import { KagoError } from '../errors.ts';
 import { writeErr } from '../output.ts';
 import type { StateStore } from '../state/store.ts';
+import type { ContainerState } from '../state/types.ts';
 import { destroyContainer } from './destroy.ts';
 import { hookState, runHostHooksLogged } from './hooks.ts';
 
@@ -16,7 +17,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
     throw new KagoError(`container ${id}`, 'container does not exist');
   }
   store.withLock(id, () => {
-    let state;
+    let state: ContainerState | null;
     try {
       state = store.tryRead(id);
     } catch (e) {

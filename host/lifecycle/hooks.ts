@@ -93,7 +93,9 @@ function runHook(kind: HookKind, index: number, hook: Hook, stdin: string, cwd: 
  * failure is the error.
  */
 export function runHostHooks(kind: HookKind, hooks: Hooks | undefined, stdin: string, cwd: string): void {
-  (hooks?.[kind] ?? []).forEach((hook, i) => runHook(kind, i, hook, stdin, cwd));
+  (hooks?.[kind] ?? []).forEach((hook, i) => {
+    runHook(kind, i, hook, stdin, cwd);
+  });
 }
 
 /**

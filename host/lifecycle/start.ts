@@ -63,7 +63,9 @@ export function startContainer(store: StateStore, id: string): ContainerState {
       // startContainer hooks: end-of-file means execve has happened, and
       // anything written before it is why init failed instead.
       let failure = '';
-      for (let n; (n = readNonBlocking(fd, byte)) !== 0; ) {
+      for (;;) {
+        const n = readNonBlocking(fd, byte);
+        if (n === 0) break;
         if (n === 1) failure += String.fromCharCode(byte[0]!);
         else waitReadable(fd, CHECK_MS);
       }

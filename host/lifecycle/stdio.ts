@@ -24,7 +24,7 @@ export function makeProcessPipes(): ProcessPipes {
     made.push(errR, errW);
     return { child: [inR, outW, errW], own: [inW, outR, errR] };
   } catch (e) {
-    made.forEach((fd) => closeSync(fd));
+    for (const fd of made) closeSync(fd);
     throw e;
   }
 }

@@ -20,7 +20,7 @@ export function waitForChild(pid: number): Promise<number> {
       if (!r.exited) return;
       clearInterval(poll);
       process.off('SIGCHLD', check);
-      forwarders.forEach((off) => off());
+      for (const off of forwarders) off();
       resolve(r.code);
     };
     process.on('SIGCHLD', check);

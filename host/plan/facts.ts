@@ -1,5 +1,5 @@
 // Reads what the plan builder needs to know about this host.
-import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
 import type { Spec } from '../../wasm/spec.gen.ts';
@@ -89,7 +89,7 @@ export function existsInRoot(rootfs: string, containerPath: string): boolean {
     }
     if (name === '.') continue;
     const host = join(rootfs, ...done, name);
-    let st;
+    let st: Stats;
     try {
       st = lstatSync(host);
     } catch {

@@ -1,7 +1,7 @@
 // The state directory: one directory per container under --root, holding
 // state.json and the exec FIFO. Creating the directory is the atomic step that
 // decides which of two concurrent `create`s of one id wins.
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freezerOf, isFrozen } from '../cgroups/freezer.ts';
 import { KagoError } from '../errors.ts';
@@ -45,7 +45,7 @@ export class StateStore {
    */
   private checkRoot(): void {
     if (this.rootChecked) return;
-    let st;
+    let st: Stats;
     try {
       st = statSync(this.root);
     } catch {

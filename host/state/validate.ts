@@ -56,7 +56,9 @@ function startTime(v: Json, at: string): string {
 
 function stringArray(v: Json, at: string): string[] {
   if (!Array.isArray(v)) throw new Invalid(at, 'must be an array');
-  v.forEach((s, i) => string(s, `${at}/${i}`));
+  v.forEach((s, i) => {
+    string(s, `${at}/${i}`);
+  });
   return v as string[];
 }
 
@@ -130,6 +132,7 @@ function check(id: string, v: Json): ContainerState {
 
 /** A message from the file's content stays one line and puts no escape sequence on a terminal. */
 function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

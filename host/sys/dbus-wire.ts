@@ -153,7 +153,9 @@ export class Writer {
         const values = value as DBusValue[];
         if (values.length !== fields.length) fail();
         this.pad(8);
-        fields.forEach((f, k) => this.write(f, values[k]!));
+        fields.forEach((f, k) => {
+          this.write(f, values[k]!);
+        });
         return;
       }
       default:
@@ -271,7 +273,9 @@ export function encodeMessage(m: Omit<Message, 'body' | 'signature'> & { signatu
   const signature = m.signature ?? '';
   const types = splitSignature(signature);
   const body = new Writer();
-  types.forEach((t, k) => body.write(t, (m.body ?? [])[k]!));
+  types.forEach((t, k) => {
+    body.write(t, (m.body ?? [])[k]!);
+  });
   const fields: DBusValue[] = [];
   const add = (code: number, sig: string, v: string | number | undefined) => {
     if (v !== undefined) fields.push([code, { sig, value: v }]);

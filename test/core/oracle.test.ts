@@ -120,7 +120,9 @@ interface Site {
 function sites(doc: Json, pointer = '', parent: Json[] | JsonObject | null = null, key = ''): Site[] {
   const out: Site[] = [{ pointer, value: doc, parent, key }];
   if (Array.isArray(doc)) {
-    doc.forEach((v, i) => out.push(...sites(v, `${pointer}/${i}`, doc, String(i))));
+    doc.forEach((v, i) => {
+      out.push(...sites(v, `${pointer}/${i}`, doc, String(i)));
+    });
   } else if (doc !== null && typeof doc === 'object') {
     for (const [k, v] of Object.entries(doc)) out.push(...sites(v, `${pointer}/${escapeToken(k)}`, doc, k));
   }

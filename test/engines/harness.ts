@@ -51,8 +51,8 @@ export function runTool(scratch: string, file: string, args: string[], options: 
     if (r.error) throw r.error;
     return { code: r.status, signal: r.signal, stdout: readFileSync(paths[0]!, 'utf8'), stderr: readFileSync(paths[1]!, 'utf8') };
   } finally {
-    fds.forEach((fd) => closeSync(fd));
-    paths.forEach((p) => rmSync(p, { force: true }));
+    for (const fd of fds) closeSync(fd);
+    for (const p of paths) rmSync(p, { force: true });
   }
 }
 

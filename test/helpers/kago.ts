@@ -45,7 +45,7 @@ export class Kago {
       });
       return { code: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
     } finally {
-      fds.forEach((fd) => closeSync(fd));
+      for (const fd of fds) closeSync(fd);
       rmSync(out, { force: true });
       rmSync(err, { force: true });
     }
@@ -65,7 +65,7 @@ export class Kago {
     const err = join(this.scratch, `err-${tag}`);
     const fds = [openSync(out, 'w+'), openSync(err, 'w+')];
     const child = spawn(this.bin, ['--root', this.root, ...args], { env: env ?? process.env, stdio: ['ignore', fds[0]!, fds[1]!] });
-    fds.forEach((fd) => closeSync(fd));
+    for (const fd of fds) closeSync(fd);
     const done = new Promise<Result>((resolve) => {
       child.on('exit', (code, signal) => {
         const result = { code, signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };

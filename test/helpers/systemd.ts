@@ -139,7 +139,7 @@ export class SystemdMachine {
       const r = spawnSync('nsenter', ['-t', String(this.pid), '-a', ...envArgs, ...argv], { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 60_000 });
       return { code: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
     } finally {
-      fds.forEach((fd) => closeSync(fd));
+      for (const fd of fds) closeSync(fd);
     }
   }
 

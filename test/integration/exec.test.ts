@@ -27,7 +27,9 @@ describe('exec', function () {
     const r = kago.run(['exec', c.id, 'sh', '-c', `for n in ${names.join(' ')}; do readlink /proc/self/ns/$n; done; hostname; cat /proc/self/uid_map; echo $$; cat /proc/1/cmdline | tr '\\0' ' '`]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    names.forEach((n, i) => assert.equal(lines[i], readlinkSync(`/proc/${c.pid}/ns/${n}`), n));
+    names.forEach((n, i) => {
+      assert.equal(lines[i], readlinkSync(`/proc/${c.pid}/ns/${n}`), n);
+    });
     assert.equal(lines[8], 'exec-target');
     assert.match(lines[9]!, /^\s*0\s+100000\s+65536$/);
     assert.notEqual(lines[10], '1', 'a new process, not init');
@@ -58,7 +60,7 @@ describe('exec', function () {
     writeFileSync(processFile, JSON.stringify({ user: { uid: 0, gid: 0 }, args: ['sleep', '777'], cwd: '/', env: ['PATH=/bin'] }));
     kago.ok(['exec', '--process', processFile, '--detach', '--pid-file', pidFile, c.id]);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    assert.match(readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /^sleep\x00777/);
+    assert.ok(readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep\x00777'));
     assert.equal(readlinkSync(`/proc/${pid}/ns/pid`), readlinkSync(`/proc/${c.pid}/ns/pid`));
     writeFileSync(processFile, JSON.stringify({ user: { uid: 0, gid: 0 }, args: ['true'], cwd: 'relative' }));
     const bad = kago.run(['exec', '--process', processFile, c.id]);

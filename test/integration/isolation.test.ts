@@ -255,7 +255,7 @@ describe('descriptors and keyrings passed to the container', function () {
       stdio: ['ignore', 'pipe', 'pipe', ...fds],
       encoding: 'utf8',
     });
-    fds.forEach((fd) => closeSync(fd));
+    for (const fd of fds) closeSync(fd);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.deepEqual(lines.slice(0, 2), ['three', 'four']);

@@ -31,7 +31,7 @@ describe('container lifecycle', function () {
     const running = kago.state(c.id);
     assert.equal(running.status, 'running');
     assert.equal(running.pid, created.pid);
-    assert.match(readFileSync(`/proc/${created.pid}/cmdline`, 'latin1'), /^sleep\x001000/);
+    assert.ok(readFileSync(`/proc/${created.pid}/cmdline`, 'latin1').startsWith('sleep\x001000'));
     assert.ok(!existsSync(join(kago.root, c.id, 'exec.fifo')));
 
     const again = kago.run(['start', c.id]);

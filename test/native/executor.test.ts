@@ -128,7 +128,10 @@ describe('the native executor', function () {
     const join8 = (...parts: Uint8Array[]) => {
       const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
       let at = 0;
-      for (const p of parts) (out.set(p, at), (at += p.length));
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
       return out;
     };
     const unknown = join8(good.subarray(0, 12), u32(3), good.subarray(16), new Uint8Array([0xe7, 0x03, 0, 0, 0, 0, 0, 0]));

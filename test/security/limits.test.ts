@@ -38,7 +38,7 @@ for (const bin of [kagoBin, runcBin]) {
     it('a process environment of 1.8 MB (a plan of as much) runs, whole', function () {
       // 20 variables of 90 KB: under execve's limits (128 KB a string, a quarter of the 8 MB stack in all).
       const env = Array.from({ length: 20 }, (_, i) => `BIG${i}=${String.fromCharCode(97 + i).repeat(90 * 1024)}`);
-      const { id, bundle } = h.bundle(['sh', '-c', 'env | grep -c "^BIG" > /tmp/count; echo ${#BIG19} >> /tmp/count'], (s) => {
+      const { id, bundle } = h.bundle(['sh', '-c', 'env | grep -c "^BIG" > /tmp/count; echo $' + '{#BIG19} >> /tmp/count'], (s) => {
         s.root!.readonly = false;
         s.process!.env = [...(s.process!.env ?? []), ...env];
       });

@@ -70,7 +70,9 @@ describe('security: the state reader (kago)', function () {
   }
   // An inner suite's afterEach runs before the harness's, which is this suite's.
   describe('with a running container', function () {
-    afterEach(() => restore.splice(0).forEach((fn) => fn()));
+    afterEach(() => {
+      for (const fn of restore.splice(0)) fn();
+    });
 
     it('state of a tampered file: one line naming the container of the directory and the field, never the id the file claims', function () {
       const { id } = tampered(TAMPERED);

@@ -4,6 +4,7 @@ import { formatError, KagoError, UsageError } from '../../errors.ts';
 import { bool, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
 import { writeErr, writeOut } from '../../output.ts';
+import type { ContainerState } from '../../state/types.ts';
 
 export const state: Command = {
   name: 'state',
@@ -31,7 +32,7 @@ export const list: Command = {
     if (format !== 'table' && format !== 'json') throw new UsageError(`invalid format option ${JSON.stringify(format)}`);
     // As runc: a container whose state cannot be read is named on stderr and the others are listed.
     const reports = ctx.store.ids().flatMap((id) => {
-      let s;
+      let s: ContainerState | null;
       try {
         s = ctx.store.tryRead(id);
       } catch (e) {
