@@ -1,5 +1,5 @@
-/* kago-exec: performs, verbatim, the plan the host built (see DESIGN.md,
- * "Why a native executor at all"). It runs as root between clone and execve
+/* kago-exec: performs, verbatim, the plan the host built (see docs/architecture.md,
+ * "The parts"). It runs as root between clone and execve
  * of a container, so it decides nothing and stays small enough to audit.
  *
  * fd 3 is the sync socket; stdio is the container's. `--prime-cgroup FILE`:
