@@ -7,10 +7,10 @@
 // a character device or a FIFO of kago's own) or uses a name another user
 // could guess ahead.
 // docs/security.md lists every such path and the rule it follows.
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KagoError } from './errors.ts';
+import { builtin } from './sys/builtin.ts';
 
 const { O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_WRONLY } = constants;
 
@@ -49,7 +49,7 @@ function writeAll(fd: number, data: Buffer): void {
  */
 export function replaceFile(what: string, path: string, data: string, mode: number): void {
   const abs = resolve(path);
-  const tmp = join(dirname(abs), `.${basename(abs)}.${randomBytes(8).toString('hex')}.kago-tmp`);
+  const tmp = join(dirname(abs), `.${basename(abs)}.${builtin('node:crypto').randomBytes(8).toString('hex')}.kago-tmp`);
   let fd: number;
   try {
     fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);

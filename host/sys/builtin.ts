@@ -1,8 +1,9 @@
 // Node's built-in modules that only some commands use, loaded when first
 // used: under Bun each is JavaScript evaluated at require time (node:util and
-// node:child_process cost ~1-2 ms each), and a static import is evaluated
-// by every command.
+// node:child_process cost ~1-2 ms each; node:crypto, with the streams it
+// pulls in, ~3 ms), and a static import is evaluated by every command.
 interface Lazy {
+  'node:crypto': typeof import('node:crypto');
   'node:child_process': typeof import('node:child_process');
   'node:util': typeof import('node:util');
 }
