@@ -32,6 +32,11 @@ function minimal(): Spec {
 }
 
 const ops = (spec: Spec, f: HostFacts = facts): PlanOp[] => buildCreatePlan(spec, f).ops.map((p) => p.op);
+/** A default device as init makes it in the root filesystem (slot 1): the node, then its owner. */
+const deviceNode = (path: string, major: number, minor: number): PlanOp[] => [
+  { op: 'mknod_in_root', root: 1, path, mode: L.S_IFCHR | 0o666, major, minor },
+  { op: 'chown_in_root', root: 1, path, uid: 0, gid: 0 },
+];
 
 describe('the create plan', function () {
   it('is exactly this for a minimal config', function () {
@@ -49,18 +54,12 @@ describe('the create plan', function () {
       { op: 'mount', source: '/b/rootfs', target: '/b/rootfs', fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' },
       { op: 'open', path: '/b/rootfs', flags: L.O_PATH | L.O_DIRECTORY, slot: 1 },
       { op: 'mkdir_in_root', root: 1, path: '/dev', mode: 0o755 },
-      { op: 'mknod_in_root', root: 1, path: '/dev/null', mode: L.S_IFCHR | 0o666, major: 1, minor: 3 },
-      { op: 'chown_in_root', root: 1, path: '/dev/null', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 1, path: '/dev/zero', mode: L.S_IFCHR | 0o666, major: 1, minor: 5 },
-      { op: 'chown_in_root', root: 1, path: '/dev/zero', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 1, path: '/dev/full', mode: L.S_IFCHR | 0o666, major: 1, minor: 7 },
-      { op: 'chown_in_root', root: 1, path: '/dev/full', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 1, path: '/dev/random', mode: L.S_IFCHR | 0o666, major: 1, minor: 8 },
-      { op: 'chown_in_root', root: 1, path: '/dev/random', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 1, path: '/dev/urandom', mode: L.S_IFCHR | 0o666, major: 1, minor: 9 },
-      { op: 'chown_in_root', root: 1, path: '/dev/urandom', uid: 0, gid: 0 },
-      { op: 'mknod_in_root', root: 1, path: '/dev/tty', mode: L.S_IFCHR | 0o666, major: 5, minor: 0 },
-      { op: 'chown_in_root', root: 1, path: '/dev/tty', uid: 0, gid: 0 },
+      ...deviceNode('/dev/null', 1, 3),
+      ...deviceNode('/dev/zero', 1, 5),
+      ...deviceNode('/dev/full', 1, 7),
+      ...deviceNode('/dev/random', 1, 8),
+      ...deviceNode('/dev/urandom', 1, 9),
+      ...deviceNode('/dev/tty', 5, 0),
       { op: 'symlink_in_root', root: 1, target: '/proc/self/fd', path: '/dev/fd' },
       { op: 'symlink_in_root', root: 1, target: '/proc/self/fd/0', path: '/dev/stdin' },
       { op: 'symlink_in_root', root: 1, target: '/proc/self/fd/1', path: '/dev/stdout' },
