@@ -15,7 +15,8 @@ export interface StateReport {
   owner: string;
 }
 
-export function stateReport(store: StateStore, state: ContainerState): StateReport {
+/** `state` leaves owner empty, as runc does; `list` names the user who made the container. */
+export function stateReport(store: StateStore, state: ContainerState, forList = false): StateReport {
   const status = store.status(state);
   const report: StateReport = {
     ociVersion: state.ociVersion,
@@ -25,7 +26,7 @@ export function stateReport(store: StateStore, state: ContainerState): StateRepo
     bundle: state.bundle,
     rootfs: state.rootfs,
     created: state.created,
-    owner: state.owner,
+    owner: forList ? state.owner : '',
   };
   if (state.annotations && Object.keys(state.annotations).length) report.annotations = state.annotations;
   return report;

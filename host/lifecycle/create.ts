@@ -3,7 +3,6 @@
 import { closeChildEnds, closeProcessPipes, givePipesTo, hostIdOfRoot, makeProcessPipes, type ProcessPipes } from './stdio.ts';
 import { chmodSync, closeSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
 import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { refuseFrozenCgroup, warnIfCgroupNotEmpty } from '../cgroups/existing.ts';
 import { cgroupDirs, createCgroupDirs, removeCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
@@ -19,7 +18,7 @@ import { buildCreatePlan } from '../plan/build.ts';
 import { checkExecLimits } from '../plan/exec-limits.ts';
 import { gatherFacts } from '../plan/facts.ts';
 import { moveNetDevices } from '../plan/netdev.ts';
-import { withHome } from '../plan/passwd.ts';
+import { hostUserName, withHome } from '../plan/passwd.ts';
 import { compileSeccomp } from '../plan/seccomp.ts';
 import type { Compiled, Plan } from '../plan/types.ts';
 import { abandonExecutor, encodeForExecutor, type Executor, type ExecutorEvents, type ExecutorIo, runPlan, startExecutor } from '../process/executor.ts';
@@ -256,7 +255,7 @@ function initialState(id: string, prepared: Prepared, executor: Executor | undef
     bundle: prepared.bundle,
     rootfs: prepared.rootfs,
     created: new Date().toISOString(),
-    owner: userInfo().username,
+    owner: hostUserName(process.geteuid?.() ?? 0),
     kago: { cgroup: { dirs: prepared.cgroupLeaves, created: [] }, resources: spec.linux?.resources },
   };
   if (prepared.systemd) state.kago.cgroup.systemd = { unit: prepared.systemd.unit, slice: prepared.systemd.slice };

@@ -16,12 +16,28 @@ function passwdOf(rootfs: string): string {
   }
 }
 
-export function homeOf(rootfs: string, uid: number): string {
-  for (const line of passwdOf(rootfs).split('\n')) {
+/** The fields of uid's line in passwd(5) text. */
+function entryOf(passwd: string, uid: number): string[] | undefined {
+  for (const line of passwd.split('\n')) {
     const fields = line.split(':');
-    if (fields.length >= 7 && Number(fields[2]) === uid && fields[2] !== '') return fields[5] || '/';
+    if (fields.length >= 7 && Number(fields[2]) === uid && fields[2] !== '') return fields;
   }
-  return '/';
+  return undefined;
+}
+
+export function homeOf(rootfs: string, uid: number): string {
+  return entryOf(passwdOf(rootfs), uid)?.[5] || '/';
+}
+
+/** uid's name on this host, as `list` shows a container's owner; runc's "#uid" when it has none. */
+export function hostUserName(uid: number): string {
+  let passwd = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    // no passwd: the number stands for the name
+  }
+  return entryOf(passwd, uid)?.[0] || `#${uid}`;
 }
 
 /**

@@ -142,6 +142,15 @@ for (const bin of [kagoBin, runcBin]) {
         assert.equal(kago.state(id).status, 'stopped');
       }
 
+      it('list names the owner (root), state leaves it empty', function () {
+        const { id, bundle } = h.bundle(['sleep', '1000']);
+        kago.ok(['create', '--bundle', bundle.dir, id]);
+        assert.equal(kago.state(id).owner, '');
+        const listed = (JSON.parse(kago.ok(['list', '--format', 'json']).stdout) as { id: string; owner: string }[]).find((c) => c.id === id);
+        assert.equal(listed?.owner, 'root');
+        assert.match(kago.ok(['list']).stdout, new RegExp(`^${id} .* root$`, 'm'));
+      });
+
       it('kill with signal 0 tells whether the container runs; --all does not fail on a stopped one', function () {
         const { id, bundle } = h.bundle(['sleep', '1000']);
         kago.ok(['run', '-d', '--bundle', bundle.dir, id]);

@@ -40,7 +40,7 @@ export const list: Command = {
         writeErr(`kago: ${formatError(e)} (not listed)\n`);
         return [];
       }
-      return s ? [stateReport(ctx.store, s)] : [];
+      return s ? [stateReport(ctx.store, s, true)] : [];
     });
     if (bool(args.flags, 'quiet')) {
       for (const r of reports) writeOut(r.id + '\n');
