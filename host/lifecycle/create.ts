@@ -37,6 +37,8 @@ import { closeConsole, type ConsoleEnd, consoleSize, openConsole } from './termi
 import { hookState, runHostHooks } from './hooks.ts';
 import { destroyContainer } from './destroy.ts';
 import { writePidFile } from './pidfile.ts';
+import { filterForExec, startRecorderFor } from '../seccomp-record/lifecycle.ts';
+import { type RecordOptions, recordingSeccomp } from '../seccomp-record/request.ts';
 
 export interface CreateOptions {
   id: string;
@@ -56,6 +58,8 @@ export interface CreateOptions {
   pipes?: ProcessPipes;
   /** --systemd-cgroup: the cgroup is a transient systemd scope (cgroups/systemd/) */
   systemdCgroup?: boolean;
+  /** --seccomp-record (seccomp-record/) */
+  seccompRecord?: RecordOptions;
 }
 
 /**
@@ -160,6 +164,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   if (spec.process) checkExecLimits(spec.process, 'config.json: /process');
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
+  compiled.seccomp = recordingSeccomp(opts.seccompRecord, spec, bundle, compiled.seccomp) ?? compiled.seccomp;
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true && !opts.pipes });
   const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
@@ -214,7 +219,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
   }
   if (spec.annotations) state.annotations = spec.annotations;
   state.kago.process = spec.process;
-  const filter = prepared.compiled.seccomp;
+  const filter = filterForExec(prepared.compiled.seccomp);
   if (filter) {
     state.kago.seccomp = { flags: filter.flags, filter: Buffer.from(filter.filter).toString('base64') };
     if (filter.listener) state.kago.seccomp.listener = filter.listener;
@@ -289,6 +294,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): Created
         state.pid = pid;
         state.kago.initStartTime = readProcStat(pid)?.startTime;
         save();
+        startRecorderFor(prepared.compiled.seccomp, state, save);
         crashPoint('init-forked');
       },
     }, encoded);

@@ -11,6 +11,7 @@ import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { releaseInheritedMounts } from './inherited-mounts.ts';
 import { killProcess } from './signal.ts';
+import { finishRecorder } from '../seccomp-record/lifecycle.ts';
 
 const KILL_WAIT_MS = 10_000;
 
@@ -47,6 +48,7 @@ export function killAll(state: ContainerState): void {
 
 export function destroyContainer(store: StateStore, state: ContainerState): void {
   killAll(state);
+  finishRecorder(state);
   releaseInheritedMounts(state);
   // systemd removes the directories it made for the unit; kago's own (v1 controllers systemd does not manage) follow.
   if (state.kago.cgroup.systemd) stopContainerUnit(state.kago.cgroup.systemd.unit);
