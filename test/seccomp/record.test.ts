@@ -1,0 +1,244 @@
+// `--seccomp-record FILE`: a container run once under a filter that stops
+// every system call at the recorder, which writes the smallest OCI profile
+// that lets the same workload run again. runc (1.1.5), crun and youki have
+// no such feature, so there is nothing to compare with: these tests check the
+// recording against the workload itself, by replaying it under kago.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Spec } from '../../host/spec/config.ts';
+import { shell } from '../helpers/bundle.ts';
+import { harness } from '../helpers/harness.ts';
+import { repoRoot, sharedData } from '../helpers/paths.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+interface Rule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: { index: number; value: number; valueTwo?: number; op: string }[];
+}
+
+interface Recorded {
+  defaultAction: string;
+  defaultErrnoRet: number;
+  architectures: string[];
+  syscalls: Rule[];
+}
+
+const WORKLOAD = '/bin/record_workload';
+
+describe('seccomp recording (--seccomp-record)', function () {
+  this.timeout(60_000);
+  const h = harness();
+  const kago = h.kago;
+  let out: string;
+  let workload: string;
+
+  before(function () {
+    out = mkdtempSync(join(tmpdir(), 'kago-record-'));
+    workload = join(out, 'record_workload');
+    const cc = spawnSync('gcc', ['-static', '-pthread', '-O2', '-Wall', '-Wextra', '-Werror', '-o', workload, join(repoRoot, 'test/seccomp/record_workload.c')], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, cc.stderr);
+  });
+
+  const withWorkload = { prepare: (b: { rootfs: string }) => copyFileSync(workload, join(b.rootfs, WORKLOAD)) };
+
+  function profileAt(file: string): Recorded {
+    return JSON.parse(readFileSync(file, 'utf8')) as Recorded;
+  }
+
+  function allowed(p: Recorded): string[] {
+    return p.syscalls.find((r) => r.action === 'SCMP_ACT_ALLOW' && !r.args)?.names ?? [];
+  }
+
+  /** Runs args in the foreground with --seccomp-record; the profile is written by the time kago returns. */
+  function record(name: string, args: string[], configure?: (s: Spec) => void, flags: string[] = []): { profile: Recorded; stdout: string; file: string } {
+    const file = join(out, `${name}.json`);
+    const r = h.runIn(args, configure, { flags: ['--seccomp-record', file, ...flags], ...withWorkload });
+    assert.equal(r.code, 0, r.stderr);
+    return { profile: profileAt(file), stdout: r.stdout, file };
+  }
+
+  function replay(profile: Recorded, args: string[]): ReturnType<typeof h.runIn> {
+    return h.runIn(args, (s) => {
+      s.linux!.seccomp = profile as unknown as NonNullable<Spec['linux']>['seccomp'];
+    }, withWorkload);
+  }
+
+  /** The temporary files a profile is written through, left in its directory. */
+  function temporaries(): string[] {
+    return readdirSync(out).filter((n) => n.endsWith('.kago-tmp'));
+  }
+
+  it('records ls, cat and sh pipelines; the profile replays them, and denies mkdir, which they never made, with EPERM', function () {
+    const script = 'ls -l /etc | cat; cat /etc/passwd | wc -l; echo $(echo nested) | tr a-z A-Z';
+    const { profile, stdout } = record('busybox', shell(script));
+    assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO');
+    assert.equal(profile.defaultErrnoRet, 1);
+    assert.deepEqual(profile.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    assert.equal(profile.syscalls.length, 1, 'one rule: nothing was refused');
+    const names = allowed(profile);
+    assert.deepEqual(names, [...names].sort());
+    // The program's exec, and init's own calls between loading the filter and it (READY, the FIFO).
+    for (const n of ['execve', 'openat', 'read', 'write', 'pipe2', 'wait4', 'exit_group', 'sendmsg']) assert.ok(names.includes(n), `${n} recorded`);
+    assert.ok(!names.includes('mkdir') && !names.includes('mkdirat'));
+
+    const again = replay(profile, shell(script));
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, stdout);
+    const denied = replay(profile, shell('mkdir /tmp/made; echo status=$?'));
+    assert.match(denied.stdout, /status=1/);
+    assert.match(denied.stderr, /Operation not permitted/);
+  });
+
+  it('records the calls of every thread of a multi-threaded program', function () {
+    const { profile, stdout } = record('threads', [WORKLOAD, 'threads', '8']);
+    assert.equal(stdout, 'threads ok\n');
+    const names = allowed(profile);
+    // getcpu is made by the threads only.
+    for (const n of ['getcpu', 'futex', 'getppid']) assert.ok(names.includes(n), `${n} recorded`);
+    assert.ok(names.includes('clone3') || names.includes('clone'), 'the threads\' creation recorded');
+    const again = replay(profile, [WORKLOAD, 'threads', '8']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, 'threads ok\n');
+  });
+
+  it('records the calls of a forked child', function () {
+    const { profile } = record('fork', [WORKLOAD, 'fork']);
+    // times is made by the child only.
+    assert.ok(allowed(profile).includes('times'));
+    const again = replay(profile, [WORKLOAD, 'fork']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, 'fork ok\n');
+    const without = replay({ ...profile, syscalls: [{ names: allowed(profile).filter((n) => n !== 'times'), action: 'SCMP_ACT_ALLOW' }] }, [WORKLOAD, 'fork']);
+    assert.notEqual(without.code, 0, 'the child\'s call was what the profile needed');
+  });
+
+  it('records a 32-bit call under its own architecture', function () {
+    const { profile, stdout } = record('int80', [WORKLOAD, 'int80']);
+    assert.equal(stdout, 'getuid32 0\n');
+    assert.ok(profile.architectures.includes('SCMP_ARCH_X86'));
+    // getuid32 exists only on 32-bit x86: its name came from that table.
+    assert.ok(allowed(profile).includes('getuid32'));
+    const again = replay(profile, [WORKLOAD, 'int80']);
+    assert.equal(again.stdout, 'getuid32 0\n', again.stderr);
+  });
+
+  it('under the config\'s own profile, what it denies stays denied and is listed as refused', function () {
+    const docker = JSON.parse(readFileSync(join(sharedData, 'seccomp-docker-default.oci.json'), 'utf8')) as { syscalls: Rule[] };
+    // Docker's profile, but mkdir refused with EACCES.
+    docker.syscalls = [...docker.syscalls.map((r) => ({ ...r, names: r.names.filter((n) => n !== 'mkdir') })), { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }];
+    const script = 'ls / >/dev/null; mkdir /tmp/made; echo mkdir=$?; unshare -n true; echo unshare=$?; ls /tmp';
+    const { profile, stdout } = record('docker', shell(script), (s) => {
+      s.linux!.seccomp = docker as unknown as NonNullable<Spec['linux']>['seccomp'];
+    });
+    assert.equal(stdout, 'mkdir=1\nunshare=1\n', 'the calls failed as the profile says, and /tmp stayed empty');
+    assert.deepEqual(profile.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+    assert.ok(!allowed(profile).includes('mkdir') && !allowed(profile).includes('unshare'));
+    assert.deepEqual(profile.syscalls.find((r) => r.names.includes('mkdir')), { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 });
+    assert.deepEqual(profile.syscalls.find((r) => r.names.includes('unshare')), { names: ['unshare'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 });
+    const again = replay(profile, shell(script));
+    assert.equal(again.stdout, stdout, again.stderr);
+  });
+
+  it('the annotation asks for a recording, with argument rules; a detached container writes it when it ends', function () {
+    const { id, bundle } = h.bundle(shell('ip link >/dev/null; echo $(ls /) >/dev/null'), (s) => {
+      s.annotations = { 'org.kago.seccomp.record': 'recorded.json', 'org.kago.seccomp.record-args': 'true' };
+    });
+    const file = join(bundle.dir, 'recorded.json');
+    kago.ok(['create', '--bundle', bundle.dir, id]);
+    kago.ok(['start', id]);
+    waitFor(() => existsSync(file));
+    const profile = profileAt(file);
+    assert.ok(!allowed(profile).includes('socket') && !allowed(profile).includes('clone'), 'no bare names for the argument rules');
+    // ip's netlink socket (AF_NETLINK = 16), the shell's fork (no namespace flags).
+    const sockets = profile.syscalls.filter((r) => r.names[0] === 'socket');
+    assert.ok(sockets.some((r) => r.args?.[0]?.value === 16), 'AF_NETLINK recorded');
+    for (const r of sockets) assert.deepEqual(Object.keys(r.args![0]!).sort(), ['index', 'op', 'value']);
+    assert.deepEqual(profile.syscalls.filter((r) => r.names[0] === 'clone'), [{ names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] }]);
+    // `kago seccomp explain` on the recording: a family never used (AF_VSOCK) is refused.
+    assert.match(kago.ok(['seccomp', 'explain', '--arch', 'x86_64', file, 'socket', '16']).stdout, /SCMP_ACT_ALLOW/);
+    assert.match(kago.ok(['seccomp', 'explain', '--arch', 'x86_64', file, 'socket', '40']).stdout, /SCMP_ACT_ERRNO \(errno 1\)/);
+    assert.match(kago.ok(['seccomp', 'explain', '--arch', 'x86_64', file, 'clone', String(0x10000000 | 17)]).stdout, /SCMP_ACT_ERRNO/);
+    kago.ok(['delete', id]);
+    const again = replay(profile, shell('ip link >/dev/null && echo ok'));
+    assert.equal(again.stdout, 'ok\n', again.stderr);
+  });
+
+  it('refuses a bad request in one line, before anything exists', function () {
+    const missing = h.runIn(['true'], undefined, { flags: ['--seccomp-record', join(out, 'no-such-dir', 'p.json')] });
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr.trim().split('\n').length, 1, missing.stderr);
+    assert.match(missing.stderr, /--seccomp-record .*no-such-dir\/p\.json: its directory does not exist/);
+    const bad = h.runIn(['true'], (s) => {
+      s.annotations = { 'org.kago.seccomp.record': 'p.json', 'org.kago.seccomp.record-args': 'yes' };
+    });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /config\.json: \/annotations\/org\.kago\.seccomp\.record-args: must be "true" or "false"/);
+    const agent = h.runIn(['true'], (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/none.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] } as NonNullable<Spec['linux']>['seccomp'];
+    }, { flags: ['--seccomp-record', join(out, 'agent.json')] });
+    assert.equal(agent.code, 1);
+    assert.match(agent.stderr, /config\.json: \/linux\/seccomp\/listenerPath: /);
+    assert.equal(kago.run(['run', '--seccomp-record-args', '--bundle', '/nonexistent', 'x']).code, 1);
+  });
+
+  /** A recorded container running `sleep`, created and started detached; its recorder's pid. */
+  function recordedSleeper(name: string): { id: string; file: string; recorder: number } {
+    const { id, bundle } = h.bundle(['sleep', '1000']);
+    const file = join(out, `${name}.json`);
+    kago.ok(['create', '--seccomp-record', file, '--bundle', bundle.dir, id]);
+    kago.ok(['start', id]);
+    const state = JSON.parse(readFileSync(join(kago.root, id, 'state.json'), 'utf8')) as { pid: number; kago: { recorder?: { pid: number } } };
+    const recorder = state.kago.recorder?.pid;
+    assert.ok(recorder, 'the recorder is in the state');
+    h.watch(recorder);
+    h.watch(state.pid);
+    waitFor(() => readFileSync(`/proc/${state.pid}/cmdline`, 'latin1').startsWith('sleep'));
+    return { id, file, recorder };
+  }
+
+  it('exec in a recorded container runs under the config\'s filter, not the recording\'s', function () {
+    const { id } = recordedSleeper('exec');
+    const r = kago.run(['exec', id, 'echo', 'hello'], { timeoutMs: 10_000 });
+    assert.equal(r.stdout, 'hello\n', r.stderr);
+  });
+
+  it('a recorder killed with SIGKILL leaves nothing behind after delete --force', function () {
+    const { id, file, recorder } = recordedSleeper('recorder-killed');
+    process.kill(recorder, 'SIGKILL');
+    kago.ok(['delete', '--force', id]);
+    // The harness checks state, cgroups, mounts and the watched processes.
+    assert.ok(!existsSync(file), 'no recording: the recorder had died');
+    assert.deepEqual(temporaries(), []);
+  });
+
+  it('kago killed with SIGKILL while it records: delete --force leaves nothing behind, and the recording is written', async function () {
+    const { id, bundle } = h.bundle(['sleep', '1000']);
+    const file = join(out, 'kago-killed.json');
+    const running = kago.spawn(['run', '--seccomp-record', file, '--bundle', bundle.dir, id]);
+    const stateFile = join(kago.root, id, 'state.json');
+    let recorder = 0;
+    waitFor(() => {
+      if (!existsSync(stateFile)) return false;
+      const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; kago: { recorder?: { pid: number } } };
+      if (!s.kago.recorder || s.pid <= 0) return false;
+      recorder = s.kago.recorder.pid;
+      try {
+        return readFileSync(`/proc/${s.pid}/cmdline`, 'latin1').startsWith('sleep');
+      } catch {
+        return false;
+      }
+    });
+    h.watch(recorder);
+    process.kill(running.pid!, 'SIGKILL');
+    assert.equal((await running).signal, 'SIGKILL');
+    kago.ok(['delete', '--force', id]);
+    const profile = profileAt(file);
+    assert.ok(allowed(profile).includes('clock_nanosleep') || allowed(profile).includes('nanosleep'));
+    assert.deepEqual(temporaries(), []);
+  });
+});
