@@ -19,7 +19,7 @@ BUNDLE    := dist/kago.cjs dist/kago
 LIB_OUT   := dist/lib/node.js
 LIB_SRC   := $(shell find lib wasm host/spec -name '*.ts' | sort) lib/build.mjs lib/tsconfig.json
 WEB_OUT   := web/dist/index.html
-WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/build.mjs web/tsconfig.json
+WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/docker-default.json web/build.mjs web/tsconfig.json
 
 CORE_CFLAGS := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror \
   -DBUILDING_NODE_EXTENSION -I$(EMNAPI)/include/node -mexec-model=reactor
