@@ -53,10 +53,18 @@ function takeListener(pid: number, startTime: string): number | null {
   }
 }
 
-function record(listener: number, request: RecorderRequest): Recording {
+interface Recorder {
+  names: ArchNames;
+  answerer: Answerer | null;
+}
+
+/** Made before the listener is taken: from then on init waits for every call. */
+function prepare(request: RecorderRequest): Recorder {
   const core = getCore();
-  const names = new ArchNames(core);
-  const answerer = request.original ? new Answerer(core, Buffer.from(request.original, 'base64')) : null;
+  return { names: new ArchNames(core, request.arches), answerer: request.original ? new Answerer(core, Buffer.from(request.original, 'base64')) : null };
+}
+
+function record(listener: number, request: RecorderRequest, { names, answerer }: Recorder): Recording {
   const recording = new Recording(request.withArgs);
   for (;;) {
     const events = pollOne(listener, -1);
@@ -77,9 +85,10 @@ export function runRecorder(payload: string | undefined): number {
   const request = JSON.parse(Buffer.from(payload ?? '', 'base64').toString('utf8')) as RecorderRequest;
   // A ^C meant for `kago run` must not end the recording: the container's end does.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGPIPE'] as const) process.on(signal, () => {});
+  const recorder = prepare(request);
   const listener = takeListener(request.initPid, request.initStartTime);
   if (listener === null) return 0;
-  const recording = record(listener, request);
+  const recording = record(listener, request, recorder);
   closeSync(listener);
   const profile = recordedProfile(recording, request.arches);
   replaceFile('--seccomp-record ', request.file, JSON.stringify(profile, null, 2) + '\n', 0o644);
