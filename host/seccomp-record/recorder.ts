@@ -66,14 +66,24 @@ function prepare(request: RecorderRequest): Recorder {
 
 function record(listener: number, request: RecorderRequest, { names, answerer }: Recorder): Recording {
   const recording = new Recording(request.withArgs);
+  // audit -> numbers already noted, when a second call of a number can teach nothing (no answers, no arguments)
+  const done = !answerer && !request.withArgs ? new Map<number, Set<number>>() : null;
   for (;;) {
     const events = pollOne(listener, -1);
     if (events & POLLIN) {
       const n = receiveNotification(listener);
       if (!n) continue;
+      // Without a profile to answer for, the caller goes on first and the notes are taken while it runs.
+      if (!answerer) answerNotification(listener, n.id, 0);
+      if (done) {
+        let numbers = done.get(n.arch);
+        if (!numbers) done.set(n.arch, (numbers = new Set()));
+        if (numbers.has(n.nr)) continue;
+        numbers.add(n.nr);
+      }
       const { arch, name } = names.of(n.arch, n.nr);
       const answer: Answer = answerer && arch ? answerer.answer(arch, n.nr, n.args, n.pid) : { errno: 0 };
-      answerNotification(listener, n.id, answer.errno);
+      if (answerer) answerNotification(listener, n.id, answer.errno);
       if (arch) recording.add(arch, name, n.nr, n.args, answer.refusal ?? null);
     } else if (events & (POLLHUP | POLLERR)) {
       return recording;

@@ -45,11 +45,14 @@ export const POLLIN = 0x1;
 export const POLLHUP = 0x10;
 export const POLLERR = 0x8;
 
-/** poll(2) on one fd; the revents, or 0 on timeout. */
+const pollfd = new Uint8Array(8);
+const pollView = new DataView(pollfd.buffer);
+
+/** poll(2) on one fd; the revents, or 0 on timeout. Called for every notification: one buffer for all. */
 export function pollOne(fd: number, timeoutMs: number): number {
-  const pollfd = new Uint8Array(8);
-  const view = new DataView(pollfd.buffer);
+  const view = pollView;
   view.setInt32(0, fd, true);
+  view.setInt16(6, 0, true);
   view.setInt16(4, POLLIN, true);
   for (;;) {
     const n = load().poll(pollfd, 1, timeoutMs);
