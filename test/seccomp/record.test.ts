@@ -216,6 +216,29 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.deepEqual(temporaries(), []);
   });
 
+  it('kago killed with SIGKILL during create, once the recorder runs: delete --force leaves nothing behind', async function () {
+    const { id, bundle } = h.bundle(['sleep', '1000']);
+    const file = join(out, 'create-killed.json');
+    const creating = kago.spawn(['create', '--seccomp-record', file, '--bundle', bundle.dir, id]);
+    const stateFile = join(kago.root, id, 'state.json');
+    let recorder = 0;
+    waitFor(() => {
+      try {
+        recorder = (JSON.parse(readFileSync(stateFile, 'utf8')) as { kago: { recorder?: { pid: number } } }).kago.recorder?.pid ?? 0;
+      } catch {
+        // not written yet, or being replaced
+      }
+      return recorder > 0;
+    }, 20_000);
+    h.watch(recorder);
+    process.kill(creating.pid!, 'SIGKILL');
+    const r = await creating;
+    // It may have finished just before the signal; either way delete --force must clean up.
+    assert.ok(r.signal === 'SIGKILL' || r.code === 0, r.stderr);
+    kago.ok(['delete', '--force', id]);
+    assert.deepEqual(temporaries(), []);
+  });
+
   it('kago killed with SIGKILL while it records: delete --force leaves nothing behind, and the recording is written', async function () {
     const { id, bundle } = h.bundle(['sleep', '1000']);
     const file = join(out, 'kago-killed.json');
