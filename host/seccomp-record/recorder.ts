@@ -8,6 +8,7 @@ import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { sleepMs } from '../cgroups/placement.ts';
 import { getCore } from '../core.ts';
 import { replaceFile } from '../files.ts';
+import { log } from '../log.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import { pidfdOpen } from '../sys/libc.ts';
 import { answerNotification, pidfdGetfd, POLLERR, POLLHUP, POLLIN, pollOne, receiveNotification } from '../sys/seccomp-notify.ts';
@@ -102,5 +103,6 @@ export function runRecorder(payload: string | undefined): number {
   closeSync(listener);
   const profile = recordedProfile(recording, request.arches);
   replaceFile('--seccomp-record ', request.file, JSON.stringify(profile, null, 2) + '\n', 0o644);
+  if (recording.unnamed.size) log('warning', `--seccomp-record ${request.file}: left out calls no syscall table names (an OCI profile lists names): ${[...recording.unnamed].sort().join(', ')}`);
   return 0;
 }

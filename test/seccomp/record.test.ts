@@ -13,6 +13,7 @@ import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 import { repoRoot, sharedData } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { Recording, recordedProfile } from '../../host/seccomp-record/profile.ts';
 
 interface Rule {
   names: string[];
@@ -144,6 +145,15 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(again.stdout, stdout, again.stderr);
   });
 
+  it('a call the config\'s profile kills is not made, and is listed with the profile\'s action', function () {
+    const { profile, stdout } = record('kill', shell('mkdir /tmp/made; echo status=$?; ls /tmp'), (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL_PROCESS' }] };
+    });
+    // The kernel's kill would say SIGSYS (159); the recorder's is SIGKILL (docs/seccomp-record.md).
+    assert.match(stdout, /^status=(137|159)\n$/);
+    assert.deepEqual(profile.syscalls.find((r) => r.names.includes('mkdir')), { names: ['mkdir'], action: 'SCMP_ACT_KILL_PROCESS' });
+  });
+
   it('the annotation asks for a recording, with argument rules; a detached container writes it when it ends', function () {
     const { id, bundle } = h.bundle(shell('ip link >/dev/null; echo $(ls /) >/dev/null'), (s) => {
       s.annotations = { 'org.kago.seccomp.record': 'recorded.json', 'org.kago.seccomp.record-args': 'true' };
@@ -186,18 +196,40 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(kago.run(['run', '--seccomp-record-args', '--bundle', '/nonexistent', 'x']).code, 1);
   });
 
+  interface KagoState {
+    pid: number;
+    kago: { recorder?: { pid: number } };
+  }
+
+  /** The container's state.json as kago wrote it, or null before it is there (or while it is replaced). */
+  function stateOf(id: string): KagoState | null {
+    try {
+      return JSON.parse(readFileSync(join(kago.root, id, 'state.json'), 'utf8')) as KagoState;
+    } catch {
+      return null;
+    }
+  }
+
+  function runsSleep(pid: number): boolean {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep');
+    } catch {
+      return false;
+    }
+  }
+
   /** A recorded container running `sleep`, created and started detached; its recorder's pid. */
   function recordedSleeper(name: string): { id: string; file: string; recorder: number } {
     const { id, bundle } = h.bundle(['sleep', '1000']);
     const file = join(out, `${name}.json`);
     kago.ok(['create', '--seccomp-record', file, '--bundle', bundle.dir, id]);
     kago.ok(['start', id]);
-    const state = JSON.parse(readFileSync(join(kago.root, id, 'state.json'), 'utf8')) as { pid: number; kago: { recorder?: { pid: number } } };
+    const state = stateOf(id)!;
     const recorder = state.kago.recorder?.pid;
     assert.ok(recorder, 'the recorder is in the state');
     h.watch(recorder);
     h.watch(state.pid);
-    waitFor(() => readFileSync(`/proc/${state.pid}/cmdline`, 'latin1').startsWith('sleep'));
+    waitFor(() => runsSleep(state.pid));
     return { id, file, recorder };
   }
 
@@ -220,16 +252,8 @@ describe('seccomp recording (--seccomp-record)', function () {
     const { id, bundle } = h.bundle(['sleep', '1000']);
     const file = join(out, 'create-killed.json');
     const creating = kago.spawn(['create', '--seccomp-record', file, '--bundle', bundle.dir, id]);
-    const stateFile = join(kago.root, id, 'state.json');
     let recorder = 0;
-    waitFor(() => {
-      try {
-        recorder = (JSON.parse(readFileSync(stateFile, 'utf8')) as { kago: { recorder?: { pid: number } } }).kago.recorder?.pid ?? 0;
-      } catch {
-        // not written yet, or being replaced
-      }
-      return recorder > 0;
-    }, 20_000);
+    waitFor(() => (recorder = stateOf(id)?.kago.recorder?.pid ?? 0) > 0, 20_000);
     h.watch(recorder);
     process.kill(creating.pid!, 'SIGKILL');
     const r = await creating;
@@ -243,18 +267,11 @@ describe('seccomp recording (--seccomp-record)', function () {
     const { id, bundle } = h.bundle(['sleep', '1000']);
     const file = join(out, 'kago-killed.json');
     const running = kago.spawn(['run', '--seccomp-record', file, '--bundle', bundle.dir, id]);
-    const stateFile = join(kago.root, id, 'state.json');
     let recorder = 0;
     waitFor(() => {
-      if (!existsSync(stateFile)) return false;
-      const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { pid: number; kago: { recorder?: { pid: number } } };
-      if (!s.kago.recorder || s.pid <= 0) return false;
-      recorder = s.kago.recorder.pid;
-      try {
-        return readFileSync(`/proc/${s.pid}/cmdline`, 'latin1').startsWith('sleep');
-      } catch {
-        return false;
-      }
+      const s = stateOf(id);
+      recorder = s?.kago.recorder?.pid ?? 0;
+      return recorder > 0 && s!.pid > 0 && runsSleep(s!.pid);
     });
     h.watch(recorder);
     process.kill(running.pid!, 'SIGKILL');
@@ -263,5 +280,46 @@ describe('seccomp recording (--seccomp-record)', function () {
     const profile = profileAt(file);
     assert.ok(allowed(profile).includes('clock_nanosleep') || allowed(profile).includes('nanosleep'));
     assert.deepEqual(temporaries(), []);
+  });
+});
+
+describe('seccomp recording: from calls seen to the profile (host/seccomp-record/profile.ts)', () => {
+  it('a name allowed once is allowed, whatever the profile refused it before or after', () => {
+    const r = new Recording(false);
+    r.add('SCMP_ARCH_X86_64', 'personality', 135, [0n], { action: 'SCMP_ACT_ERRNO', errno: 1 });
+    r.add('SCMP_ARCH_X86_64', 'personality', 135, [8n], null);
+    r.add('SCMP_ARCH_X86_64', 'personality', 135, [0xffn], { action: 'SCMP_ACT_ERRNO', errno: 1 });
+    r.add('SCMP_ARCH_X86_64', 'mkdir', 83, [], { action: 'SCMP_ACT_ERRNO', errno: 13 });
+    const p = recordedProfile(r, ['SCMP_ARCH_X86_64']);
+    assert.deepEqual(p.syscalls, [
+      { names: ['personality'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+    ]);
+  });
+
+  it('argument rules per value seen; a value JSON cannot carry exactly falls back to the bare name', () => {
+    const r = new Recording(true);
+    r.add('SCMP_ARCH_X86_64', 'socket', 41, [10n], null);
+    r.add('SCMP_ARCH_X86_64', 'socket', 41, [1n], null);
+    r.add('SCMP_ARCH_X86_64', 'socket', 41, [10n], null);
+    r.add('SCMP_ARCH_X86_64', 'personality', 135, [0xffffffffffffffffn], null);
+    r.add('SCMP_ARCH_X86_64', 'clone', 56, [0x01200011n], null);
+    const p = recordedProfile(r, ['SCMP_ARCH_X86_64']);
+    assert.deepEqual(p.syscalls, [
+      { names: ['personality'], action: 'SCMP_ACT_ALLOW' },
+      { names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] },
+      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
+      { names: ['socket'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 10, op: 'SCMP_CMP_EQ' }] },
+    ]);
+  });
+
+  it('adds an architecture a call came from; leaves out numbers without a name', () => {
+    const r = new Recording(false);
+    r.add('SCMP_ARCH_X32', 'read', 0x40000000, [], null);
+    r.add('SCMP_ARCH_X86_64', null, 1023, [], null);
+    const p = recordedProfile(r, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
+    assert.deepEqual(p.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+    assert.deepEqual(p.syscalls, [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }]);
+    assert.deepEqual([...r.unnamed], ['SCMP_ARCH_X86_64:1023']);
   });
 });
