@@ -69,6 +69,19 @@ describe('seccomp recording (--seccomp-record)', function () {
     }, withWorkload);
   }
 
+  /** Recorder processes (`kago __seccomp-record REQUEST`) that would write `file`. */
+  function recordersFor(file: string): number[] {
+    return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((pid) => {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+        const at = argv.indexOf('__seccomp-record');
+        return at >= 0 && (JSON.parse(Buffer.from(argv[at + 1] ?? '', 'base64').toString('utf8')) as { file?: string }).file === file;
+      } catch {
+        return false;
+      }
+    }).map(Number);
+  }
+
   /** The temporary files a profile is written through, left in its directory. */
   function temporaries(): string[] {
     return readdirSync(out).filter((n) => n.endsWith('.kago-tmp'));
@@ -227,6 +240,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     const state = stateOf(id)!;
     const recorder = state.kago.recorder?.pid;
     assert.ok(recorder, 'the recorder is in the state');
+    assert.deepEqual(recordersFor(file), [recorder], 'the recorder found by its command line');
     h.watch(recorder);
     h.watch(state.pid);
     waitFor(() => runsSleep(state.pid));
@@ -245,6 +259,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     kago.ok(['delete', '--force', id]);
     // The harness checks state, cgroups, mounts and the watched processes.
     assert.ok(!existsSync(file), 'no recording: the recorder had died');
+    assert.deepEqual(recordersFor(file), []);
     assert.deepEqual(temporaries(), []);
   });
 
@@ -260,6 +275,19 @@ describe('seccomp recording (--seccomp-record)', function () {
     // It may have finished just before the signal; either way delete --force must clean up.
     assert.ok(r.signal === 'SIGKILL' || r.code === 0, r.stderr);
     kago.ok(['delete', '--force', id]);
+    assert.deepEqual(recordersFor(file), []);
+    assert.deepEqual(temporaries(), []);
+  });
+
+  it('a create that fails after the recorder started leaves neither recorder nor file', function () {
+    const file = join(out, 'failed.json');
+    const r = h.runIn(['true'], (s) => {
+      s.mounts = [...(s.mounts ?? []), { destination: '/data', type: 'no-such-fs', source: 'none' }];
+    }, { flags: ['--seccomp-record', file] });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no-such-fs/);
+    assert.deepEqual(recordersFor(file), []);
+    assert.ok(!existsSync(file));
     assert.deepEqual(temporaries(), []);
   });
 
@@ -277,6 +305,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     process.kill(running.pid!, 'SIGKILL');
     assert.equal((await running).signal, 'SIGKILL');
     kago.ok(['delete', '--force', id]);
+    assert.deepEqual(recordersFor(file), []);
     const profile = profileAt(file);
     assert.ok(allowed(profile).includes('clock_nanosleep') || allowed(profile).includes('nanosleep'));
     assert.deepEqual(temporaries(), []);
