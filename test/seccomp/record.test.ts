@@ -60,6 +60,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     const file = join(out, `${name}.json`);
     const r = h.runIn(args, configure, { flags: ['--seccomp-record', file, ...flags], ...withWorkload });
     assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(recordersFor(file), [], 'the recorder is gone when run returns');
     return { profile: profileAt(file), stdout: r.stdout, file };
   }
 
