@@ -6,12 +6,12 @@
 import { killCgroupProcesses } from '../cgroups/freezer.ts';
 import { cgroupPids, removeCgroupDirs, sleepMs } from '../cgroups/placement.ts';
 import { stopContainerUnit } from '../cgroups/systemd/driver.ts';
+import { finishRecorder } from '../seccomp-record/lifecycle.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { releaseInheritedMounts } from './inherited-mounts.ts';
 import { killProcess } from './signal.ts';
-import { finishRecorder } from '../seccomp-record/lifecycle.ts';
 
 const KILL_WAIT_MS = 10_000;
 
