@@ -8,7 +8,6 @@ import { type CompiledSeccomp } from '../plan/seccomp.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { ContainerState } from '../state/types.ts';
 import { builtin } from '../sys/builtin.ts';
-import { killProcess } from '../lifecycle/signal.ts';
 import { recordingOf, type RecorderRequest } from './request.ts';
 
 /** The hidden command line of the recorder: `kago __seccomp-record REQUEST`. */
@@ -73,5 +72,10 @@ export function finishRecorder(state: ContainerState): void {
   if (!recorder) return;
   const deadline = Date.now() + FINISH_WAIT_MS;
   while (isSameLiveProcess(recorder.pid, recorder.startTime) && Date.now() < deadline) sleepMs(2);
-  if (isSameLiveProcess(recorder.pid, recorder.startTime)) killProcess(recorder.pid, 9);
+  if (!isSameLiveProcess(recorder.pid, recorder.startTime)) return;
+  try {
+    process.kill(recorder.pid, 'SIGKILL');
+  } catch {
+    // ended meanwhile
+  }
 }
