@@ -5,7 +5,6 @@ import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KagoError } from '../errors.ts';
 import { type CompiledSeccomp, NATIVE_ARCH } from '../plan/seccomp.ts';
-import type { Spec } from '../spec/config.ts';
 
 /** The annotation engines can set instead of the flag: the file to write (relative: to the bundle). */
 export const RECORD_ANNOTATION = 'org.kago.seccomp.record';
@@ -35,6 +34,12 @@ export interface RecordingSeccomp extends CompiledSeccomp {
   recording: { file: string; withArgs: boolean; arches: string[]; original?: CompiledSeccomp };
 }
 
+/** What a recording reads of config.json: any config's type has this shape. */
+export interface RecordedConfig {
+  annotations?: Record<string, string>;
+  linux?: { seccomp?: { architectures?: readonly unknown[] } };
+}
+
 /** Each one's 32-bit companion, which its kernel also runs (the set Docker's profile lists). */
 const COMPANION: Record<string, string> = {
   SCMP_ARCH_X86_64: 'SCMP_ARCH_X86',
@@ -51,7 +56,7 @@ function pointer(key: string): string {
   return `config.json: /annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }
 
-function requested(flag: RecordOptions | undefined, spec: Spec, bundle: string): (RecordOptions & { where: string }) | undefined {
+function requested(flag: RecordOptions | undefined, spec: RecordedConfig, bundle: string): (RecordOptions & { where: string }) | undefined {
   if (flag) return { ...flag, file: resolve(flag.file), where: `--seccomp-record ${flag.file}` };
   const file = spec.annotations?.[RECORD_ANNOTATION];
   if (file === undefined) return undefined;
@@ -83,7 +88,7 @@ function checkDestination(file: string, where: string): void {
  * TSYNC goes: init is single-threaded, and before Linux 5.7 the kernel
  * refuses it together with NEW_LISTENER.
  */
-export function recordingSeccomp(flag: RecordOptions | undefined, spec: Spec, bundle: string, original: CompiledSeccomp | undefined): RecordingSeccomp | undefined {
+export function recordingSeccomp(flag: RecordOptions | undefined, spec: RecordedConfig, bundle: string, original: CompiledSeccomp | undefined): RecordingSeccomp | undefined {
   const request = requested(flag, spec, bundle);
   if (!request) return undefined;
   checkDestination(request.file, request.where);
@@ -91,7 +96,7 @@ export function recordingSeccomp(flag: RecordOptions | undefined, spec: Spec, bu
     throw new KagoError('config.json: /linux/seccomp/listenerPath', 'a recorded container cannot also hand its listener to an agent: the recording answers every call itself');
   }
   const native = NATIVE_ARCH[process.arch];
-  const configured = spec.linux?.seccomp?.architectures ?? [];
+  const configured = (spec.linux?.seccomp?.architectures ?? []).filter((a): a is string => typeof a === 'string');
   const base = native ? [native, ...(configured.length ? configured : COMPANION[native] ? [COMPANION[native]] : [])] : configured;
   return {
     flags: ((original?.flags ?? 0) & ~SECCOMP_FILTER_FLAG_TSYNC) | SECCOMP_FILTER_FLAG_NEW_LISTENER,

@@ -8,8 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Spec } from '../../host/spec/config.ts';
-import { shell } from '../helpers/bundle.ts';
+import { makeBundle, shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
 import { repoRoot, sharedData } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -30,6 +29,9 @@ interface Recorded {
 }
 
 const WORKLOAD = '/bin/record_workload';
+
+/** config.json as the bundle helpers type it. */
+type Spec = Parameters<NonNullable<Parameters<typeof makeBundle>[1]>>[0];
 
 describe('seccomp recording (--seccomp-record)', function () {
   this.timeout(60_000);
