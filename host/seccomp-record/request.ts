@@ -85,8 +85,9 @@ function checkDestination(file: string, where: string): void {
  * The recording filter replaces the config's: a call the config's filter
  * would refuse never reaches a filter stacked after it (the kernel takes the
  * most restrictive verdict), so the recorder answers for that filter instead.
- * TSYNC goes: init is single-threaded, and before Linux 5.7 the kernel
- * refuses it together with NEW_LISTENER.
+ * TSYNC goes: init is single-threaded, and the kernel refuses it together
+ * with NEW_LISTENER (EINVAL, seccomp_set_mode_filter) unless
+ * TSYNC_ESRCH, which Linux 5.7 added, comes with it.
  */
 export function recordingSeccomp(flag: RecordOptions | undefined, spec: RecordedConfig, bundle: string, original: CompiledSeccomp | undefined): RecordingSeccomp | undefined {
   const request = requested(flag, spec, bundle);

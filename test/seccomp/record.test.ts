@@ -161,6 +161,14 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(again.stdout, stdout, again.stderr);
   });
 
+  it('records a profile that asks for SECCOMP_FILTER_FLAG_TSYNC, which the kernel refuses with a listener', function () {
+    const { profile, stdout } = record('tsync', shell('echo synced'), (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_TSYNC'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] } as NonNullable<Spec['linux']>['seccomp'];
+    });
+    assert.equal(stdout, 'synced\n');
+    assert.ok(allowed(profile).includes('execve'));
+  });
+
   it('a call the config\'s profile kills is not made, and is listed with the profile\'s action', function () {
     const { profile, stdout } = record('kill', shell('mkdir /tmp/made; echo status=$?; ls /tmp'), (s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL_PROCESS' }] };
