@@ -62,6 +62,7 @@ const api = {
   dockerProfileToOci: (text: string, options: { arch: string; capabilities?: string[]; kernel?: string }) =>
     need().dockerProfileToOci(text, options),
   syscallNumber: (arch: string, name: string) => need().syscallNumber(arch, name),
+  compareFilters: (bpf: Uint8Array, baseline: Uint8Array, arches: string[]) => compareFilters(need(), bpf, baseline, arches),
 };
 declare global {
   interface Window {
