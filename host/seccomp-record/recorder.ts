@@ -18,7 +18,8 @@ import type { RecorderRequest } from './request.ts';
 import { ArchNames } from './arch-names.ts';
 
 const LISTENER_LINK = 'anon_inode:seccomp notify';
-const GRAB_WAIT_MAX_MS = 20;
+// Init waits at its first call until the listener is taken: this bounds that wait.
+const GRAB_WAIT_MAX_MS = 5;
 
 /**
  * The listener is taken out of init (pidfd_getfd) rather than sent by it:
