@@ -7,6 +7,7 @@
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { sleepMs } from '../cgroups/placement.ts';
 import { getCore } from '../core.ts';
+import { KagoError } from '../errors.ts';
 import { replaceFile } from '../files.ts';
 import { log } from '../log.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
@@ -36,8 +37,9 @@ function takeListener(pid: number, startTime: string): number | null {
       let fds: string[] = [];
       try {
         fds = readdirSync(`/proc/${pid}/fd`);
-      } catch {
-        return null;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
       }
       for (const fd of fds) {
         let link = '';
@@ -98,7 +100,14 @@ export function runRecorder(payload: string | undefined): number {
   // A ^C meant for `kago run` must not end the recording: the container's end does.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGPIPE'] as const) process.on(signal, () => {});
   const recorder = prepare(request);
-  const listener = takeListener(request.initPid, request.initStartTime);
+  let listener: number | null;
+  try {
+    listener = takeListener(request.initPid, request.initStartTime);
+  } catch (e) {
+    // Nobody else can answer init's calls: left alone it would wait forever, so create fails instead.
+    if (isSameLiveProcess(request.initPid, request.initStartTime)) process.kill(request.initPid, 'SIGKILL');
+    throw new KagoError(`--seccomp-record ${request.file}`, `cannot take the seccomp listener from the container's init: ${(e as Error).message}`);
+  }
   if (listener === null) return 0;
   const recording = record(listener, request, recorder);
   closeSync(listener);

@@ -92,6 +92,9 @@ function checkDestination(file: string, where: string): void {
 export function recordingSeccomp(flag: RecordOptions | undefined, spec: RecordedConfig, bundle: string, original: CompiledSeccomp | undefined): RecordingSeccomp | undefined {
   const request = requested(flag, spec, bundle);
   if (!request) return undefined;
+  // The recorder takes the listener with pidfd_getfd, which needs ptrace access to init; init is not
+  // dumpable (native/main.c), so without CAP_SYS_PTRACE on the host the kernel refuses it.
+  if (process.geteuid?.() !== 0) throw new KagoError(request.where, 'recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE');
   checkDestination(request.file, request.where);
   if (original?.listener) {
     throw new KagoError('config.json: /linux/seccomp/listenerPath', 'a recorded container cannot also hand its listener to an agent: the recording answers every call itself');

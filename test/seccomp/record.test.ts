@@ -5,12 +5,13 @@
 // recording against the workload itself, by replaying it under kago.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeBundle, shell } from '../helpers/bundle.ts';
+import { makeBundle, makeRootfs, shell } from '../helpers/bundle.ts';
+import { rootlessSpec } from '../../host/spec/default.ts';
 import { harness } from '../helpers/harness.ts';
-import { repoRoot, sharedData } from '../helpers/paths.ts';
+import { kagoBin, repoRoot, sharedData } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Recording, recordedProfile } from '../../host/seccomp-record/profile.ts';
 
@@ -241,6 +242,26 @@ describe('seccomp recording (--seccomp-record)', function () {
       return false;
     }
   }
+
+  it('refuses to record for a user without privileges, in one line, before anything exists', function () {
+    // init is not dumpable, so pidfd_getfd on it needs CAP_SYS_PTRACE on the host.
+    const user = 'kago-record-test';
+    if (spawnSync('id', ['-u', user]).status !== 0) assert.equal(spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', user]).status, 0);
+    h.defer(() => spawnSync('userdel', [user]));
+    const dir = h.scratch(mkdtempSync(join(tmpdir(), 'kago-record-user-')));
+    chmodSync(dir, 0o777);
+    makeRootfs(join(dir, 'rootfs'));
+    const uid = Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout);
+    const spec = rootlessSpec(uid, Number(spawnSync('id', ['-g', user], { encoding: 'utf8' }).stdout));
+    spec.process!.terminal = false;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    const file = join(dir, 'p.json');
+    const r = spawnSync('runuser', ['-u', user, '--', 'env', '-i', 'PATH=/usr/bin:/bin', `XDG_RUNTIME_DIR=${dir}`, kagoBin, 'run', '--seccomp-record', file, '--bundle', dir, 'rootless'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `kago: --seccomp-record ${file}: recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE\n`);
+    assert.ok(!existsSync(join(dir, 'kago', 'rootless')), 'no state');
+    assert.ok(!existsSync(file));
+  });
 
   /** A recorded container running `sleep`, created and started detached; its recorder's pid. */
   function recordedSleeper(name: string): { id: string; file: string; recorder: number } {
