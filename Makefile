@@ -21,7 +21,7 @@ LIB_OUT   := dist/lib/node.js
 LIB_SRC   := $(shell find lib wasm -name '*.ts' | sort) lib/build.mjs lib/tsconfig.json
 LIB_SRC   += wasm/spec.gen.ts
 WEB_OUT   := web/dist/index.html
-WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/build.mjs web/tsconfig.json
+WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/docker-default.json web/build.mjs web/tsconfig.json
 
 CORE_CFLAGS := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror \
   -DBUILDING_NODE_EXTENSION -I$(EMNAPI)/include/node -mexec-model=reactor

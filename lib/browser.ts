@@ -5,6 +5,7 @@ import { createKago, type Kago } from './kago.ts';
 
 export * from './kago.ts';
 export { analyzeFilter, type ArchAnalysis, type SyscallOutcome } from './analyze.ts';
+export { compareFilters, type ProfileComparison } from './compare.ts';
 export { disassemble, disassemblyText, seccompActionText } from './disassemble.ts';
 
 export type WasmSource = URL | string | Response | Promise<Response> | ArrayBuffer | Uint8Array;

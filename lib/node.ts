@@ -6,6 +6,7 @@ import { createKago, type Kago } from './kago.ts';
 
 export * from './kago.ts';
 export { analyzeFilter, type ArchAnalysis, type SyscallOutcome } from './analyze.ts';
+export { compareFilters, type ProfileComparison } from './compare.ts';
 export { disassemble, disassemblyText, seccompActionText } from './disassemble.ts';
 
 function defaultWasm(): Uint8Array {

@@ -13,5 +13,6 @@ buildSync({
   entryPoints: ['web/src/main.ts'], outfile: `${out}/app.js`, bundle: true, platform: 'browser', format: 'esm',
   target: 'es2022', minify: true, sourcemap: false, legalComments: 'none', logLevel: 'warning',
 });
-for (const f of ['index.html', 'style.css']) copyFileSync(`web/${f}`, `${out}/${f}`);
+// docker-default.json: Docker's default profile (moby's profiles/seccomp/default.json), the baseline a recorded profile is compared with.
+for (const f of ['index.html', 'style.css', 'docker-default.json']) copyFileSync(`web/${f}`, `${out}/${f}`);
 copyFileSync('wasm/kago-core.wasm', `${out}/kago-core.wasm`);

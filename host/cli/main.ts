@@ -14,6 +14,8 @@ import { exec } from './commands/exec.ts';
 import { seccomp } from './commands/seccomp.ts';
 import { events, pause, ps, resume, update } from './commands/cgroups.ts';
 import { writeOut, writeErr } from '../output.ts';
+import { RECORDER_COMMAND } from '../seccomp-record/lifecycle.ts';
+import { runRecorder } from '../seccomp-record/recorder.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['root'], type: 'string', arg: 'DIR', help: 'where container state is kept (default: /run/kago; for a user, $XDG_RUNTIME_DIR/kago)' },
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     writeOut(topic ? commandUsage(topic) : usage());
     return 0;
   }
+  if (name === RECORDER_COMMAND) return runRecorder(rest[0]);
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);
   const parsed = parseFlags(rest, [...command.flags, { names: ['help', 'h'], type: 'bool', help: '' }], command.interspersed);

@@ -38,6 +38,8 @@ import { killAll } from './destroy.ts';
 import { releaseInheritedMounts } from './inherited-mounts.ts';
 import { UndoStack } from './undo.ts';
 import { writePidFile } from './pidfile.ts';
+import { filterForExec, finishRecorder, startRecorderFor } from '../seccomp-record/lifecycle.ts';
+import { type RecordOptions, recordingSeccomp } from '../seccomp-record/request.ts';
 
 export interface CreateOptions {
   id: string;
@@ -57,6 +59,8 @@ export interface CreateOptions {
   pipes?: ProcessPipes;
   /** --systemd-cgroup: the cgroup is a transient systemd scope (cgroups/systemd/) */
   systemdCgroup?: boolean;
+  /** --seccomp-record (seccomp-record/) */
+  seccompRecord?: RecordOptions;
 }
 
 /**
@@ -161,6 +165,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   if (spec.process && listening > 0) spec.process.env = [...(spec.process.env ?? []), `LISTEN_FDS=${listening}`, 'LISTEN_PID=1'];
   if (spec.process) checkExecLimits(spec.process, 'config.json: /process');
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
+  compiled.seccomp = recordingSeccomp(opts.seccompRecord, spec, bundle, compiled.seccomp) ?? compiled.seccomp;
   const preserved = listening + (opts.preserveFds ?? 0);
   const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true && !opts.pipes });
   const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
@@ -263,7 +268,7 @@ function initialState(id: string, prepared: Prepared, executor: Executor | undef
   if (executor) recordExecutor(state, executor.pid);
   if (spec.annotations) state.annotations = spec.annotations;
   state.kago.process = spec.process;
-  const filter = prepared.compiled.seccomp;
+  const filter = filterForExec(prepared.compiled.seccomp);
   if (filter) {
     state.kago.seccomp = { flags: filter.flags, filter: Buffer.from(filter.filter).toString('base64') };
     if (filter.listener) state.kago.seccomp.listener = filter.listener;
@@ -358,6 +363,7 @@ function startPlanExecutor(c: Creating): void {
 function runInitPlan(c: Creating): void {
   c.undo.record('the container\'s processes', () => {
     killAll(c.state);
+    finishRecorder(c.state);
     releaseInheritedMounts(c.state);
   });
   runPlan(c.prepared.plan, c.executor!, initEvents(c), c.encoded);
@@ -401,6 +407,7 @@ function initEvents(c: Creating): ExecutorEvents {
       state.pid = pid;
       state.kago.initStartTime = readProcStat(pid)?.startTime;
       save(c);
+      startRecorderFor(c.prepared.compiled.seccomp, state, () => save(c));
       crashPoint('init-forked');
     },
   };

@@ -6,6 +6,7 @@
 import { killCgroupProcesses } from '../cgroups/freezer.ts';
 import { cgroupPids, removeCgroupDirs, sleepMs } from '../cgroups/placement.ts';
 import { stopContainerUnit } from '../cgroups/systemd/driver.ts';
+import { finishRecorder } from '../seccomp-record/lifecycle.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
@@ -47,6 +48,7 @@ export function killAll(state: ContainerState): void {
 
 export function destroyContainer(store: StateStore, state: ContainerState): void {
   killAll(state);
+  finishRecorder(state);
   releaseInheritedMounts(state);
   // systemd removes the directories it made for the unit; kago's own (v1 controllers systemd does not manage) follow.
   if (state.kago.cgroup.systemd) stopContainerUnit(state.kago.cgroup.systemd.unit);

@@ -32,5 +32,7 @@ export interface ContainerState {
     inheritedMounts?: { rootfs: string; coveredMountId?: number };
     /** linux.resources as last applied (create, then each update): update merges into it */
     resources?: LinuxResources;
+    /** --seccomp-record: the process that holds the container's listener and writes the profile (seccomp-record/) */
+    recorder?: { pid: number; startTime?: string };
   };
 }

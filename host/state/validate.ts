@@ -116,6 +116,10 @@ function kagoPart(v: Json, at: string): void {
     optional(hooks, 'poststop', hat, hookList);
   });
   optional(k, 'resources', at, object);
+  optional(k, 'recorder', at, (r, rat) => {
+    pid(object(r, rat).pid, `${rat}/pid`);
+    optional(object(r, rat), 'startTime', rat, startTime);
+  });
 }
 
 function check(id: string, v: Json): ContainerState {

@@ -96,6 +96,18 @@ describe('podman runs its containers on kago', function () {
     assert.equal(kagoState(scratch, KAGO_ROOT, id), null, 'kago forgot the container');
   });
 
+  it('records a seccomp profile when asked by annotation, under podman’s own profile (docs/seccomp-record.md)', function () {
+    const file = join(scratch, 'recorded.json');
+    const r = podman(['run', '--rm', '--network', 'none', '--annotation', `org.kago.seccomp.record=${file}`, IMAGE, 'sh', '-c', 'ls / | wc -l; date -s 2020-01-01 >/dev/null']);
+    assert.equal(r.code, 0, r.stderr);
+    // Setting the clock: refused by podman's profile (and, beneath it, by the missing CAP_SYS_TIME).
+    assert.match(r.stderr, /can't set date: Operation not permitted/, r.stdout);
+    const profile = JSON.parse(readFileSync(file, 'utf8')) as { syscalls: { names: string[]; action: string }[] };
+    const allowed = profile.syscalls.find((s) => s.action === 'SCMP_ACT_ALLOW')?.names ?? [];
+    assert.ok(allowed.includes('execve') && allowed.includes('getdents64'), allowed.join(' '));
+    assert.ok(profile.syscalls.some((s) => s.action === 'SCMP_ACT_ERRNO' && s.names.some((n) => n === 'clock_settime' || n === 'settimeofday')), JSON.stringify(profile.syscalls));
+  });
+
   it('applies podman’s seccomp profile and capabilities', function () {
     const r = ok(podman(['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', 'grep -E "^(Seccomp|CapEff|NoNewPrivs):" /proc/self/status']), 'run');
     assert.match(r.stdout, /^Seccomp:\s+2$/m);

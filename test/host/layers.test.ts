@@ -26,6 +26,7 @@ const LAYERS: readonly (readonly [string, readonly string[]])[] = [
   ['state', ['host/state/']],
   ['plan', ['host/plan/']],
   ['process', ['host/process/']],
+  ['seccomp-record', ['host/seccomp-record/']],
   ['lifecycle', ['host/lifecycle/']],
   ['cli', ['host/cli/', 'host/features.ts']],
 ];

@@ -159,4 +159,23 @@ describe('web page in Chromium', function () {
     const problems = await page.evaluate(() => window.kago.validate('{"ociVersion": 1}'));
     assert.ok(problems.some((p) => p.pointer === '/ociVersion'), JSON.stringify(problems));
   });
+
+  it('compares a recorded profile with Docker\'s default', async () => {
+    const recorded = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [{ names: ['execve', 'exit_group', 'openat', 'read', 'unshare', 'write'], action: 'SCMP_ACT_ALLOW' }] };
+    await page.fill('#input', JSON.stringify(recorded, null, 2));
+    assert.equal(await page.textContent('#kind'), 'OCI seccomp profile');
+    await page.click('#analyze');
+    await page.waitForSelector('#results:not([hidden])');
+    await page.click('#compare');
+    await page.waitForSelector('#comparison .arch-comparison');
+    const archs = await page.$$eval('#comparison h3', (hs) => hs.map((x) => x.textContent));
+    assert.deepStrictEqual(archs, ['X86_64', 'X86']);
+    const first = (await page.textContent('#comparison .arch-comparison .counts')) ?? '';
+    assert.match(first, /^allows 6 syscalls: 5 that Docker's default allows too, 1 that it refuses; refuses \d+ that Docker's default allows$/);
+    const beyond = await page.$$eval('#comparison .arch-comparison:first-child .beyond li', (lis) => lis.map((li) => li.textContent));
+    assert.deepStrictEqual(beyond.map((t) => t?.replace(/ after \d+ instructions$/, '')), ['unshare Docker\'s default: SCMP_ACT_ERRNO errno 1']);
+    assert.match((await page.textContent('#comparison .removed')) ?? '', /\bmkdir\b/);
+    await page.screenshot({ path: join(artifacts, 'recorded-vs-docker.png'), fullPage: true });
+  });
 });

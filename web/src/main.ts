@@ -1,7 +1,7 @@
 // The page: paste a document, see its problems, compile and inspect the
 // filter, ask about one syscall. Everything runs in the core's WebAssembly;
 // window.kago exposes the same functions for automation.
-import { analyzeFilter, disassemblyText, KagoProblemsError, loadKago, type Kago, type Problem } from '../../lib/browser.ts';
+import { analyzeFilter, compareFilters, disassemblyText, KagoProblemsError, loadKago, type Kago, type Problem } from '../../lib/browser.ts';
 import type { SeccompReport } from '../../wasm/seccomp.ts';
 import { actionChart, actionColour } from './chart.ts';
 import { detectKind, KIND_LABELS, type DocumentKind } from './detect.ts';
@@ -62,6 +62,7 @@ const api = {
   dockerProfileToOci: (text: string, options: { arch: string; capabilities?: string[]; kernel?: string }) =>
     need().dockerProfileToOci(text, options),
   syscallNumber: (arch: string, name: string) => need().syscallNumber(arch, name),
+  compareFilters: (bpf: Uint8Array, baseline: Uint8Array, arches: string[]) => compareFilters(need(), bpf, baseline, arches),
 };
 declare global {
   interface Window {
@@ -165,6 +166,7 @@ function renderFilter(bpf: Uint8Array, report: SeccompReport, converted: Record<
   $('converted-box').hidden = converted === null;
   $('converted').textContent = converted === null ? '' : JSON.stringify(converted, null, 2);
   $('answer').replaceChildren();
+  $('comparison').replaceChildren();
   $('results').hidden = false;
 }
 
@@ -248,6 +250,40 @@ function ask(event: Event): void {
   }
 }
 
+// OCI architecture -> Docker's name for it, to convert Docker's profile for the profile's first architecture.
+const DOCKER_ARCH_OF: Readonly<Record<string, string>> = {
+  SCMP_ARCH_X86_64: 'amd64', SCMP_ARCH_AARCH64: 'arm64', SCMP_ARCH_X86: '386', SCMP_ARCH_ARM: 'arm',
+  SCMP_ARCH_PPC64LE: 'ppc64le', SCMP_ARCH_S390X: 's390x', SCMP_ARCH_RISCV64: 'riscv64', SCMP_ARCH_LOONGARCH64: 'loong64',
+};
+
+async function compareWithDocker(): Promise<void> {
+  const k = need();
+  const out = $('comparison');
+  if (current === null) return;
+  const shown = current;
+  try {
+    const text = await (await fetch(new URL('./docker-default.json', import.meta.url))).text();
+    const docker = k.dockerProfileToOci(text, {
+      arch: DOCKER_ARCH_OF[shown.arches[0] ?? ''] ?? 'amd64',
+      capabilities: DOCKER_CAPS.split(' '),
+      kernel: $<HTMLInputElement>('d-kernel').value.trim() || '6.1',
+    });
+    if (docker === null) throw new Error('Docker\'s default profile turned seccomp off');
+    const results = compareFilters(k, shown.bpf, k.compileSeccomp(docker), shown.arches);
+    out.replaceChildren(...results.map((r) => h('div', { class: 'arch-comparison' },
+      h('h3', { text: r.arch.replace('SCMP_ARCH_', '') }),
+      h('p', { class: 'counts', text: `allows ${r.both.length + r.beyondBaseline.length} syscalls: ${r.both.length} that Docker's default allows too, ` +
+        `${r.beyondBaseline.length} that it refuses; refuses ${r.removed.length} that Docker's default allows` }),
+      h('ul', { class: 'beyond' }, ...r.beyondBaseline.map((e) => h('li', {},
+        h('code', { text: e.syscall ?? `#${e.nr}` }),
+        ` Docker's default: ${e.errno !== undefined ? `${e.action} errno ${e.errno}` : e.action} after ${e.executed} instructions`))),
+      h('details', {}, h('summary', { text: `the ${r.removed.length} syscalls Docker's default allows and this profile refuses` }),
+        h('p', { class: 'removed', text: r.removed.join(' ') })))));
+  } catch (e) {
+    out.replaceChildren(h('p', { class: 'error', text: e instanceof Error ? e.message : String(e) }));
+  }
+}
+
 function setup(): void {
   $('d-caps').setAttribute('value', DOCKER_CAPS);
   $<HTMLSelectElement>('d-arch').replaceChildren(...DOCKER_ARCHES.map((a) => h('option', { text: a })));
@@ -266,6 +302,7 @@ function setup(): void {
   });
   $('analyze').addEventListener('click', analyze);
   $('ask').addEventListener('submit', ask);
+  $('compare').addEventListener('click', () => void compareWithDocker());
 }
 
 setup();

@@ -11,6 +11,7 @@ import { UsageError } from '../../errors.ts';
 import { bool, type FlagSpec, type Parsed, str } from '../args.ts';
 import { type Command, requireArgs } from '../command.ts';
 import { writeOut } from '../../output.ts';
+import type { RecordOptions } from '../../seccomp-record/request.ts';
 
 const createFlags: FlagSpec[] = [
   { names: ['bundle', 'b'], type: 'string', arg: 'DIR', help: 'path to the bundle (default: the current directory)' },
@@ -20,7 +21,15 @@ const createFlags: FlagSpec[] = [
   { names: ['no-new-keyring'], type: 'bool', help: 'do not create a session keyring' },
   { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass N extra fds (from fd 3) to the container' },
   { names: ['dry-run'], type: 'bool', help: 'print the plan the executor would run, and do nothing' },
+  { names: ['seccomp-record'], type: 'string', arg: 'FILE', help: 'record the system calls the container makes; write the seccomp profile they need to FILE' },
+  { names: ['seccomp-record-args'], type: 'bool', help: 'with --seccomp-record: argument rules for clone, personality and socket' },
 ];
+
+function recordOptions(args: Parsed): RecordOptions | undefined {
+  const file = str(args.flags, 'seccomp-record');
+  if (file === undefined && bool(args.flags, 'seccomp-record-args')) throw new UsageError('--seccomp-record-args needs --seccomp-record FILE');
+  return file === undefined ? undefined : { file, args: bool(args.flags, 'seccomp-record-args') };
+}
 
 function createOptions(id: string, args: Parsed): CreateOptions {
   const preserve = Number(str(args.flags, 'preserve-fds') ?? 0);
@@ -33,6 +42,7 @@ function createOptions(id: string, args: Parsed): CreateOptions {
     consoleSocket: str(args.flags, 'console-socket'),
     noNewKeyring: bool(args.flags, 'no-new-keyring'),
     preserveFds: preserve,
+    seccompRecord: recordOptions(args),
   };
 }
 
