@@ -60,6 +60,7 @@ export function startRecorderFor(seccomp: CompiledSeccomp | undefined, state: Co
     initPid: state.pid,
     initStartTime: state.kago.initStartTime,
   };
+  if (recording.fresh) request.fresh = true;
   if (recording.original) request.original = Buffer.from(recording.original.filter).toString('base64');
   const pid = spawnDetached([...selfCommand(), RECORDER_COMMAND, Buffer.from(JSON.stringify(request)).toString('base64')]);
   state.kago.recorder = { pid, startTime: readProcStat(pid)?.startTime };

@@ -8,7 +8,7 @@ import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { sleepMs } from '../cgroups/placement.ts';
 import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
-import { replaceFile } from '../files.ts';
+import { createNewFile, replaceFile } from '../files.ts';
 import { log } from '../log.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import { pidfdOpen } from '../sys/libc.ts';
@@ -112,7 +112,8 @@ export function runRecorder(payload: string | undefined): number {
   const recording = record(listener, request, recorder);
   closeSync(listener);
   const profile = recordedProfile(recording, request.arches);
-  replaceFile('--seccomp-record ', request.file, JSON.stringify(profile, null, 2) + '\n', 0o644);
+  const write = request.fresh ? createNewFile : replaceFile;
+  write('--seccomp-record ', request.file, JSON.stringify(profile, null, 2) + '\n', 0o644);
   if (recording.unnamed.size) log('warning', `--seccomp-record ${request.file}: left out calls no syscall table names (an OCI profile lists names): ${[...recording.unnamed].sort().join(', ')}`);
   return 0;
 }

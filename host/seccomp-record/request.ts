@@ -1,7 +1,7 @@
 // What `--seccomp-record FILE` (or the annotation) asks for, checked before
 // anything is created, and the filter the container runs under while it is
 // recorded.
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KagoError } from '../errors.ts';
 import { type CompiledSeccomp, NATIVE_ARCH } from '../plan/seccomp.ts';
@@ -15,12 +15,20 @@ export interface RecordOptions {
   file: string;
   /** --seccomp-record-args: argument rules for the calls Docker's profile restricts by argument */
   args: boolean;
+  /**
+   * The file must not exist and is made new, never over another: so the
+   * annotation, which whoever writes the config sets, cannot have root
+   * replace a file of the host.
+   */
+  fresh?: boolean;
 }
 
 /** What the recorder process is given (lifecycle.ts passes it on its command line). */
 export interface RecorderRequest {
   /** absolute */
   file: string;
+  /** RecordOptions.fresh */
+  fresh?: boolean;
   withArgs: boolean;
   /** the profile's architectures */
   arches: string[];
@@ -31,7 +39,7 @@ export interface RecorderRequest {
 }
 
 export interface RecordingSeccomp extends CompiledSeccomp {
-  recording: { file: string; withArgs: boolean; arches: string[]; original?: CompiledSeccomp };
+  recording: { file: string; fresh?: boolean; withArgs: boolean; arches: string[]; original?: CompiledSeccomp };
 }
 
 /** What a recording reads of config.json: any config's type has this shape. */
@@ -61,12 +69,13 @@ function requested(flag: RecordOptions | undefined, spec: RecordedConfig, bundle
   const file = spec.annotations?.[RECORD_ANNOTATION];
   if (file === undefined) return undefined;
   if (file === '') throw new KagoError(pointer(RECORD_ANNOTATION), 'must name a file');
+  if (!file.endsWith('.json')) throw new KagoError(pointer(RECORD_ANNOTATION), 'must name a .json file');
   const args = spec.annotations?.[RECORD_ARGS_ANNOTATION];
   if (args !== undefined && args !== 'true' && args !== 'false') throw new KagoError(pointer(RECORD_ARGS_ANNOTATION), 'must be "true" or "false"');
-  return { file: isAbsolute(file) ? file : join(bundle, file), args: args === 'true', where: pointer(RECORD_ANNOTATION) };
+  return { file: isAbsolute(file) ? file : join(bundle, file), args: args === 'true', fresh: true, where: pointer(RECORD_ANNOTATION) };
 }
 
-function checkDestination(file: string, where: string): void {
+function checkDestination(file: string, where: string, fresh: boolean): void {
   let dir;
   try {
     dir = statSync(dirname(file));
@@ -74,11 +83,14 @@ function checkDestination(file: string, where: string): void {
     throw new KagoError(where, 'its directory does not exist');
   }
   if (!dir.isDirectory()) throw new KagoError(where, 'a component of the path is not a directory');
+  let existing;
   try {
-    if (statSync(file).isDirectory()) throw new KagoError(where, 'is a directory');
-  } catch (e) {
-    if (e instanceof KagoError) throw e;
+    existing = lstatSync(file);
+  } catch {
+    return;
   }
+  if (existing.isDirectory()) throw new KagoError(where, 'is a directory');
+  if (fresh) throw new KagoError(where, `${file} exists: the annotation only makes a new file, it never replaces one`);
 }
 
 /**
@@ -95,7 +107,7 @@ export function recordingSeccomp(flag: RecordOptions | undefined, spec: Recorded
   // The recorder takes the listener with pidfd_getfd, which needs ptrace access to init; init is not
   // dumpable (native/main.c), so without CAP_SYS_PTRACE on the host the kernel refuses it.
   if (process.geteuid?.() !== 0) throw new KagoError(request.where, 'recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE');
-  checkDestination(request.file, request.where);
+  checkDestination(request.file, request.where, request.fresh === true);
   if (original?.listener) {
     throw new KagoError('config.json: /linux/seccomp/listenerPath', 'a recorded container cannot also hand its listener to an agent: the recording answers every call itself');
   }
@@ -105,7 +117,7 @@ export function recordingSeccomp(flag: RecordOptions | undefined, spec: Recorded
   return {
     flags: ((original?.flags ?? 0) & ~SECCOMP_FILTER_FLAG_TSYNC) | SECCOMP_FILTER_FLAG_NEW_LISTENER,
     filter: NOTIFY_EVERYTHING,
-    recording: { file: request.file, withArgs: request.args, arches: [...new Set(base)], original },
+    recording: { file: request.file, fresh: request.fresh, withArgs: request.args, arches: [...new Set(base)], original },
   };
 }
 

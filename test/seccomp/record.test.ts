@@ -221,6 +221,28 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(kago.run(['run', '--seccomp-record-args', '--bundle', '/nonexistent', 'x']).code, 1);
   });
 
+  it('the annotation makes a new .json file and never replaces one: whoever writes the config is not root', function () {
+    const victim = join(out, 'victim.json');
+    writeFileSync(victim, 'kept\n');
+    const replace = h.runIn(['true'], (s) => {
+      s.annotations = { 'org.kago.seccomp.record': victim };
+    });
+    assert.equal(replace.code, 1);
+    assert.equal(replace.stderr.trim().split('\n').length, 1, replace.stderr);
+    assert.match(replace.stderr, /config\.json: \/annotations\/org\.kago\.seccomp\.record: .*victim\.json exists: the annotation only makes a new file/);
+    assert.equal(readFileSync(victim, 'utf8'), 'kept\n');
+    const notJson = h.runIn(['true'], (s) => {
+      s.annotations = { 'org.kago.seccomp.record': join(out, 'profile') };
+    });
+    assert.equal(notJson.code, 1);
+    assert.match(notJson.stderr, /config\.json: \/annotations\/org\.kago\.seccomp\.record: must name a \.json file/);
+    assert.equal(existsSync(join(out, 'profile')), false);
+    // The flag is the caller's own choice, as with --pid-file: it replaces the file.
+    const flag = h.runIn(['true'], undefined, { flags: ['--seccomp-record', victim] });
+    assert.equal(flag.code, 0, flag.stderr);
+    assert.match(readFileSync(victim, 'utf8'), /"defaultAction": "SCMP_ACT_ERRNO"/);
+  });
+
   interface KagoState {
     pid: number;
     kago: { recorder?: { pid: number } };
