@@ -12,7 +12,7 @@
 
 #include "plan.gen.h"
 
-#define KAGO_SLOTS 64
+#define KAGO_SLOTS 65
 
 struct kago_exec {
   int sync_fd; /* -1 once `ready` has closed it */
@@ -61,6 +61,15 @@ int op_setresgid(struct kago_exec *x, const struct kago_op *op);
 int op_setresuid(struct kago_exec *x, const struct kago_op *op);
 int op_setgroups(struct kago_exec *x, const struct kago_op *op);
 int op_fork(struct kago_exec *x, const struct kago_op *op);
+/* clone with flags (and SIGCHLD), into the cgroup v2 directory cgroup_fd
+ * unless it is -1; the parent reports the child's pid and exits, the child
+ * returns 0 once that report is sent */
+int kago_fork_with(struct kago_exec *x, unsigned long flags, int cgroup_fd);
+/* ops_cgroup_fork.c */
+/* clone3(CLONE_INTO_CGROUP) as fork(2) would (or, where clone3 is refused,
+ * a cgroup.procs write and clone): the child's pid, 0 in the child, or -1 and errno */
+long kago_clone_into_cgroup(unsigned long flags, int cgroup_fd);
+int op_fork_into_cgroup(struct kago_exec *x, const struct kago_op *op);
 /* ops_process.c */
 int op_sethostname(struct kago_exec *x, const struct kago_op *op);
 int op_setdomainname(struct kago_exec *x, const struct kago_op *op);
@@ -154,6 +163,7 @@ static inline kago_op_fn kago_op_handler(unsigned code) {
       [KAGO_OP_CHDIR_RETRY] = op_chdir_retry,             [KAGO_OP_SETSID] = op_setsid,
       [KAGO_OP_LINK_UP] = op_link_up,                       [KAGO_OP_HIDE_MOUNT] = op_hide_mount,
       [KAGO_OP_CHROOT] = op_chroot,                         [KAGO_OP_BIND_FD_IN_ROOT] = op_bind_fd_in_root,
+      [KAGO_OP_FORK_INTO_CGROUP] = op_fork_into_cgroup,
   };
   return code < sizeof table / sizeof table[0] ? table[code] : NULL;
 }
