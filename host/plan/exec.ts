@@ -2,7 +2,7 @@
 // its namespaces through /proc/PID/ns of its init), fork into its pid
 // namespace, and start the process with its own settings.
 import type { LinuxNamespace, Process, Spec } from '../spec/config.ts';
-import { addJoins } from './intermediate.ts';
+import { addCgroupEntry, addCgroupNsJoin, addFork, addJoins } from './intermediate.ts';
 import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
 import type { CompiledSeccomp } from './seccomp.ts';
@@ -25,6 +25,8 @@ export interface ExecTarget {
   console?: { rows: number; cols: number };
   /** the init's root (/proc/PID/root) to chroot into, for a container in kago's own mount namespace */
   root?: string;
+  /** create the process in its cgroup with clone3(CLONE_INTO_CGROUP) (host/cgroups/clone-into.ts) */
+  cloneIntoCgroup?: boolean;
 }
 
 export function buildExecPlan(process: Process, target: ExecTarget): Plan {
@@ -37,12 +39,15 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
   addExecAffinity(process.execCPUAffinity, 'initial', '/process/execCPUAffinity', add);
-  for (const dir of target.cgroupDirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
-  addJoins(target.namespaces, false, add);
-  add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the process into the container');
+  const cloneInto = target.cloneIntoCgroup === true;
+  addCgroupEntry(target.cgroupDirs, cloneInto, add);
+  // The container's cgroup namespace would refuse a clone from kago's cgroup, outside its root (nsdelegate).
+  const cgroupNsSlot = addJoins(target.namespaces, false, add, { cgroupAfterFork: cloneInto });
+  addFork(cloneInto, add, 'fork the process into the container');
 
   stage = 'init';
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  addCgroupNsJoin(cgroupNsSlot, add);
   // No mount namespace to join: the container's root is its init's chroot.
   if (target.root) add({ op: 'chroot', path: target.root }, `chroot into the container's root ${target.root}`);
   // A session of its own, as runc's (see init.ts); setup_console starts one with the terminal.

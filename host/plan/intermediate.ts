@@ -12,6 +12,8 @@ type Add = (op: PlannedOp['op'], what: string) => void;
 
 /** The fd slot that holds the exec FIFO from the start until `kago start`. */
 export const FIFO_SLOT = 31;
+/** The fd slot of the cgroup directory init is cloned into (fork_into_cgroup closes it). */
+export const CGROUP_SLOT = 64;
 
 export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] {
   const ops: PlannedOp[] = [];
@@ -23,9 +25,7 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
   // the container's user, and pivot_root will hide it. init inherits the fd
   // and reopens the FIFO through /proc/self/fd when setup is done.
   add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: FIFO_SLOT }, `open the exec FIFO ${facts.execFifo}`);
-  for (const dir of facts.cgroupDirs) {
-    add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
-  }
+  addCgroupEntry(facts.cgroupDirs, facts.cloneIntoCgroup === true, add);
 
   // Still in the host's user and mount namespaces, where a mount can be cloned and id-mapped.
   addIdmappedTrees(spec, facts, add);
@@ -51,6 +51,9 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
     if (!ns.path && ns.type !== 'user') flags |= NAMESPACE_FLAGS[ns.type];
   }
   flags &= ~early;
+  // A cgroup namespace is rooted at its maker's cgroup: init, born in the
+  // container's cgroup, makes it (init.ts), as runc's init does.
+  if (facts.cloneIntoCgroup) flags &= ~L.CLONE_NEWCGROUP;
   if (flags) add({ op: 'unshare', flags }, `create the ${describeFlags(flags)} namespaces`);
   // runc's "loopback" network: a new network namespace has lo, down.
   if (wantsNew(spec, 'network')) add({ op: 'link_up', name: 'lo' }, 'bring up the loopback interface lo');
@@ -67,16 +70,39 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts): PlannedOp[] 
   addNetDeviceRequest(spec, add);
 
   // CLONE_PARENT makes init kago's child, so `run` can wait for it directly.
-  add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the container init process');
+  addFork(facts.cloneIntoCgroup === true, add, 'fork the container init process');
   return ops;
+}
+
+/**
+ * How the forked process gets into its cgroups: this process joins them
+ * first thing (a cgroup.procs write, still as kago's user and in kago's
+ * namespaces), or, with clone3(CLONE_INTO_CGROUP), the directory is opened
+ * now and the child is created there by addFork, the forking process never
+ * entering it.
+ */
+export function addCgroupEntry(dirs: readonly string[], cloneInto: boolean, add: Add): void {
+  if (cloneInto) {
+    add({ op: 'open', path: dirs[0]!, flags: L.O_RDONLY | L.O_DIRECTORY, slot: CGROUP_SLOT }, `open cgroup ${dirs[0]}`);
+    return;
+  }
+  for (const dir of dirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
+}
+
+/** The fork with CLONE_PARENT, into the cgroup addCgroupEntry opened when cloneInto. */
+export function addFork(cloneInto: boolean, add: Add, what: string): void {
+  if (cloneInto) add({ op: 'fork_into_cgroup', flags: L.CLONE_PARENT, cgroup_slot: CGROUP_SLOT }, `${what} into its cgroup`);
+  else add({ op: 'fork', flags: L.CLONE_PARENT }, what);
 }
 
 /**
  * Opens every namespace file first (joining the mount namespace would change
  * what later paths mean), joins the user namespace first (it owns the others),
- * creates a new user namespace if asked, and becomes its root.
+ * creates a new user namespace if asked, and becomes its root. With
+ * cgroupAfterFork a cgroup namespace is left open, not joined: its slot is
+ * returned, for the forked process to join (addCgroupNsJoin).
  */
-export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Add, options: { withUser?: number; asHostRoot?: () => void } = {}): void {
+export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Add, options: { withUser?: number; asHostRoot?: () => void; cgroupAfterFork?: boolean } = {}): number | undefined {
   const joined = [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   joined.forEach((ns, slot) => {
     add({ op: 'open', path: ns.path!, flags: L.O_RDONLY, slot }, `open the ${ns.type} namespace ${ns.path}`);
@@ -97,11 +123,22 @@ export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, add: Ad
     add({ op: 'setresgid', gid: 0 }, 'become gid 0 in the user namespace');
     add({ op: 'setresuid', uid: 0 }, 'become uid 0 in the user namespace');
   }
+  const deferred = options.cgroupAfterFork ? joined.findIndex((ns) => ns.type === 'cgroup') : -1;
   joined.forEach((ns, slot) => {
-    if (ns.type === 'user') return;
+    if (ns.type === 'user' || slot === deferred) return;
     add({ op: 'setns', slot, nstype: NAMESPACE_FLAGS[ns.type] }, `join the ${ns.type} namespace ${ns.path}`);
   });
-  joined.forEach((_, slot) => add({ op: 'close', slot }, 'close a namespace file'));
+  joined.forEach((_, slot) => {
+    if (slot !== deferred) add({ op: 'close', slot }, 'close a namespace file');
+  });
+  return deferred >= 0 ? deferred : undefined;
+}
+
+/** The join addJoins left to the forked process: inside the cgroup it was created in, which the namespace's root is or is above. */
+export function addCgroupNsJoin(slot: number | undefined, add: Add): void {
+  if (slot === undefined) return;
+  add({ op: 'setns', slot, nstype: L.CLONE_NEWCGROUP }, 'join the cgroup namespace');
+  add({ op: 'close', slot }, 'close a namespace file');
 }
 
 function describeFlags(flags: number): string {
