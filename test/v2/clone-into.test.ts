@@ -8,17 +8,11 @@
 // pids.max 2 (init and the new process).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Spec } from '../../host/spec/config.ts';
 import { kagoBin, repoRoot, runcBin } from '../helpers/paths.ts';
-import { CGROUP_ROOT, describeV2, keyed, readCg, v2Bundle, v2Harness, watchInit } from './fixture.ts';
-
-function rmdirTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of spawnSync('find', [dir, '-mindepth', '1', '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) rmdirSync(e);
-  rmdirSync(dir);
-}
+import { CGROUP_ROOT, describeV2, keyed, readCg, rmdirTree, v2Bundle, v2Harness, watchInit } from './fixture.ts';
 
 /** The cgroup path a process is in, as the host sees it (/proc/PID/cgroup's "0::PATH"). */
 function cgroupOf(pid: number): string {

@@ -5,23 +5,17 @@
 // the VM of make test-v2.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRootfs } from '../helpers/bundle.ts';
 import { uniqueId } from '../helpers/kago.ts';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { CGROUP_ROOT, describeV2, readCg } from './fixture.ts';
+import { CGROUP_ROOT, describeV2, readCg, rmdirTree } from './fixture.ts';
 
 // nobody is in every Debian's /etc/passwd, which the VM cannot add to (the host's root is read-only there).
 const NOBODY = 65534;
 const MiB = 1024 * 1024;
-
-function rmdirTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of spawnSync('find', [dir, '-mindepth', '1', '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) rmdirSync(e);
-  rmdirSync(dir);
-}
 
 for (const bin of [kagoBin, runcBin]) {
   const name = bin === runcBin ? 'runc' : 'kago';
