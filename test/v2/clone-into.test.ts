@@ -92,6 +92,15 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
     assert.equal(r.stdout, `0::/kago-clone-${c.id}/outer/inner\n`);
   });
 
+  it('the executor falls back to the write on ENOSYS, E2BIG and EPERM, and reports other errors (test/v2/fork-fallback.py)', function () {
+    // kago cannot run under an EPERM or E2BIG filter on clone3 (glibc's
+    // threads fall back only on ENOSYS): the script drives the executor alone.
+    const r = spawnSync('python3', [join(repoRoot, 'test/v2/fork-fallback.py')], { encoding: 'utf8', timeout: 300_000 });
+    process.stderr.write(`${r.stdout.trimEnd().replace(/^/gm, '      ')}\n`);
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    assert.equal((r.stdout.match(/^ok /gm) ?? []).length, 10, r.stdout);
+  });
+
   describe('where clone3 fails with ENOSYS (a seccomp filter around kago)', function () {
     const wrapped = (args: string[]) => {
       const r = spawnSync('python3', [join(repoRoot, 'test/v2/without-clone3.py'), kagoBin, '--root', kago.root, ...args], { encoding: 'utf8', timeout: 120_000 });

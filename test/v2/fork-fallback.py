@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Drives native/kago-exec's fork_into_cgroup (op 90) on a pure cgroup v2
+host, as root, with clone3 refused by a seccomp filter in each of the ways
+the executor falls back on (ENOSYS, E2BIG, EPERM), in one it does not
+(EACCES: reported as it is), and not refused at all.
+kago itself cannot run under an EPERM or E2BIG filter (glibc's threads
+fall back to clone only on ENOSYS), so the executor is started here, from
+a fork (glibc's fork is clone, not clone3), with the plan sent as the host
+would (test/native/drive.py encodes it).
+
+In a cgroup with pids.max 1 the child fits alone only if the executor
+never entered the cgroup: so clone3 works there, and every fallback (a
+cgroup.procs write, then the fork) fails with EAGAIN instead of the refusal
+itself; with pids.max 2 the fallback's child is in the cgroup too.
+
+    fork-fallback.py        (prints one line per case; exit 1 on a failure)
+"""
+import ctypes
+import errno
+import os
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "native"))
+import drive  # noqa: E402
+
+CGROUP = Path("/sys/fs/cgroup")
+SLOT = 64
+O_DIRECTORY = 0o200000
+SCMP_ACT_ALLOW, SCMP_ACT_ERRNO = 0x7FFF0000, 0x00050000
+
+
+def refuse_clone3(err):
+    lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    ctx = lib.seccomp_init(SCMP_ACT_ALLOW)
+    nr = lib.seccomp_syscall_resolve_name(b"clone3")
+    if not ctx or nr < 0 or lib.seccomp_rule_add(ctx, SCMP_ACT_ERRNO | err, nr, 0) or lib.seccomp_load(ctx):
+        os._exit(120)
+
+
+def run(plan, refusal):
+    """The executor's messages (kind, a, b, payload) and its processes' exit codes."""
+    host, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if refusal:
+                refuse_clone3(refusal)
+            os.dup2(child.fileno(), 3)
+            os.execv(drive.EXECUTOR, [drive.EXECUTOR])
+        finally:
+            os._exit(121)
+    child.close()
+    host.send(drive.message("plan", payload=plan))
+    messages, pids = [], [pid]
+    while True:
+        packet = host.recv(1 << 16)
+        if not packet:
+            break
+        kind, _, a, b = drive.HEADER.unpack_from(packet)
+        name = drive.MSG_NAME.get(kind, str(kind))
+        messages.append((name, a, b, packet[drive.HEADER.size:]))
+        if name == "child_pid":
+            pids.append(a)
+    host.close()
+    exits = [os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids]
+    return messages, exits
+
+
+def case(limit, refusal, scratch):
+    """Runs the plan into a new cgroup with pids.max limit; returns (error errno or None, the child's /proc/self/cgroup)."""
+    dir = CGROUP / f"kago-fork-fallback-{os.getpid()}-{limit}-{refusal}"
+    dir.mkdir()
+    seen = scratch / f"seen-{limit}-{refusal}"
+    try:
+        (dir / "pids.max").write_text(str(limit))
+        plan = drive.encode_plan([
+            ("open", str(dir), O_DIRECTORY, SLOT),
+            ("fork_into_cgroup", drive.CLONE_PARENT, SLOT),
+            ("exec", "/bin/sh", ["sh", "-c", f"exec cat /proc/self/cgroup > {seen}"], ["PATH=/bin"]),
+        ])
+        messages, exits = run(plan, refusal)
+        errors = [b for (kind, _, b, _) in messages if kind == "error"]
+        return (errors[0] if errors else None), (seen.read_text().strip() if seen.exists() else None), exits
+    finally:
+        dir.rmdir()
+
+
+def main():
+    failed = False
+    scratch = Path(tempfile.mkdtemp(prefix="kago-fork-fallback-"))
+    try:
+        for refusal in (None, errno.ENOSYS, errno.E2BIG, errno.EPERM, errno.EACCES):
+            label = errno.errorcode[refusal] if refusal else "clone3 allowed"
+            for limit in (1, 2):
+                err, seen, exits = case(limit, refusal, scratch)
+                cgroup = f"0::/kago-fork-fallback-{os.getpid()}-{limit}-{refusal}"
+                # Allowed: the child is created in the cgroup, fitting pids.max 1.
+                # Refused: the executor joins first, so pids.max 1 leaves no room (EAGAIN).
+                # Any other error is the cgroup's own (here a filter's EACCES): reported as it is.
+                if refusal == errno.EACCES:
+                    ok = err == errno.EACCES and seen is None
+                elif refusal is not None and limit == 1:
+                    ok = err == errno.EAGAIN and seen is None
+                else:
+                    ok = err is None and seen == cgroup
+                failed |= not ok
+                got = f"error {errno.errorcode.get(err, err)}" if err else f"child in {seen}"
+                print(f"{'ok  ' if ok else 'FAIL'} {label}, pids.max {limit}: {got} (exits {exits})", flush=True)
+    finally:
+        for f in scratch.iterdir():
+            f.unlink()
+        scratch.rmdir()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
