@@ -103,7 +103,7 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
 
   describe('where clone3 fails with ENOSYS (a seccomp filter around kago)', function () {
     const wrapped = (args: string[]) => {
-      const r = spawnSync('python3', [join(repoRoot, 'test/v2/without-clone3.py'), kagoBin, '--root', kago.root, ...args], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync('python3', [join(repoRoot, 'test/v2/clone3_filter.py'), kagoBin, '--root', kago.root, ...args], { encoding: 'utf8', timeout: 120_000 });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     };
 

@@ -15,7 +15,6 @@ itself; with pids.max 2 the fallback's child is in the cgroup too.
 
     fork-fallback.py        (prints one line per case; exit 1 on a failure)
 """
-import ctypes
 import errno
 import os
 import socket
@@ -23,26 +22,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the modules imported below
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "native"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import drive  # noqa: E402
+from clone3_filter import refuse_clone3  # noqa: E402
 
 CGROUP = Path("/sys/fs/cgroup")
 SLOT = 64
 O_DIRECTORY = 0o200000
-SCMP_ACT_ALLOW, SCMP_ACT_ERRNO = 0x7FFF0000, 0x00050000
-
-
-def refuse_clone3(err):
-    lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
-    lib.seccomp_init.restype = ctypes.c_void_p
-    lib.seccomp_init.argtypes = [ctypes.c_uint32]
-    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
-    lib.seccomp_load.argtypes = [ctypes.c_void_p]
-    ctx = lib.seccomp_init(SCMP_ACT_ALLOW)
-    nr = lib.seccomp_syscall_resolve_name(b"clone3")
-    if not ctx or nr < 0 or lib.seccomp_rule_add(ctx, SCMP_ACT_ERRNO | err, nr, 0) or lib.seccomp_load(ctx):
-        os._exit(120)
 
 
 def run(plan, refusal):
@@ -52,7 +40,7 @@ def run(plan, refusal):
     if pid == 0:
         try:
             if refusal:
-                refuse_clone3(refusal)
+                refuse_clone3(refusal)  # an OSError ends the child with 121: no executor messages
             os.dup2(child.fileno(), 3)
             os.execv(drive.EXECUTOR, [drive.EXECUTOR])
         finally:
