@@ -6,7 +6,7 @@ the executor falls back on (ENOSYS, E2BIG, EPERM), in one it does not
 kago itself cannot run under an EPERM or E2BIG filter (glibc's threads
 fall back to clone only on ENOSYS), so the executor is started here, from
 a fork (glibc's fork is clone, not clone3), with the plan sent as the host
-would (test/native/drive.py encodes it).
+would, encoded from plan/plan.json.
 
 In a cgroup with pids.max 1 the child fits alone only if the executor
 never entered the cgroup: so clone3 works there, and every fallback (a
@@ -16,20 +16,51 @@ itself; with pids.max 2 the fallback's child is in the cgroup too.
     fork-fallback.py        (prints one line per case; exit 1 on a failure)
 """
 import errno
+import json
 import os
 import socket
+import struct
 import sys
 import tempfile
 from pathlib import Path
 
-sys.dont_write_bytecode = True  # no __pycache__ beside the modules imported below
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "native"))
+sys.dont_write_bytecode = True  # no __pycache__ beside clone3_filter.py
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import drive  # noqa: E402
 from clone3_filter import refuse_clone3  # noqa: E402
 
+REPO = Path(__file__).resolve().parents[2]
+EXECUTOR = str(REPO / "native" / "kago-exec")
+PLAN = json.loads((REPO / "plan" / "plan.json").read_text())
+OPS = {op["name"]: op for op in PLAN["ops"]}
+MSG = {m["name"]: m["code"] for m in PLAN["messages"]["types"]}
+MSG_NAME = {code: name for name, code in MSG.items()}
+HEADER = struct.Struct("<IIqq")
+CLONE_PARENT = 0x8000
+
+
+def encode_plan(ops):
+    """plan.json's "layout": the magic, version and count, then each op's code, size and arguments."""
+    def arg(kind, value):
+        if kind == "int":
+            return struct.pack("<q", value)
+        if kind == "str":
+            return struct.pack("<I", len(value.encode())) + value.encode() + b"\0"
+        if kind == "strs":
+            return struct.pack("<I", len(value)) + b"".join(arg("str", v) for v in value)
+        raise ValueError(kind)
+    out = PLAN["magic"].encode() + struct.pack("<II", PLAN["version"], len(ops))
+    for name, *values in ops:
+        body = b"".join(arg(kind, v) for (_, kind), v in zip(OPS[name]["args"], values))
+        out += struct.pack("<HHI", OPS[name]["code"], 0, len(body)) + body
+    return out
+
+
+def message(kind, payload=b""):
+    return HEADER.pack(MSG[kind], 0, 0, 0) + payload
+
+
 CGROUP = Path("/sys/fs/cgroup")
-SLOT = 64
+SLOT = 0  # the plan holds no other descriptor
 O_DIRECTORY = 0o200000
 
 
@@ -42,19 +73,19 @@ def run(plan, refusal):
             if refusal:
                 refuse_clone3(refusal)  # an OSError ends the child with 121: no executor messages
             os.dup2(child.fileno(), 3)
-            os.execv(drive.EXECUTOR, [drive.EXECUTOR])
+            os.execv(EXECUTOR, [EXECUTOR])
         finally:
             os._exit(121)
     child.close()
-    host.send(drive.message("plan", payload=plan))
+    host.send(message("plan", payload=plan))
     messages, pids = [], [pid]
     while True:
         packet = host.recv(1 << 16)
         if not packet:
             break
-        kind, _, a, b = drive.HEADER.unpack_from(packet)
-        name = drive.MSG_NAME.get(kind, str(kind))
-        messages.append((name, a, b, packet[drive.HEADER.size:]))
+        kind, _, a, b = HEADER.unpack_from(packet)
+        name = MSG_NAME.get(kind, str(kind))
+        messages.append((name, a, b, packet[HEADER.size:]))
         if name == "child_pid":
             pids.append(a)
     host.close()
@@ -69,9 +100,9 @@ def case(limit, refusal, scratch):
     seen = scratch / f"seen-{limit}-{refusal}"
     try:
         (dir / "pids.max").write_text(str(limit))
-        plan = drive.encode_plan([
+        plan = encode_plan([
             ("open", str(dir), O_DIRECTORY, SLOT),
-            ("fork_into_cgroup", drive.CLONE_PARENT, SLOT),
+            ("fork_into_cgroup", CLONE_PARENT, SLOT),
             ("exec", "/bin/sh", ["sh", "-c", f"exec cat /proc/self/cgroup > {seen}"], ["PATH=/bin"]),
         ])
         messages, exits = run(plan, refusal)
