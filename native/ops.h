@@ -37,6 +37,15 @@ struct kago_exec {
 int kago_open_checked(const char *path, unsigned type, dev_t rdev);
 /* bind through /proc/self/fd/FD (source or target), then close fd */
 int kago_bind_fd(int fd, bool fd_is_source, const char *other);
+/* ops_ns.c */
+/* clone with flags (and SIGCHLD), into the cgroup v2 directory cgroup_fd
+ * unless it is -1; the parent reports the child's pid and exits, the child
+ * returns 0 once that report is sent */
+int kago_fork_with(struct kago_exec *x, unsigned long flags, int cgroup_fd);
+/* ops_cgroup_fork.c */
+/* clone3(CLONE_INTO_CGROUP) as fork(2) would (or, where clone3 is refused,
+ * a cgroup.procs write and clone): the child's pid, 0 in the child, or -1 and errno */
+long kago_clone_into_cgroup(unsigned long flags, int cgroup_fd);
 
 /* The fd in a slot, or -1 with errno EBADF for an empty or out-of-range slot. */
 static inline int kago_slot_fd(const struct kago_exec *x, int64_t slot) {

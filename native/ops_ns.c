@@ -65,15 +65,19 @@ int op_setgroups(struct kago_exec *x, const struct kago_op *op) {
 }
 
 int op_fork(struct kago_exec *x, const struct kago_op *op) {
+  /* fork() cannot pass CLONE_PARENT (which makes the child the host's child,
+   * so the host can wait for it) nor other clone flags. */
+  return kago_fork_with(x, (unsigned long)op->u.fork.flags, -1);
+}
+
+int kago_fork_with(struct kago_exec *x, unsigned long flags, int cgroup_fd) {
   int gate[2];
   if (x->sync_fd < 0) {
     errno = EPIPE;
     return -1;
   }
   if (pipe2(gate, O_CLOEXEC) != 0) return -1;
-  /* fork() cannot pass CLONE_PARENT (which makes the child the host's child,
-   * so the host can wait for it) nor other clone flags. */
-  long pid = syscall(SYS_clone, (unsigned long)op->u.fork.flags | SIGCHLD, 0, 0, 0, 0);
+  long pid = cgroup_fd >= 0 ? kago_clone_into_cgroup(flags, cgroup_fd) : syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) {
     int err = errno;
     close(gate[0]);

@@ -10,6 +10,7 @@ import { lendRealtimeBudget } from '../cgroups/realtime.ts';
 import { detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
+import { canCloneIntoCgroup, mappedRoot } from '../cgroups/clone-into.ts';
 import { refuseRootlessSystemd, startContainerUnit, stopContainerUnit, UnitExistsError, unitStartRequested } from '../cgroups/systemd/driver.ts';
 import { resolveSystemdUnit, type SystemdUnit } from '../cgroups/systemd/unit.ts';
 import { compileCoreAhead } from '../core.ts';
@@ -159,6 +160,8 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
     version,
   });
   if (spec.process?.terminal) facts.console = consoleSize(spec.process.consoleSize);
+  const namespaces = spec.linux?.namespaces ?? [];
+  facts.cloneIntoCgroup = canCloneIntoCgroup({ dirs: leaves, version, systemd: systemd !== undefined, namespaces, userRoot: mappedRoot(spec.linux?.uidMappings) });
   if (spec.linux?.namespaces?.some((ns) => ns.type === 'user' && !ns.path)) facts.setgroupsDenied = setgroupsWillBeDenied(spec.linux.gidMappings ?? []);
   if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
   const listening = listenFds();

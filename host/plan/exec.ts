@@ -2,7 +2,7 @@
 // its namespaces through /proc/PID/ns of its init), fork into its pid
 // namespace, and start the process with its own settings.
 import type { LinuxNamespace, Process, Spec } from '../../wasm/spec.gen.ts';
-import { addJoins } from './intermediate.ts';
+import { addCgroupEntry, addCgroupNsJoin, addFork, addJoins } from './intermediate.ts';
 import { addExecAffinity } from './kernel.ts';
 import * as L from './linux.ts';
 import type { CompiledSeccomp } from './seccomp.ts';
@@ -23,6 +23,8 @@ export interface ExecTarget {
   console?: { rows: number; cols: number };
   /** the init's root (/proc/PID/root) to chroot into, for a container in kago's own mount namespace */
   root?: string;
+  /** create the process in its cgroup with clone3(CLONE_INTO_CGROUP) (host/cgroups/clone-into.ts) */
+  cloneIntoCgroup?: boolean;
 }
 
 export function buildExecPlan(process: Process, target: ExecTarget): Plan {
@@ -36,12 +38,14 @@ export function buildExecPlan(process: Process, target: ExecTarget): Plan {
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
   addExecAffinity(process.execCPUAffinity, 'initial', add);
-  for (const dir of target.cgroupDirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
-  addJoins(target.namespaces, false, slots, add);
-  add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the process into the container');
+  const cgroupSlot = addCgroupEntry(target.cgroupDirs, target.cloneIntoCgroup === true, slots, add);
+  // The container's cgroup namespace would refuse a clone from kago's cgroup, outside its root (nsdelegate).
+  const cgroupNsSlot = addJoins(target.namespaces, false, slots, add, { cgroupAfterFork: cgroupSlot !== undefined });
+  addFork(cgroupSlot, slots, add, 'fork the process into the container');
 
   stage = 'init';
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  addCgroupNsJoin(cgroupNsSlot, slots, add);
   // No mount namespace to join: the container's root is its init's chroot.
   if (target.root) add({ op: 'chroot', path: target.root }, `chroot into the container's root ${target.root}`);
   // A session of its own, as runc's (see init.ts); setup_console starts one with the terminal.

@@ -4,7 +4,7 @@
 import type { Spec } from '../../wasm/spec.gen.ts';
 import * as L from './linux.ts';
 import { propagationFlags } from './mount-options.ts';
-import { has } from './namespaces.ts';
+import { has, wantsNew } from './namespaces.ts';
 import { addProcessKernelSettings, addSysctls } from './kernel.ts';
 import { addDevices, addDevLinks, addMounts, addOpenRootfs, addReadonlyRemounts, addRootSwitch, addWorkingDirectory } from './rootfs.ts';
 import { addLimits, addSeccomp, addUserAndCapabilities } from './security.ts';
@@ -19,6 +19,8 @@ export function buildInitOps(spec: Spec, facts: HostFacts, compiled: Compiled, o
   const proc = spec.process!;
 
   add({ op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL }, 'set the parent-death signal');
+  // The intermediate process was never in the container's cgroup (intermediate.ts): init roots the namespace there.
+  if (facts.cloneIntoCgroup && wantsNew(spec, 'cgroup')) add({ op: 'unshare', flags: L.CLONE_NEWCGROUP }, 'create the cgroup namespace');
   // runc (nsexec) puts every container process in a session of its own: it
   // must not share kago's caller's controlling terminal (/dev/tty). With a
   // terminal, setup_console starts the session.

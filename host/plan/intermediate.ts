@@ -22,9 +22,7 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts, slots: Create
   // the container's user, and pivot_root will hide it. init inherits the fd
   // and reopens the FIFO through /proc/self/fd when setup is done.
   add({ op: 'open', path: facts.execFifo, flags: L.O_PATH, slot: slots.fifo }, `open the exec FIFO ${facts.execFifo}`);
-  for (const dir of facts.cgroupDirs) {
-    add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
-  }
+  const cgroupSlot = addCgroupEntry(facts.cgroupDirs, facts.cloneIntoCgroup === true, slots.alloc, add);
 
   // Still in the host's user and mount namespaces, where a mount can be cloned and id-mapped.
   addIdmappedTrees(spec, facts, slots, add);
@@ -50,6 +48,9 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts, slots: Create
     if (!ns.path && ns.type !== 'user') flags |= NAMESPACE_FLAGS[ns.type];
   }
   flags &= ~early;
+  // A cgroup namespace is rooted at its maker's cgroup: init, born in the
+  // container's cgroup, makes it (init.ts), as runc's init does.
+  if (facts.cloneIntoCgroup) flags &= ~L.CLONE_NEWCGROUP;
   if (flags) add({ op: 'unshare', flags }, `create the ${describeFlags(flags)} namespaces`);
   // runc's "loopback" network: a new network namespace has lo, down.
   if (wantsNew(spec, 'network')) add({ op: 'link_up', name: 'lo' }, 'bring up the loopback interface lo');
@@ -66,16 +67,51 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts, slots: Create
   addNetDeviceRequest(spec, add);
 
   // CLONE_PARENT makes init kago's child, so `run` can wait for it directly.
-  add({ op: 'fork', flags: L.CLONE_PARENT }, 'fork the container init process');
+  addFork(cgroupSlot, slots.alloc, add, 'fork the container init process');
   return ops;
+}
+
+/**
+ * How the forked process gets into its cgroups: this process joins them
+ * first thing (a cgroup.procs write, still as kago's user and in kago's
+ * namespaces), or, with clone3(CLONE_INTO_CGROUP), the directory is opened
+ * now and the child is created there by addFork, the forking process never
+ * entering it.
+ */
+export function addCgroupEntry(dirs: readonly string[], cloneInto: boolean, alloc: SlotAllocator, add: Add): number | undefined {
+  if (cloneInto) {
+    const slot = alloc.take(`the cgroup directory ${dirs[0]}`);
+    add({ op: 'open', path: dirs[0]!, flags: L.O_RDONLY | L.O_DIRECTORY, slot }, `open cgroup ${dirs[0]}`);
+    return slot;
+  }
+  for (const dir of dirs) add({ op: 'write_file', path: `${dir}/cgroup.procs`, data: '0' }, `join cgroup ${dir}`);
+  return undefined;
+}
+
+/** The fork with CLONE_PARENT, into the cgroup whose directory addCgroupEntry opened in cgroupSlot, if it did. */
+export function addFork(cgroupSlot: number | undefined, alloc: SlotAllocator, add: Add, what: string): void {
+  if (cgroupSlot === undefined) {
+    add({ op: 'fork', flags: L.CLONE_PARENT }, what);
+    return;
+  }
+  add({ op: 'fork_into_cgroup', flags: L.CLONE_PARENT, cgroup_slot: cgroupSlot }, `${what} into its cgroup`);
+  alloc.release(cgroupSlot);
 }
 
 /**
  * Opens every namespace file first (joining the mount namespace would change
  * what later paths mean), joins the user namespace first (it owns the others),
- * creates a new user namespace if asked, and becomes its root.
+ * creates a new user namespace if asked, and becomes its root. With
+ * cgroupAfterFork a cgroup namespace is left open, not joined: its slot is
+ * returned, for the forked process to join (addCgroupNsJoin).
  */
-export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, alloc: SlotAllocator, add: Add, options: { withUser?: number; asHostRoot?: () => void } = {}): void {
+export function addJoins(
+  namespaces: LinuxNamespace[],
+  newUser: boolean,
+  alloc: SlotAllocator,
+  add: Add,
+  options: { withUser?: number; asHostRoot?: () => void; cgroupAfterFork?: boolean } = {},
+): number | undefined {
   const joined = [...namespaces].sort((a, b) => JOIN_ORDER.indexOf(a.type) - JOIN_ORDER.indexOf(b.type));
   const slots = joined.map((ns) => alloc.take(`the ${ns.type} namespace ${ns.path}`));
   joined.forEach((ns, i) => {
@@ -97,14 +133,25 @@ export function addJoins(namespaces: LinuxNamespace[], newUser: boolean, alloc: 
     add({ op: 'setresgid', gid: 0 }, 'become gid 0 in the user namespace');
     add({ op: 'setresuid', uid: 0 }, 'become uid 0 in the user namespace');
   }
+  const deferred = options.cgroupAfterFork ? joined.findIndex((ns) => ns.type === 'cgroup') : -1;
   joined.forEach((ns, i) => {
-    if (ns.type === 'user') return;
+    if (ns.type === 'user' || i === deferred) return;
     add({ op: 'setns', slot: slots[i]!, nstype: NAMESPACE_FLAGS[ns.type] }, `join the ${ns.type} namespace ${ns.path}`);
   });
-  for (const slot of slots) {
+  slots.forEach((slot, i) => {
+    if (i === deferred) return;
     add({ op: 'close', slot }, 'close a namespace file');
     alloc.release(slot);
-  }
+  });
+  return deferred >= 0 ? slots[deferred] : undefined;
+}
+
+/** The join addJoins left to the forked process: inside the cgroup it was created in, which the namespace's root is or is above. */
+export function addCgroupNsJoin(slot: number | undefined, alloc: SlotAllocator, add: Add): void {
+  if (slot === undefined) return;
+  add({ op: 'setns', slot, nstype: L.CLONE_NEWCGROUP }, 'join the cgroup namespace');
+  add({ op: 'close', slot }, 'close a namespace file');
+  alloc.release(slot);
 }
 
 function describeFlags(flags: number): string {

@@ -85,4 +85,6 @@ export interface HostFacts {
   rootfsMountId?: number;
   /** whether a resctrl file system (Intel RDT) is mounted */
   resctrl?: boolean;
+  /** create init in its cgroup with clone3(CLONE_INTO_CGROUP) (host/cgroups/clone-into.ts) */
+  cloneIntoCgroup?: boolean;
 }

@@ -47,6 +47,15 @@ for c in $(cat $H/sys/fs/cgroup/cgroup.controllers); do
 done
 mount -t bpf bpf $H/sys/fs/bpf 2>/dev/null
 
+# An RDMA device for the rdma tests: soft-RoCE (rdma_rxe, loaded above) on a
+# dummy interface, made with the host's iproute2 through the RDMA netlink.
+# Not fatal: the rdma tests fail and say the device is missing.
+if ip link add kagorxe type dummy && ip link set kagorxe up; then
+  chroot $H /usr/bin/rdma link add rxe0 type rxe netdev kagorxe || say "no RDMA device: rdma link add failed"
+else
+  say "no RDMA device: no dummy interface"
+fi
+
 # A swap device, so that memory.swap.max limits something.
 if [ -b /dev/vdb ]; then
   mkswap /dev/vdb >/dev/null && swapon /dev/vdb || die "swap on /dev/vdb"

@@ -24,6 +24,10 @@ const QEMU = 'qemu-system-x86_64';
 const MODULES = [
   'virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_blk',
   'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p',
+  // soft-RoCE over a dummy interface, the RDMA device of the rdma tests;
+  // crc32_generic: rxe computes its packets' ICRC with the kernel's "crc32",
+  // and without it `rdma link add` fails with ENOENT.
+  'dummy', 'crc32_generic', 'udp_tunnel', 'ip6_udp_tunnel', 'ib_core', 'ib_uverbs', 'rdma_rxe',
 ];
 
 export interface VmKernel {

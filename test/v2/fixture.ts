@@ -1,6 +1,7 @@
 // What the v2 suite shares: the pure-v2 check each file skips on, and a
 // container whose cgroup the test names (so that kago's and runc's are in
 // the same place and the harness's leftover check sees both).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LinuxResources, Spec } from '../../wasm/spec.gen.ts';
@@ -86,6 +87,13 @@ export function v2Bundle(h: Harness, args: string[], resources: LinuxResources =
   tracked.get(h)?.push(id);
   const path = b.spec.linux!.cgroupsPath!;
   return { id, dir: join(CGROUP_ROOT, path), bundleDir: b.dir, spec: b.spec };
+}
+
+/** A cgroup directory and every one below it, deepest first. */
+export function rmdirTree(dir: string): void {
+  if (!existsSync(dir)) return;
+  for (const e of spawnSync('find', [dir, '-mindepth', '1', '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) rmdirSync(e);
+  rmdirSync(dir);
 }
 
 export function readCg(dir: string, file: string): string {

@@ -2,20 +2,13 @@
 // exists before the container (with limits of its own), a cgroup namespace.
 // kago beside runc 1.1.5, in the VM of make test-v2.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shell } from '../helpers/bundle.ts';
 import { uniqueId } from '../helpers/kago.ts';
 import { kagoBin, runcBin } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { CGROUP_ROOT, describeV2, keyed, readCg, v2Bundle, v2Harness, watchInit } from './fixture.ts';
-
-function rmdirTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const e of spawnSync('find', [dir, '-mindepth', '1', '-depth', '-type', 'd'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) rmdirSync(e);
-  rmdirSync(dir);
-}
+import { CGROUP_ROOT, describeV2, keyed, readCg, rmdirTree, v2Bundle, v2Harness, watchInit } from './fixture.ts';
 
 for (const bin of [kagoBin, runcBin]) {
   const name = bin === runcBin ? 'runc' : 'kago';
