@@ -66,14 +66,17 @@ describe('clone3(CLONE_INTO_CGROUP): when', function () {
 describe('clone3(CLONE_INTO_CGROUP): the plan', function () {
   const ops = (s: Spec, f: HostFacts = facts): PlanOp[] => buildCreatePlan(s, f).ops.map((p) => p.op);
 
-  it('opens the cgroup into slot 64 instead of writing cgroup.procs, and forks into it', function () {
+  it('opens the cgroup into a slot of its own instead of writing cgroup.procs, and forks into it', function () {
     const plan = ops(spec(['pid', 'mount']));
+    const fifo = plan.find((o) => o.op === 'open' && o.path.endsWith('exec.fifo'));
+    const dir = plan.find((o) => o.op === 'open' && o.path === DIR);
+    assert.ok(fifo?.op === 'open' && dir?.op === 'open' && dir.slot !== fifo.slot);
     assert.deepEqual(plan.slice(0, 5), [
       { op: 'prctl', option: L.PR_SET_PDEATHSIG, arg2: L.SIGKILL },
-      { op: 'open', path: '/run/kago/c1/exec.fifo', flags: L.O_PATH, slot: 31 },
-      { op: 'open', path: DIR, flags: L.O_RDONLY | L.O_DIRECTORY, slot: 64 },
+      { op: 'open', path: '/run/kago/c1/exec.fifo', flags: L.O_PATH, slot: fifo.slot },
+      { op: 'open', path: DIR, flags: L.O_RDONLY | L.O_DIRECTORY, slot: dir.slot },
       { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS },
-      { op: 'fork_into_cgroup', flags: L.CLONE_PARENT, cgroup_slot: 64 },
+      { op: 'fork_into_cgroup', flags: L.CLONE_PARENT, cgroup_slot: dir.slot },
     ]);
     assert.ok(!plan.some((o) => o.op === 'write_file' && o.path.endsWith('cgroup.procs')));
   });
