@@ -35,7 +35,7 @@ function logFd(file: string): number {
 
 function line(level: LogLevel, msg: string): string {
   const time = new Date().toISOString();
-  if (options.format === 'json') return JSON.stringify({ level, msg, time }) + '\n';
+  if (options.format === 'json') return `${JSON.stringify({ level, msg, time })}\n`;
   return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
 }
 

@@ -120,4 +120,4 @@ for (const arch of Object.keys(ARCHES)) {
   lines.push(`  ${arch}: { ${entries.map(([n, v]) => `${n}: ${n.startsWith('SYS_') ? v : `0o${v.toString(8)}`}`).join(', ')} },`);
 }
 lines.push('};');
-writeFileSync(out, lines.join('\n') + '\n');
+writeFileSync(out, `${lines.join('\n')}\n`);

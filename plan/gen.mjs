@@ -110,7 +110,7 @@ function genC() {
   l.push('struct kago_msg_header {', '  uint32_t type;', '  uint32_t flags;', '  int64_t a;', '  int64_t b;', '};', '');
   l.push(`/* ${def.messages.more.doc} */`, `#define KAGO_MSG_MORE ${def.messages.more.flag}u`, `#define KAGO_MSG_CHUNK ${def.messages.more.chunk}`, '');
   l.push('#endif');
-  return l.join('\n') + '\n';
+  return `${l.join('\n')}\n`;
 }
 
 function genTs() {
@@ -142,7 +142,7 @@ function genTs() {
   l.push('} as const;', '');
   l.push('export const MSG_HEADER_SIZE = 24;');
   l.push(`/** ${def.messages.more.doc} */`, `export const MSG_MORE = ${def.messages.more.flag};`, `export const MSG_CHUNK = ${def.messages.more.chunk};`);
-  return l.join('\n') + '\n';
+  return `${l.join('\n')}\n`;
 }
 
 // The executor's side of each op: a handler op_NAME per op, which some
@@ -164,7 +164,7 @@ function genOpsC() {
   for (const op of def.ops.filter((o) => o.fills)) l.push(`  case KAGO_OP_${upper(op.name)}: *slot = op->u.${op.name}.${op.fills}; return true;`);
   l.push('  default: return false;', '  }', '}', '');
   l.push('#endif');
-  return l.join('\n') + '\n';
+  return `${l.join('\n')}\n`;
 }
 
 writeFileSync(outH, genC());

@@ -22,7 +22,7 @@ export interface CgroupTarget {
 /** The hierarchies of directories recorded in a container's state. */
 export function targetFromDirs(dirs: readonly string[], all: readonly Hierarchy[]): CgroupTarget {
   const pairs = dirs.flatMap((dir) => {
-    const h = all.find((x) => dir === x.mountPoint || dir.startsWith(x.mountPoint + '/'));
+    const h = all.find((x) => dir === x.mountPoint || dir.startsWith(`${x.mountPoint}/`));
     return h ? [{ h, dir }] : [];
   });
   return { hierarchies: pairs.map((p) => p.h), dirs: pairs.map((p) => p.dir) };

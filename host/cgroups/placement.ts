@@ -45,7 +45,7 @@ export function cgroupDirs(path: string, hierarchies: Hierarchy[], procSelfCgrou
 }
 
 function isCpuset(dir: string, hierarchies: Hierarchy[]): boolean {
-  return hierarchies.some((h) => h.version === 1 && h.controllers.includes('cpuset') && dir.startsWith(h.mountPoint + '/'));
+  return hierarchies.some((h) => h.version === 1 && h.controllers.includes('cpuset') && dir.startsWith(`${h.mountPoint}/`));
 }
 
 /**
@@ -71,7 +71,7 @@ function fillCpuset(dir: string, parent: string): void {
 export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], placement: CgroupPlacement, record: () => void): void {
   const missing: { dir: string; parent: string }[] = [];
   for (const dir of dirs) {
-    const h = hierarchies.find((x) => dir === x.mountPoint || dir.startsWith(x.mountPoint + '/'));
+    const h = hierarchies.find((x) => dir === x.mountPoint || dir.startsWith(`${x.mountPoint}/`));
     if (!h) continue;
     let current = h.mountPoint;
     for (const part of dir.slice(h.mountPoint.length).split('/').filter(Boolean)) {

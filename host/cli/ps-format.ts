@@ -266,7 +266,7 @@ export function renderPs(format: PsFormat, rows: readonly ProcRow[], c: PsContex
   const widths = format.columns.map((col, i) => Math.max(col.width, ...table.map((row) => row[i]!.length)));
   const last = format.columns.length - 1;
   const lines = table.map((row) => row.map((cell, i) => (i === last && !format.columns[i]!.right ? cell : format.columns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' '));
-  return lines.map((l) => l.trimEnd()).join('\n') + '\n';
+  return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 
 /** The table of `kago ps ID [ps options]`; the options are checked before anything is read. */

@@ -186,7 +186,7 @@ export function subCgroupDirs(dirs: readonly string[], specs: readonly string[],
   const out = [...dirs];
   // On v2 there is one hierarchy: a controller prefix names no other.
   const controllersOf = (dir: string) => {
-    const h = hierarchies.find((x) => dir.startsWith(x.mountPoint + '/'));
+    const h = hierarchies.find((x) => dir.startsWith(`${x.mountPoint}/`));
     return h?.version === 1 ? h.controllers : null;
   };
   for (const spec of specs) {

@@ -59,7 +59,7 @@ export function mountPointOf(path: string, mountinfo: string): string {
   for (const line of mountinfo.split('\n')) {
     const mp = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
     if (!mp) continue;
-    if ((path === mp || path.startsWith(mp.endsWith('/') ? mp : mp + '/')) && mp.length > best.length) best = mp;
+    if ((path === mp || path.startsWith(mp.endsWith('/') ? mp : `${mp}/`)) && mp.length > best.length) best = mp;
   }
   return best;
 }
@@ -79,7 +79,7 @@ function kindOf(path: string): 'dir' | 'file' | 'missing' {
  * container's. The last component is not followed.
  */
 export function existsInRoot(rootfs: string, containerPath: string): boolean {
-  const todo = posix.normalize('/' + containerPath).split('/').filter(Boolean);
+  const todo = posix.normalize(`/${containerPath}`).split('/').filter(Boolean);
   const done: string[] = [];
   for (let hops = 0; todo.length; ) {
     const name = todo.shift()!;

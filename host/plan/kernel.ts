@@ -37,7 +37,7 @@ export function listToMaskWords(list: string): number[] {
  */
 export function addSysctls(spec: Spec, add: Add): void {
   for (const [name, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    const path = '/proc/sys/' + name.replace(/\./g, '/');
+    const path = `/proc/sys/${name.replace(/\./g, '/')}`;
     add({ op: 'write_proc', path, data: value }, `set sysctl ${name}`);
   }
 }

@@ -9,7 +9,7 @@ import type { Process } from '../../wasm/spec.gen.ts';
 function passwdOf(rootfs: string): string {
   try {
     const real = realpathSync(join(rootfs, 'etc', 'passwd'));
-    if (!real.startsWith(rootfs + '/')) return '';
+    if (!real.startsWith(`${rootfs}/`)) return '';
     return readFileSync(real, 'utf8');
   } catch {
     return '';

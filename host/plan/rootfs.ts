@@ -26,7 +26,7 @@ const SPARE_AFTER_BIND_SOURCES = 16;
 
 /** A container path in its normal form: absolute, no "." or "..", no trailing slash. */
 export function containerPath(path: string): string {
-  const p = posix.normalize('/' + path);
+  const p = posix.normalize(`/${path}`);
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
@@ -361,8 +361,8 @@ function addHideHostKernelMounts(spec: Spec, facts: HostFacts, add: Add): void {
   const cover = has(spec, 'user') ? 1 : 0;
   const hidden: string[] = [];
   for (const path of facts.hostKernelMounts ?? []) {
-    if (path === facts.rootfs || path.startsWith(facts.rootfs + '/')) continue;
-    if (hidden.some((h) => h === '/' || path === h || path.startsWith(h + '/'))) continue;
+    if (path === facts.rootfs || path.startsWith(`${facts.rootfs}/`)) continue;
+    if (hidden.some((h) => h === '/' || path === h || path.startsWith(`${h}/`))) continue;
     hidden.push(path);
     add({ op: 'hide_mount', path, cover }, `${cover ? 'cover' : 'detach'} the host's ${path}`);
   }

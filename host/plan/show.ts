@@ -28,5 +28,5 @@ export function showPlan(plan: Plan): string {
     }
     lines.push(`${String(i).padStart(3)}  ${formatOp(p.op)}  # ${p.what}`);
   });
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

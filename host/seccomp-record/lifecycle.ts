@@ -4,7 +4,7 @@
 // killed if it does not finish. `exec` runs under the config's own filter:
 // only the container's init and its descendants are recorded.
 import { sleepMs } from '../cgroups/placement.ts';
-import { type CompiledSeccomp } from '../plan/seccomp.ts';
+import type { CompiledSeccomp } from '../plan/seccomp.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { ContainerState } from '../state/types.ts';
 import { builtin } from '../sys/builtin.ts';

@@ -60,7 +60,10 @@ export class Recording {
     if (rule) {
       const value = args[rule.index] ?? 0n;
       let seen = this.argValues.get(name);
-      if (!seen) this.argValues.set(name, (seen = new Set()));
+      if (!seen) {
+        seen = new Set();
+        this.argValues.set(name, seen);
+      }
       seen.add(rule.mask === undefined ? value : value & rule.mask);
     }
   }

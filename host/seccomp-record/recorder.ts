@@ -81,7 +81,10 @@ function record(listener: number, request: RecorderRequest, { names, answerer }:
       if (!answerer) answerNotification(listener, n.id, 0);
       if (done) {
         let numbers = done.get(n.arch);
-        if (!numbers) done.set(n.arch, (numbers = new Set()));
+        if (!numbers) {
+          numbers = new Set();
+          done.set(n.arch, numbers);
+        }
         if (numbers.has(n.nr)) continue;
         numbers.add(n.nr);
       }
@@ -113,7 +116,7 @@ export function runRecorder(payload: string | undefined): number {
   closeSync(listener);
   const profile = recordedProfile(recording, request.arches);
   const write = request.fresh ? createNewFile : replaceFile;
-  write('--seccomp-record ', request.file, JSON.stringify(profile, null, 2) + '\n', 0o644);
+  write('--seccomp-record ', request.file, `${JSON.stringify(profile, null, 2)}\n`, 0o644);
   if (recording.unnamed.size) log('warning', `--seccomp-record ${request.file}: left out calls no syscall table names (an OCI profile lists names): ${[...recording.unnamed].sort().join(', ')}`);
   return 0;
 }

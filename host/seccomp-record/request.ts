@@ -1,7 +1,7 @@
 // What `--seccomp-record FILE` (or the annotation) asks for, checked before
 // anything is created, and the filter the container runs under while it is
 // recorded.
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, type Stats, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { KagoError } from '../errors.ts';
 import { type CompiledSeccomp, NATIVE_ARCH } from '../plan/seccomp.ts';
@@ -76,14 +76,14 @@ function requested(flag: RecordOptions | undefined, spec: RecordedConfig, bundle
 }
 
 function checkDestination(file: string, where: string, fresh: boolean): void {
-  let dir;
+  let dir: Stats;
   try {
     dir = statSync(dirname(file));
   } catch {
     throw new KagoError(where, 'its directory does not exist');
   }
   if (!dir.isDirectory()) throw new KagoError(where, 'a component of the path is not a directory');
-  let existing;
+  let existing: Stats;
   try {
     existing = lstatSync(file);
   } catch {

@@ -60,7 +60,7 @@ function attribute(type: number, payload: Uint8Array): Uint8Array {
 export function newLinkMessage(ifindex: number, netnsFd: number, newName: string, seq: number): Uint8Array {
   const fd = new Uint8Array(4);
   new DataView(fd.buffer).setUint32(0, netnsFd, true);
-  const name = new TextEncoder().encode(newName + '\0');
+  const name = new TextEncoder().encode(`${newName}\0`);
   const attrs = [attribute(IFLA_NET_NS_FD, fd), attribute(IFLA_IFNAME, name)];
   const len = NLMSG_HDRLEN + IFINFOMSG_LEN + attrs.reduce((n, a) => n + a.length, 0);
   const msg = new Uint8Array(len);

@@ -17,7 +17,7 @@ const CAP_CHECKPOINT_RESTORE = 40;
 /** CapInh, CapPrm, CapEff, CapBnd and CapAmb of /proc/self/status as numbers. */
 function capSets(status: string): Record<string, bigint> {
   const sets: Record<string, bigint> = {};
-  for (const m of status.matchAll(/^Cap(\w+):\s+([0-9a-f]+)$/gm)) sets[m[1]!] = BigInt('0x' + m[2]!);
+  for (const m of status.matchAll(/^Cap(\w+):\s+([0-9a-f]+)$/gm)) sets[m[1]!] = BigInt(`0x${m[2]!}`);
   assert.deepEqual(Object.keys(sets).sort(), ['Amb', 'Bnd', 'Eff', 'Inh', 'Prm'], status);
   return sets;
 }
@@ -73,7 +73,7 @@ for (const bin of [kagoBin, runcBin]) {
       });
 
       it('is skipped with a warning naming it', function () {
-        const fake = h.scratch(join(h.kago.root + '-cap_last_cap'));
+        const fake = h.scratch(join(`${h.kago.root}-cap_last_cap`));
         writeFileSync(fake, `${CAP_CHECKPOINT_RESTORE - 1}\n`);
         const { id, bundle } = h.bundle(['grep', 'Cap', '/proc/self/status'], (s) => {
           for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set] = ['CAP_KILL', 'CAP_CHECKPOINT_RESTORE'];

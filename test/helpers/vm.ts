@@ -126,7 +126,7 @@ export function buildInitramfs(kernel: VmKernel, path: string): void {
     entries.push({ name: `lib/modules/${m}.ko`, mode: 0o100644, data: readFileSync(ko) });
     loaded.push(m);
   }
-  entries.push({ name: 'modules', mode: 0o100644, data: Buffer.from(loaded.join('\n') + '\n') });
+  entries.push({ name: 'modules', mode: 0o100644, data: Buffer.from(`${loaded.join('\n')}\n`) });
   writeFileSync(path, cpioNewc(entries));
 }
 

@@ -26,7 +26,7 @@ describe('D-Bus wire format', () => {
     const w = new Writer();
     w.write('a(sv)', [['Delegate', { sig: 'b', value: true }]]);
     // length 20 | pad to 8 | "Delegate" (8, bytes, NUL) | signature "b" | pad | true
-    assert.equal(hex(w.bytes()), '14000000' + '00000000' + '08000000' + Buffer.from('Delegate').toString('hex') + '00' + '016200' + '01000000');
+    assert.equal(hex(w.bytes()), `140000000000000008000000${Buffer.from('Delegate').toString('hex')}0001620001000000`);
   });
 
   it('aligns from the start of the message, not of the value', () => {

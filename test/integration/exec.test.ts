@@ -45,7 +45,7 @@ describe('exec', function () {
     assert.equal(r.code, 0, r.stderr);
     const [foo, cwd, uid, gid, eff, bnd] = r.stdout.trim().split('\n');
     assert.deepEqual([foo, cwd, uid, gid], ['bar', '/tmp', '1000', '1001']);
-    const capNetRaw = (line: string) => BigInt('0x' + line.split(/\s+/)[1]) & (1n << 13n);
+    const capNetRaw = (line: string) => BigInt(`0x${line.split(/\s+/)[1]}`) & (1n << 13n);
     // As with runc since CVE-2022-29162, --cap is not inheritable: a non-root user's execve drops it from the effective set.
     assert.equal(capNetRaw(eff!), 0n, 'CAP_NET_RAW is not effective for uid 1000');
     assert.equal(capNetRaw(bnd!), 1n << 13n, 'CAP_NET_RAW is in the bounding set');

@@ -191,8 +191,8 @@ describe('privileges', function () {
   }
 
   function capLine(status: string, name: string): bigint {
-    const line = status.split('\n').find((l) => l.startsWith(name + ':'))!;
-    return BigInt('0x' + line.split(/\s+/)[1]);
+    const line = status.split('\n').find((l) => l.startsWith(`${name}:`))!;
+    return BigInt(`0x${line.split(/\s+/)[1]}`);
   }
 
   it('sets all five capability sets, for root and for another user', function () {

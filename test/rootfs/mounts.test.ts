@@ -149,7 +149,7 @@ describe('mounts', function () {
     writeFileSync(join(source, 'marker'), 'bound\n');
     const hostEtc = readdirSync('/etc').sort();
     const before = hostMounts();
-    const { id, bundle } = h.bundle(shell('cat /etc/marker; test -r ' + hostDir + '/self/status && echo PROC-IN-ROOT; ls -d /proc'), (s) => {
+    const { id, bundle } = h.bundle(shell(`cat /etc/marker; test -r ${hostDir}/self/status && echo PROC-IN-ROOT; ls -d /proc`), (s) => {
       s.mounts!.push({ destination: '/mnt/evil', type: 'bind', source, options: ['bind'] });
     });
     rmSync(join(bundle.rootfs, 'proc'), { recursive: true });

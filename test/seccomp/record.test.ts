@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeBundle, makeRootfs, shell } from '../helpers/bundle.ts';
+import { type makeBundle, makeRootfs, shell } from '../helpers/bundle.ts';
 import { rootlessSpec } from '../../host/spec/default.ts';
 import { harness } from '../helpers/harness.ts';
 import { kagoBin, repoRoot, sharedData } from '../helpers/paths.ts';
@@ -322,7 +322,10 @@ describe('seccomp recording (--seccomp-record)', function () {
     const file = join(out, 'create-killed.json');
     const creating = kago.spawn(['create', '--seccomp-record', file, '--bundle', bundle.dir, id]);
     let recorder = 0;
-    waitFor(() => (recorder = stateOf(id)?.kago.recorder?.pid ?? 0) > 0, 20_000);
+    waitFor(() => {
+      recorder = stateOf(id)?.kago.recorder?.pid ?? 0;
+      return recorder > 0;
+    }, 20_000);
     h.watch(recorder);
     process.kill(creating.pid!, 'SIGKILL');
     const r = await creating;

@@ -93,7 +93,7 @@ describe('security: the CLI under bad arguments and files', function () {
   });
 
   it('overlong paths for --bundle, --root, --pid-file', function () {
-    const long = '/' + 'p/'.repeat(3000) + 'x';
+    const long = `/${'p/'.repeat(3000)}x`;
     refused(['create', '--bundle', long, 'c1'], /./, 'c1');
     refused(['create', '--bundle', bundle.dir, '--pid-file', long, 'c1'], /./, 'c1');
     const r = kago.run(['--root', long, 'list'], { timeoutMs: 20_000 });

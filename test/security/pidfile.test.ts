@@ -128,7 +128,7 @@ describe('security: kago writes files in shared directories without following pl
     const { id, bundle } = h.bundle(['sleep', '1000']);
     const r = kago.run(['create', '--pid-file', pidFile, '--bundle', bundle.dir, id]);
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stderr, r.stderr.split('\n')[0] + '\n', `one line: ${r.stderr}`);
+    assert.equal(r.stderr, `${r.stderr.split('\n')[0]}\n`, `one line: ${r.stderr}`);
     assert.ok(r.stderr.startsWith(`kago: --pid-file ${pidFile}: `), r.stderr);
     assert.match(r.stderr, reason);
     assert.doesNotMatch(r.stderr, /kago-tmp/, 'the user never named a temporary file');

@@ -27,7 +27,7 @@ function parseShown(out: string): Shown {
   const ids: Record<string, number> = {};
   for (const m of out.matchAll(/(\w+)=(-?\d+)/g)) ids[m[1]!] = Number(m[2]);
   const caps: Record<string, bigint> = {};
-  for (const m of out.matchAll(/^Cap(\w+):\s+([0-9a-f]+)$/gm)) caps[m[1]!] = BigInt('0x' + m[2]);
+  for (const m of out.matchAll(/^Cap(\w+):\s+([0-9a-f]+)$/gm)) caps[m[1]!] = BigInt(`0x${m[2]}`);
   return { ids, caps, raw: out };
 }
 
@@ -59,12 +59,12 @@ describe('security: privileges', function () {
       assert.equal(r.code, 0, r.stderr);
       seen[String(nnp)] = parseShown(r.stdout);
     }
-    const on = seen['true']!;
+    const on = seen.true!;
     assert.deepEqual([on.ids.ruid, on.ids.euid, on.ids.suid, on.ids.nnp], [1000, 1000, 1000, 1], on.raw);
     assert.equal(on.caps.Eff, 0n, on.raw);
     assert.equal(on.caps.Prm, 0n, on.raw);
     // Without no_new_privs the same file does become root: the test would see a failure.
-    const off = seen['false']!;
+    const off = seen.false!;
     assert.deepEqual([off.ids.ruid, off.ids.euid, off.ids.nnp], [1000, 0, 0], off.raw);
   });
 

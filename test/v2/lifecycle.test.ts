@@ -14,6 +14,13 @@ import { describeV2, keyed, readCg, v2Bundle, v2Harness, watchInit } from './fix
 
 const MiB = 1024 * 1024;
 
+/** The part of `events --stats` data these tests read. */
+interface StatsData {
+  cpu: { usage: { total: number } };
+  memory: { usage: { usage: number; limit: number }; raw: Record<string, number> };
+  pids: { current: number; limit: number };
+}
+
 function procs(dir: string): number[] {
   return readCg(dir, 'cgroup.procs').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
 }
@@ -84,7 +91,7 @@ for (const bin of [kagoBin, runcBin]) {
     it('events --stats reads cpu, memory and pids from the v2 files', function () {
       const c = running(shell('head -c 8m /dev/zero > /fill; sleep 1000 & wait'), { memory: { limit: 64 * MiB }, pids: { limit: 20 } });
       waitFor(() => procs(c.dir).length === 2, 60_000);
-      const e = JSON.parse(kago.ok(['events', '--stats', c.id]).stdout) as { type: string; id: string; data: Record<string, any> };
+      const e = JSON.parse(kago.ok(['events', '--stats', c.id]).stdout) as { type: string; id: string; data: StatsData };
       assert.equal(e.type, 'stats');
       assert.equal(e.id, c.id);
       assert.equal(e.data.pids.current, 2);

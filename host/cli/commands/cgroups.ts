@@ -150,7 +150,7 @@ export const ps: Command = {
     if (format === 'json') {
       // runc: a JSON list of pids, and ps options are an error.
       if (psArgs.length) throw new UsageError('ps options cannot be used with --format json');
-      writeOut(JSON.stringify(pids) + '\n');
+      writeOut(`${JSON.stringify(pids)}\n`);
       return 0;
     }
     writeOut(psTable(pids, psArgs));
@@ -169,7 +169,7 @@ export const events: Command = {
   interspersed: true,
   async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
-    const write = (e: unknown) => writeOut(JSON.stringify(e) + '\n');
+    const write = (e: unknown) => writeOut(`${JSON.stringify(e)}\n`);
     if (bool(args.flags, 'stats')) {
       write(statsEvent(ctx.store, id!));
       return 0;

@@ -13,7 +13,7 @@ export const state: Command = {
   flags: [],
   run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
-    writeOut(JSON.stringify(stateReport(ctx.store, ctx.store.read(id!)), null, 2) + '\n');
+    writeOut(`${JSON.stringify(stateReport(ctx.store, ctx.store.read(id!)), null, 2)}\n`);
     return 0;
   },
 };
@@ -43,13 +43,13 @@ export const list: Command = {
       return s ? [stateReport(ctx.store, s, true)] : [];
     });
     if (bool(args.flags, 'quiet')) {
-      for (const r of reports) writeOut(r.id + '\n');
+      for (const r of reports) writeOut(`${r.id}\n`);
     } else if (format === 'json') {
-      writeOut(JSON.stringify(reports) + '\n');
+      writeOut(`${JSON.stringify(reports)}\n`);
     } else {
       const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...reports.map((r) => [r.id, String(r.pid), r.status, r.bundle, r.created, r.owner])];
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-      for (const row of rows) writeOut(row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('') + '\n');
+      for (const row of rows) writeOut(`${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')}\n`);
     }
     return 0;
   },

@@ -95,7 +95,7 @@ export const seccomp: Command = {
       if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
       const format = str(args.flags, 'format') ?? 'disasm';
       if (format === 'raw') writeOut(bpf);
-      else if (format === 'disasm') writeOut(disassemblyText(bpf) + '\n');
+      else if (format === 'disasm') writeOut(`${disassemblyText(bpf)}\n`);
       else if (format === 'c') writeOut(asC(bpf));
       else throw new UsageError(`invalid format ${JSON.stringify(format)}`);
       return 0;

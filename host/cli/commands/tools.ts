@@ -30,7 +30,7 @@ export const spec: Command = {
     const s = bool(args.flags, 'rootless') ? rootlessSpec(process.geteuid!(), process.getegid!(), host) : defaultSpec(host);
     // Never through a symlink planted in a bundle another user can write (runc's ioutil.WriteFile follows one).
     try {
-      createNewFile('', path, JSON.stringify(s, null, '\t') + '\n', 0o666);
+      createNewFile('', path, `${JSON.stringify(s, null, '\t')}\n`, 0o666);
     } catch (e) {
       if (e instanceof KagoError && e.reason === 'already exists') throw new KagoError(path, 'exists already: remove it first');
       throw e;
@@ -46,7 +46,7 @@ export const features: Command = {
   flags: [],
   run(_ctx, args) {
     requireArgs(args, 0, 0, 'none');
-    writeOut(JSON.stringify(featureReport(), null, '    ') + '\n');
+    writeOut(`${JSON.stringify(featureReport(), null, '    ')}\n`);
     return 0;
   },
 };
@@ -68,7 +68,7 @@ export const validate: Command = {
     const problems = [...result.problems, ...hostProblems(result.problems.some((p) => p.severity === 'error') ? undefined : result.config)];
     const format = str(args.flags, 'format') ?? 'text';
     if (format === 'json') {
-      writeOut(JSON.stringify(problems, null, 2) + '\n');
+      writeOut(`${JSON.stringify(problems, null, 2)}\n`);
     } else if (format === 'text') {
       for (const p of problems) writeOut(`${p.severity}: ${formatProblem(path, p)}\n`);
     } else {
