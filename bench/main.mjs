@@ -39,7 +39,7 @@ delete process.env.KAGO_RUNTIME;
 delete process.env.BUN_OPTIONS;
 
 function step(name) {
-  process.stderr.write(`bench: ${name} (${((performance.now()) / 1000).toFixed(0)} s)\n`);
+  process.stderr.write(`bench: ${name} (${(performance.now() / 1000).toFixed(0)} s)\n`);
 }
 
 // The busybox bundle; runc 1.1.5 accepts ociVersion up to 1.0.2-dev, and kago
@@ -53,7 +53,14 @@ function makeBundles(scratch) {
   writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, '\t'));
   const sleepBundle = join(scratch, 'sleep');
   mkdirSync(sleepBundle);
-  writeFileSync(join(sleepBundle, 'config.json'), JSON.stringify({ ...config, process: { ...config.process, args: ['sleep', '100000'] }, root: { ...config.root, path: join(bundle, 'rootfs') } }, null, '\t'));
+  writeFileSync(
+    join(sleepBundle, 'config.json'),
+    JSON.stringify(
+      { ...config, process: { ...config.process, args: ['sleep', '100000'] }, root: { ...config.root, path: join(bundle, 'rootfs') } },
+      null,
+      '\t',
+    ),
+  );
   return { bundle, sleepBundle };
 }
 
@@ -68,9 +75,25 @@ function buildTools(scratch) {
   writeFileSync(join(dir, 'true.c'), 'int main(void) { return 0; }\n');
   execFileSync('cc', ['-O2', '-static', '-o', join(dir, 'true'), join(dir, 'true.c')]);
   writeFileSync(join(dir, 'nothing.js'), 'process.exitCode = 0;\n');
-  execFileSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
-    join(dir, 'nothing.js'), '--outfile', join(dir, 'bun-nothing')], { stdio: 'ignore' });
-  return [['static binary that exits (C, -static)', [join(dir, 'true')]], ['Bun single-file executable that does nothing', [join(dir, 'bun-nothing')]]];
+  execFileSync(
+    bun,
+    [
+      'build',
+      '--compile',
+      '--bytecode',
+      '--format=cjs',
+      '--no-compile-autoload-dotenv',
+      '--no-compile-autoload-bunfig',
+      join(dir, 'nothing.js'),
+      '--outfile',
+      join(dir, 'bun-nothing'),
+    ],
+    { stdio: 'ignore' },
+  );
+  return [
+    ['static binary that exits (C, -static)', [join(dir, 'true')]],
+    ['Bun single-file executable that does nothing', [join(dir, 'bun-nothing')]],
+  ];
 }
 
 function firstLine(argv) {
@@ -96,9 +119,18 @@ async function main() {
     const all = [rt.kago, rt.runc, rt.crun];
     const r = {
       meta: {
-        timestamp, rounds,
-        host: `${execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim()}, ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
-        versions: [firstLine([join(repo, 'bin', 'kago'), '--version']), `bun ${firstLine([bun, '--version'])}`, firstLine(['runc', '--version']), firstLine(['crun', '--version']), `node ${nodeVersion}`],
+        timestamp,
+        rounds,
+        host: `${execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim()}, ${cpus().length} CPUs, load ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(' ')}`,
+        versions: [
+          firstLine([join(repo, 'bin', 'kago'), '--version']),
+          `bun ${firstLine([bun, '--version'])}`,
+          firstLine(['runc', '--version']),
+          firstLine(['crun', '--version']),
+          `node ${nodeVersion}`,
+        ],
         crunWrapped: isHybridCgroupHost(),
       },
     };
@@ -133,7 +165,9 @@ async function main() {
       step('launchers');
       r.launchers = launcherComparison(ctx, launcherVariants(ctx, rt.kago), Math.max(10, Math.round(rounds / 2)));
     }
-    r.meta.loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
+    r.meta.loadAfter = loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
     r.targets = targets(r);
     const outDir = join(repo, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });

@@ -16,15 +16,25 @@ const profile = process.argv[2] ?? join(root, '..', 'shared', 'data', 'seccomp-d
 const arches = process.argv[3] ?? 'SCMP_ARCH_X86_64,SCMP_ARCH_X86,SCMP_ARCH_X32';
 
 const dir = mkdtempSync(join(tmpdir(), 'kago-seccomp-bench-'));
-const c = (d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.c')).map((f) => join(root, d, f));
+const c = (d) =>
+  readdirSync(join(root, d))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => join(root, d, f));
 const flags = ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror'];
 const common = [...c('core-c/json'), ...c('core-c/common')];
 const tool = join(dir, 'tool');
 const oracle = join(dir, 'oracle');
 execFileSync('cc', [...flags, '-o', tool, ...common, ...c('core-c/seccomp'), join(root, 'test/seccomp/seccomp_tool.c')]);
-execFileSync('cc', [...flags, '-D_GNU_SOURCE', '-o', oracle, ...common,
+execFileSync('cc', [
+  ...flags,
+  '-D_GNU_SOURCE',
+  '-o',
+  oracle,
+  ...common,
   ...c('core-c/seccomp').filter((f) => /syscalls(\.gen)?\.c$/.test(f)),
-  join(root, 'test/seccomp/libseccomp_oracle.c'), '-lseccomp']);
+  join(root, 'test/seccomp/libseccomp_oracle.c'),
+  '-lseccomp',
+]);
 
 const json = (cmd, args) => JSON.parse(execFileSync(cmd, args, { encoding: 'utf8' }));
 function stats(bpf) {
@@ -39,7 +49,7 @@ function timeOracle(optimize) {
   for (let i = 0; i < n; i++) execFileSync('true');
   const t3 = process.hrtime.bigint();
   // subtracts the cost of starting a process, keeps parse + build + export
-  return Math.max(0, Number((t1 - t0) - (t3 - t2)) / n / 1e6);
+  return Math.max(0, Number(t1 - t0 - (t3 - t2)) / n / 1e6);
 }
 
 const rows = [];
@@ -53,7 +63,8 @@ const native = json(tool, ['time', profile, arches, '500']).microseconds;
 const w = new WASI({ version: 'preview1' });
 const wasi = { wasiImport: w.wasiImport, initialize: (i) => void w.initialize(i), start: () => 0 };
 const { napiModule } = instantiateNapiModuleSync(readFileSync(join(root, 'wasm/kago-core.wasm')), {
-  wasi, context: getDefaultContext(),
+  wasi,
+  context: getDefaultContext(),
 });
 const text = readFileSync(profile, 'utf8');
 for (let i = 0; i < 20; i++) napiModule.exports.compileSeccomp(text, arches);
@@ -64,11 +75,13 @@ for (let i = 0; i < 101; i++) {
   times.push(Number(process.hrtime.bigint() - t0) / 1e6);
 }
 times.sort((a, b) => a - b);
-rows.push(['kago', stats(join(dir, 'k.bpf')),
-  `${times[50].toFixed(3)} ms wasm (median), ${(native / 1000).toFixed(3)} ms native`]);
+rows.push(['kago', stats(join(dir, 'k.bpf')), `${times[50].toFixed(3)} ms wasm (median), ${(native / 1000).toFixed(3)} ms native`]);
 
 console.log(`profile: ${profile}\narches: ${arches}\n`);
-const names = arches.split(',').map((a) => a.replace('SCMP_ARCH_', '').toLowerCase()).join(' / ');
+const names = arches
+  .split(',')
+  .map((a) => a.replace('SCMP_ARCH_', '').toLowerCase())
+  .join(' / ');
 console.log(['filter', 'instructions', `mean executed (${names})`, 'max executed', 'compile'].join(' | '));
 for (const [name, s, t] of rows) {
   const mean = s.arches.map((a) => a.mean.toFixed(1)).join(' / ');

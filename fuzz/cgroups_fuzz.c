@@ -54,19 +54,23 @@ static int run_device_program(const struct kcg_bpf_program *p, uint32_t ctx[3]) 
     FUZZ_CHECK(dst <= 10 && src <= 10);
     uint64_t imm64 = (uint64_t)(int64_t)in->imm;
     switch (in->code) {
-      case 0x61: { /* ldx w [src+off]: the context is r1, 12 bytes */
-        FUZZ_CHECK(src == 1 && in->off >= 0 && in->off % 4 == 0 && in->off <= 8);
-        r[dst] = ctx[in->off / 4];
-        break;
-      }
-      case 0x54: r[dst] = (uint32_t)r[dst] & (uint32_t)in->imm; break;
-      case 0x74: r[dst] = (uint32_t)r[dst] >> (in->imm & 31); break;
-      case 0xb4: r[dst] = (uint32_t)in->imm; break;
-      case 0xbc: r[dst] = (uint32_t)r[src]; break;
-      case 0x55: if (r[dst] != imm64) pc += (size_t)(int64_t)in->off; break;
-      case 0x15: if (r[dst] == imm64) pc += (size_t)(int64_t)in->off; break;
-      case 0x95: return (int)r[0];
-      default: FUZZ_CHECK(!"instruction outside the device program's subset");
+    case 0x61: { /* ldx w [src+off]: the context is r1, 12 bytes */
+      FUZZ_CHECK(src == 1 && in->off >= 0 && in->off % 4 == 0 && in->off <= 8);
+      r[dst] = ctx[in->off / 4];
+      break;
+    }
+    case 0x54: r[dst] = (uint32_t)r[dst] & (uint32_t)in->imm; break;
+    case 0x74: r[dst] = (uint32_t)r[dst] >> (in->imm & 31); break;
+    case 0xb4: r[dst] = (uint32_t)in->imm; break;
+    case 0xbc: r[dst] = (uint32_t)r[src]; break;
+    case 0x55:
+      if (r[dst] != imm64) pc += (size_t)(int64_t)in->off;
+      break;
+    case 0x15:
+      if (r[dst] == imm64) pc += (size_t)(int64_t)in->off;
+      break;
+    case 0x95: return (int)r[0];
+    default: FUZZ_CHECK(!"instruction outside the device program's subset");
     }
   }
 }
@@ -75,8 +79,7 @@ static bool rule_matches(const struct kcg_device_rule *r, char type, int64_t maj
   return r->type == type && (r->major == -1 || r->major == major) && (r->minor == -1 || r->minor == minor);
 }
 
-static int expected(const struct kcg_device_rules *rules, char type, int64_t major, int64_t minor,
-                    unsigned access) {
+static int expected(const struct kcg_device_rules *rules, char type, int64_t major, int64_t minor, unsigned access) {
   for (size_t i = rules->count; i-- > 0;) {
     const struct kcg_device_rule *r = &rules->items[i];
     if (!rule_matches(r, type, major, minor)) continue;
@@ -90,8 +93,8 @@ static int expected(const struct kcg_device_rules *rules, char type, int64_t maj
   return rules->default_allow ? 1 : 0;
 }
 
-static void probe(const struct kcg_bpf_program *prog, const struct kcg_device_rules *rules, char type,
-                  int64_t major, int64_t minor, size_t *budget) {
+static void probe(const struct kcg_bpf_program *prog, const struct kcg_device_rules *rules, char type, int64_t major,
+                  int64_t minor, size_t *budget) {
   if (major < 0 || minor < 0 || major > UINT32_MAX || minor > UINT32_MAX) return;
   for (unsigned access = 1; access <= KCG_ACC_ALL && *budget > 0; access++, (*budget)--) {
     uint32_t ctx[3] = {access << 16 | (type == 'b' ? 1u : 2u), (uint32_t)major, (uint32_t)minor};

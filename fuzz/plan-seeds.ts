@@ -77,8 +77,7 @@ const configs: [string, () => Spec][] = [
 ];
 
 function scrub(plan: Plan): Plan {
-  const fix = (v: unknown): unknown =>
-    typeof v === 'string' ? v.split(scratch).join('/seed') : Array.isArray(v) ? v.map(fix) : v;
+  const fix = (v: unknown): unknown => (typeof v === 'string' ? v.split(scratch).join('/seed') : Array.isArray(v) ? v.map(fix) : v);
   const ops = plan.ops.map((p) => ({ ...p, op: Object.fromEntries(Object.entries(p.op).map(([k, v]) => [k, fix(v)])) as typeof p.op }));
   return { ...plan, ops };
 }

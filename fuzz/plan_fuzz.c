@@ -34,37 +34,35 @@ static bool valid_arg(char t, const uint8_t *p, size_t n, size_t *pos) {
   size_t left = n - *pos;
   uint32_t len;
   switch (t) {
-    case 'i':
-      if (left < 8) return false;
-      *pos += 8;
-      return true;
-    case 's':
-      if (left < 4) return false;
-      len = le32(p + *pos);
-      if (left - 4 < (size_t)len + 1) return false;
-      for (size_t k = 0; k < len; k++)
-        if (p[*pos + 4 + k] == '\0') return false;
-      if (p[*pos + 4 + len] != '\0') return false;
-      *pos += 4 + (size_t)len + 1;
-      return true;
-    case 'S':
-      if (left < 4) return false;
-      len = le32(p + *pos);
-      *pos += 4;
-      for (uint32_t k = 0; k < len; k++)
-        if (!valid_arg('s', p, n, pos)) return false; /* each takes >= 5 bytes: bounded by n */
-      return true;
-    case 'I':
-      if (left < 4 || (uint64_t)(left - 4) < (uint64_t)le32(p + *pos) * 8) return false;
-      *pos += 4 + (size_t)le32(p + *pos) * 8;
-      return true;
-    case 'b':
-      if (left < 4 || left - 4 < le32(p + *pos)) return false;
-      *pos += 4 + (size_t)le32(p + *pos);
-      return true;
-    default:
-      FUZZ_CHECK(!"argument type outside plan.json's argTypes");
-      return false;
+  case 'i':
+    if (left < 8) return false;
+    *pos += 8;
+    return true;
+  case 's':
+    if (left < 4) return false;
+    len = le32(p + *pos);
+    if (left - 4 < (size_t)len + 1) return false;
+    for (size_t k = 0; k < len; k++)
+      if (p[*pos + 4 + k] == '\0') return false;
+    if (p[*pos + 4 + len] != '\0') return false;
+    *pos += 4 + (size_t)len + 1;
+    return true;
+  case 'S':
+    if (left < 4) return false;
+    len = le32(p + *pos);
+    *pos += 4;
+    for (uint32_t k = 0; k < len; k++)
+      if (!valid_arg('s', p, n, pos)) return false; /* each takes >= 5 bytes: bounded by n */
+    return true;
+  case 'I':
+    if (left < 4 || (uint64_t)(left - 4) < (uint64_t)le32(p + *pos) * 8) return false;
+    *pos += 4 + (size_t)le32(p + *pos) * 8;
+    return true;
+  case 'b':
+    if (left < 4 || left - 4 < le32(p + *pos)) return false;
+    *pos += 4 + (size_t)le32(p + *pos);
+    return true;
+  default: FUZZ_CHECK(!"argument type outside plan.json's argTypes"); return false;
   }
 }
 
@@ -137,29 +135,29 @@ static void reencode(const struct kago_op *op, const uint8_t *args, size_t size)
   for (size_t a = 0; layout->types[a] != '\0'; a++) {
     const void *field = (const char *)op + layout->offsets[a];
     switch (layout->types[a]) {
-      case 'i': put_le(&o, (uint64_t) * (const int64_t *)field, 8); break;
-      case 's': put_str(&o, *(const char *const *)field, args, size); break;
-      case 'S': {
-        const struct kago_strs *v = field;
-        FUZZ_CHECK(v->items != NULL && v->items[v->count] == NULL);
-        put_le(&o, v->count, 4);
-        for (uint32_t k = 0; k < v->count; k++) put_str(&o, v->items[k], args, size);
-        break;
-      }
-      case 'I': {
-        const struct kago_ints *v = field;
-        FUZZ_CHECK(v->items != NULL && (uint64_t)v->count * 8 <= size);
-        put_le(&o, v->count, 4);
-        for (uint32_t k = 0; k < v->count; k++) put_le(&o, (uint64_t)v->items[k], 8);
-        break;
-      }
-      case 'b': {
-        const struct kago_bytes *v = field;
-        FUZZ_CHECK(inside(v->data, v->len, args, size));
-        put_le(&o, v->len, 4);
-        put(&o, v->data, v->len);
-        break;
-      }
+    case 'i': put_le(&o, (uint64_t) * (const int64_t *)field, 8); break;
+    case 's': put_str(&o, *(const char *const *)field, args, size); break;
+    case 'S': {
+      const struct kago_strs *v = field;
+      FUZZ_CHECK(v->items != NULL && v->items[v->count] == NULL);
+      put_le(&o, v->count, 4);
+      for (uint32_t k = 0; k < v->count; k++) put_str(&o, v->items[k], args, size);
+      break;
+    }
+    case 'I': {
+      const struct kago_ints *v = field;
+      FUZZ_CHECK(v->items != NULL && (uint64_t)v->count * 8 <= size);
+      put_le(&o, v->count, 4);
+      for (uint32_t k = 0; k < v->count; k++) put_le(&o, (uint64_t)v->items[k], 8);
+      break;
+    }
+    case 'b': {
+      const struct kago_bytes *v = field;
+      FUZZ_CHECK(inside(v->data, v->len, args, size));
+      put_le(&o, v->len, 4);
+      put(&o, v->data, v->len);
+      break;
+    }
     }
   }
   FUZZ_CHECK(!o.over && o.len == size && memcmp(buf, args, size) == 0);

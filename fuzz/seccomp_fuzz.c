@@ -31,19 +31,18 @@ static bool cond_holds(const struct ksc_arch *arch, const struct ksc_cond *c, co
     mask = (uint32_t)mask;
   }
   switch (c->op) {
-    case KSC_NE: return arg != value;
-    case KSC_LT: return arg < value;
-    case KSC_LE: return arg <= value;
-    case KSC_EQ: return arg == value;
-    case KSC_GE: return arg >= value;
-    case KSC_GT: return arg > value;
-    case KSC_MASKED_EQ: return (arg & mask) == value;
-    default: FUZZ_CHECK(!"unknown operator in a normalized policy"); return false;
+  case KSC_NE: return arg != value;
+  case KSC_LT: return arg < value;
+  case KSC_LE: return arg <= value;
+  case KSC_EQ: return arg == value;
+  case KSC_GE: return arg >= value;
+  case KSC_GT: return arg > value;
+  case KSC_MASKED_EQ: return (arg & mask) == value;
+  default: FUZZ_CHECK(!"unknown operator in a normalized policy"); return false;
   }
 }
 
-static uint32_t expected_for(const struct ksc_arch *arch, const struct ksc_syscall_policy *sp,
-                             const uint64_t args[6]) {
+static uint32_t expected_for(const struct ksc_arch *arch, const struct ksc_syscall_policy *sp, const uint64_t args[6]) {
   for (size_t r = 0; r < sp->nrules; r++) {
     bool all = true;
     for (size_t c = 0; c < sp->rules[r].ncond && all; c++) all = cond_holds(arch, &sp->rules[r].cond[c], args);
@@ -52,15 +51,15 @@ static uint32_t expected_for(const struct ksc_arch *arch, const struct ksc_sysca
   return sp->fallback;
 }
 
-static void expect(const struct ksc_program *prog, const struct ksc_arch *arch, uint32_t nr,
-                   const uint64_t args[6], uint32_t want, size_t *budget) {
+static void expect(const struct ksc_program *prog, const struct ksc_arch *arch, uint32_t nr, const uint64_t args[6],
+                   uint32_t want, size_t *budget) {
   if (*budget == 0) return;
   (*budget)--;
   struct ksc_verdict v;
   ksc_simulate(prog->insns, prog->len, arch, nr, args, &v);
   if (!v.valid || v.ret != want) {
-    fprintf(stderr, "arch %s nr %u args %llx %llx %llx %llx %llx %llx: got %#x (%s), want %#x\n", arch->name,
-            nr, (unsigned long long)args[0], (unsigned long long)args[1], (unsigned long long)args[2],
+    fprintf(stderr, "arch %s nr %u args %llx %llx %llx %llx %llx %llx: got %#x (%s), want %#x\n", arch->name, nr,
+            (unsigned long long)args[0], (unsigned long long)args[1], (unsigned long long)args[2],
             (unsigned long long)args[3], (unsigned long long)args[4], (unsigned long long)args[5], v.ret,
             v.valid ? "valid" : v.error, want);
   }
@@ -130,8 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct ksc_policy policy;
   struct ksc_program prog = {NULL, 0};
   struct ksc_codegen_stats stats;
-  if (doc == NULL || !ksc_parse_profile(&a, doc, "/linux/seccomp", &problems, &profile) ||
-      profile.narches == 0 || !ksc_normalize(&a, &profile, "/linux/seccomp", &problems, &policy) ||
+  if (doc == NULL || !ksc_parse_profile(&a, doc, "/linux/seccomp", &problems, &profile) || profile.narches == 0 ||
+      !ksc_normalize(&a, &profile, "/linux/seccomp", &problems, &policy) ||
       !ksc_codegen(&a, &policy, &problems, &prog, &stats)) {
     for (const struct kago_problem *p = problems.first; p != NULL; p = p->next)
       FUZZ_CHECK(p->pointer != NULL && p->message != NULL);

@@ -36,9 +36,60 @@ export const SEED_STATE = {
   },
 };
 
-const TOKENS = ['null', 'true', 'false', '0', '-1', '1e999', '-0', '4294967296', '1.5', '""', '"x"', '[]', '{}', '[[[[', '{"', '"\\u0000"', '"__proto__"', '"../../x"', ',', ':', '"', '\\', '\ud800', '\u0000', '9007199254740993'];
+const TOKENS = [
+  'null',
+  'true',
+  'false',
+  '0',
+  '-1',
+  '1e999',
+  '-0',
+  '4294967296',
+  '1.5',
+  '""',
+  '"x"',
+  '[]',
+  '{}',
+  '[[[[',
+  '{"',
+  '"\\u0000"',
+  '"__proto__"',
+  '"../../x"',
+  ',',
+  ':',
+  '"',
+  '\\',
+  '\ud800',
+  '\u0000',
+  '9007199254740993',
+];
 
-const VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 2 ** 53, 4_194_305, '', 'x', '../..', '/', '-1', 'abc', [], [1], ['a'], [null], {}, { path: 1 }, { __proto__: null }, 'created', 'running', Number.MAX_VALUE];
+const VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 53,
+  4_194_305,
+  '',
+  'x',
+  '../..',
+  '/',
+  '-1',
+  'abc',
+  [],
+  [1],
+  ['a'],
+  [null],
+  {},
+  { path: 1 },
+  { __proto__: null },
+  'created',
+  'running',
+  Number.MAX_VALUE,
+];
 
 type Rand = () => number;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
@@ -150,5 +201,7 @@ if (process.argv[1]?.endsWith('state_fuzz.ts')) {
   const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
   const started = Date.now();
   const r = fuzzStateReader(executions, seed);
-  console.log(`fuzz state    seed ${seed}: ${r.executions} executions (${r.accepted} accepted, ${r.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(
+    `fuzz state    seed ${seed}: ${r.executions} executions (${r.accepted} accepted, ${r.rejected} rejected) in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
 }

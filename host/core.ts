@@ -33,7 +33,9 @@ export async function compileCoreAhead(): Promise<void> {
 export function getCore(): Core {
   if (!core) {
     const started = performance.now();
-    const loader = (typeof __KAGO_STANDALONE__ !== 'undefined' && __KAGO_STANDALONE__ ? require('../wasm/core.ts') : createRequire(import.meta.url)(coreBundlePath)) as CoreModule;
+    const loader = (
+      typeof __KAGO_STANDALONE__ !== 'undefined' && __KAGO_STANDALONE__ ? require('../wasm/core.ts') : createRequire(import.meta.url)(coreBundlePath)
+    ) as CoreModule;
     core = loader.loadCoreSync(compiled ?? readFileSync(coreWasmPath));
     log('debug', `core loaded in ${(performance.now() - started).toFixed(1)} ms`);
   }

@@ -9,7 +9,8 @@ export * from './linux.gen.ts';
 /** The constants of a Node.js architecture name (process.arch); an architecture without a table is refused. */
 export function archConstants(arch: string): ArchConstants {
   const table = Object.hasOwn(ARCH_CONSTANTS, arch) ? ARCH_CONSTANTS[arch] : undefined;
-  if (!table) throw new KagoError('kago', `the ${arch} architecture is not supported: kago has the Linux constants of ${Object.keys(ARCH_CONSTANTS).join(' and ')} only`);
+  if (!table)
+    throw new KagoError('kago', `the ${arch} architecture is not supported: kago has the Linux constants of ${Object.keys(ARCH_CONSTANTS).join(' and ')} only`);
   return table;
 }
 

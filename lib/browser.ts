@@ -11,7 +11,6 @@ export { disassemble, disassemblyText, seccompActionText } from './disassemble.t
 export type WasmSource = URL | string | Response | Promise<Response> | ArrayBuffer | Uint8Array;
 
 export async function loadKago(wasm: WasmSource = new URL('./kago-core.wasm', import.meta.url)): Promise<Kago> {
-  const source = wasm instanceof URL || typeof wasm === 'string' ? fetch(wasm)
-    : wasm instanceof Response ? Promise.resolve(wasm) : wasm;
+  const source = wasm instanceof URL || typeof wasm === 'string' ? fetch(wasm) : wasm instanceof Response ? Promise.resolve(wasm) : wasm;
   return createKago(await instantiateCore(source));
 }

@@ -49,8 +49,17 @@ function seccompDataField(off: number): string {
 }
 
 const ALU_OPS: Record<number, string> = {
-  0x00: 'add', 0x10: 'sub', 0x20: 'mul', 0x30: 'div', 0x40: 'or', 0x50: 'and',
-  0x60: 'lsh', 0x70: 'rsh', 0x80: 'neg', 0x90: 'mod', 0xa0: 'xor',
+  0x00: 'add',
+  0x10: 'sub',
+  0x20: 'mul',
+  0x30: 'div',
+  0x40: 'or',
+  0x50: 'and',
+  0x60: 'lsh',
+  0x70: 'rsh',
+  0x80: 'neg',
+  0x90: 'mod',
+  0xa0: 'xor',
 };
 const JMP_OPS: Record<number, string> = { 0x10: 'jeq', 0x20: 'jgt', 0x30: 'jge', 0x40: 'jset' };
 const SIZES: Record<number, string> = { 0x00: '', 0x08: 'h', 0x10: 'b' };
@@ -64,23 +73,32 @@ function describe(i: number, code: number, jt: number, jf: number, k: number): s
   const src = code & 0x08 ? 'x' : `#0x${hex(k)}`;
   switch (cls) {
     case 0x00:
-    case 0x01: { // ld, ldx
+    case 0x01: {
+      // ld, ldx
       const op = (cls === 0 ? 'ld' : 'ldx') + (SIZES[code & 0x18] ?? '?');
       switch (code & 0xe0) {
-        case 0x00: return `${op} #0x${hex(k)}`;
+        case 0x00:
+          return `${op} #0x${hex(k)}`;
         case 0x20: {
           const field = seccompDataField(k);
           return `${op} [${k}]${field ? `  ; ${field}` : ''}`;
         }
-        case 0x40: return `${op} [x+${k}]`;
-        case 0x60: return `${op} M[${k}]`;
-        case 0x80: return `${op} len`;
-        case 0xa0: return `${op} 4*([${k}]&0xf)`;
-        default: return `${op} ?`;
+        case 0x40:
+          return `${op} [x+${k}]`;
+        case 0x60:
+          return `${op} M[${k}]`;
+        case 0x80:
+          return `${op} len`;
+        case 0xa0:
+          return `${op} 4*([${k}]&0xf)`;
+        default:
+          return `${op} ?`;
       }
     }
-    case 0x02: return `st M[${k}]`;
-    case 0x03: return `stx M[${k}]`;
+    case 0x02:
+      return `st M[${k}]`;
+    case 0x03:
+      return `stx M[${k}]`;
     case 0x04: {
       const op = ALU_OPS[code & 0xf0] ?? 'alu?';
       return op === 'neg' ? 'neg' : `${op} ${src}`;
@@ -120,5 +138,7 @@ export function disassemble(bpf: ArrayBuffer | Uint8Array): BpfInstruction[] {
 
 /** One line per instruction: "0012  jeq #0x3b, 0013, 0014". */
 export function disassemblyText(bpf: ArrayBuffer | Uint8Array): string {
-  return disassemble(bpf).map((insn) => `${label(insn.index)}  ${insn.text}`).join('\n');
+  return disassemble(bpf)
+    .map((insn) => `${label(insn.index)}  ${insn.text}`)
+    .join('\n');
 }

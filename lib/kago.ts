@@ -13,9 +13,25 @@ export type { CgroupHost, CgroupWrites, Core, DockerConversionOptions, Problem, 
 export type { BpfInstruction };
 // The config.json types, generated from the validator's tables.
 export type {
-  Hook, Hooks, Linux, LinuxCapabilities, LinuxDevice, LinuxIdMapping, LinuxNamespace, LinuxResources,
-  LinuxSeccomp, LinuxSyscall, Mount, NamespaceType, PosixRlimit, Process, Root, SeccompAction, SeccompArch,
-  Spec, User,
+  Hook,
+  Hooks,
+  Linux,
+  LinuxCapabilities,
+  LinuxDevice,
+  LinuxIdMapping,
+  LinuxNamespace,
+  LinuxResources,
+  LinuxSeccomp,
+  LinuxSyscall,
+  Mount,
+  NamespaceType,
+  PosixRlimit,
+  Process,
+  Root,
+  SeccompAction,
+  SeccompArch,
+  Spec,
+  User,
 } from '../wasm/spec.gen.ts';
 
 /** A profile as text, bytes, or an already parsed object. */
@@ -63,8 +79,7 @@ export class KagoProblemsError extends Error {
   constructor(what: string, problems: Problem[]) {
     const errors = problems.filter((p) => p.severity === 'error');
     const first = errors[0];
-    super(`${what}: ${first ? `${first.pointer || '/'}: ${first.message}` : 'invalid'}` +
-      (errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''));
+    super(`${what}: ${first ? `${first.pointer || '/'}: ${first.message}` : 'invalid'}` + (errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''));
     this.name = 'KagoProblemsError';
     this.problems = problems;
   }
@@ -80,11 +95,9 @@ export interface Kago {
   /** The same, with the compiler's report (statistics, warnings). */
   compileSeccompReport(profile: ProfileInput, options?: CompileOptions): Compilation;
   /** What the filter answers to one syscall, by name or number. */
-  simulate(bpf: Uint8Array | ArrayBuffer, arch: string, syscall: string | number,
-           args?: readonly (bigint | number)[]): Verdict;
+  simulate(bpf: Uint8Array | ArrayBuffer, arch: string, syscall: string | number, args?: readonly (bigint | number)[]): Verdict;
   /** simulate, with the instructions that decided. */
-  explain(bpf: Uint8Array | ArrayBuffer, arch: string, syscall: string | number,
-          args?: readonly (bigint | number)[]): Explanation;
+  explain(bpf: Uint8Array | ArrayBuffer, arch: string, syscall: string | number, args?: readonly (bigint | number)[]): Explanation;
   /** null when the architecture has no such syscall (aarch64 has no mkdir). */
   syscallNumber(arch: string, name: string): number | null;
   syscallName(arch: string, nr: number): string | null;
@@ -105,8 +118,12 @@ function textOf(input: ProfileInput): string | Uint8Array {
 
 // Short spellings people use for architectures; the core speaks OCI names.
 const ARCH_ALIASES: Readonly<Record<string, string>> = {
-  amd64: 'SCMP_ARCH_X86_64', arm64: 'SCMP_ARCH_AARCH64', '386': 'SCMP_ARCH_X86', i386: 'SCMP_ARCH_X86',
-  i686: 'SCMP_ARCH_X86', loong64: 'SCMP_ARCH_LOONGARCH64',
+  amd64: 'SCMP_ARCH_X86_64',
+  arm64: 'SCMP_ARCH_AARCH64',
+  '386': 'SCMP_ARCH_X86',
+  i386: 'SCMP_ARCH_X86',
+  i686: 'SCMP_ARCH_X86',
+  loong64: 'SCMP_ARCH_LOONGARCH64',
 };
 
 /** "aarch64", "arm64", "SCMP_ARCH_AARCH64" -> "SCMP_ARCH_AARCH64". */
@@ -143,8 +160,7 @@ export function createKago(core: Core): Kago {
     return { bpf: new Uint8Array(bpf), report };
   };
 
-  const simulate = (bpf: Uint8Array | ArrayBuffer, arch: string, syscall: string | number,
-                    args: readonly (bigint | number)[] = []): Verdict => {
+  const simulate = (bpf: Uint8Array | ArrayBuffer, arch: string, syscall: string | number, args: readonly (bigint | number)[] = []): Verdict => {
     const { name, table } = tableOf(arch);
     let nr: number;
     if (typeof syscall === 'number') {
@@ -159,8 +175,14 @@ export function createKago(core: Core): Kago {
     const v = core.seccomp.simulate(toArrayBuffer(bpf), name, nr, args.map(toBigint));
     if (!v.valid) throw new Error(`the filter is malformed: ${v.error ?? 'unknown error'}`);
     const verdict: Verdict = {
-      arch: name, syscall: table.names.get(nr) ?? null, nr, action: v.action, data: v.data, ret: v.ret,
-      executed: v.executed, path: v.path,
+      arch: name,
+      syscall: table.names.get(nr) ?? null,
+      nr,
+      action: v.action,
+      data: v.data,
+      ret: v.ret,
+      executed: v.executed,
+      path: v.path,
     };
     if (v.action === 'SCMP_ACT_ERRNO') verdict.errno = v.data;
     return verdict;

@@ -91,14 +91,13 @@ static _Noreturn void report_failure(struct kago_exec *x, uint32_t index, unsign
   /* After `start` has released init, its reader of the FIFO is the one who
    * can still tell the user, in one line; stderr (the container's, which a
    * foreground run relays to the same user) only when nobody reads it. */
-  if (x->exec_fifo >= 0 &&
-      dprintf(x->exec_fifo, "operation %u (%s) failed: %s%s%s", index, kago_op_name(code), strerror(err),
-              detail[0] ? ": " : "", detail) > 0) {
+  if (x->exec_fifo >= 0 && dprintf(x->exec_fifo, "operation %u (%s) failed: %s%s%s", index, kago_op_name(code),
+                                   strerror(err), detail[0] ? ": " : "", detail) > 0) {
     _exit(1);
   }
   if (host_gone && x->exec_fifo < 0) _exit(1);
-  dprintf(STDERR_FILENO, "kago-exec: operation %u (%s) failed: %s%s%s\n", index,
-          kago_op_name(code), strerror(err), detail[0] ? ": " : "", detail);
+  dprintf(STDERR_FILENO, "kago-exec: operation %u (%s) failed: %s%s%s\n", index, kago_op_name(code), strerror(err),
+          detail[0] ? ": " : "", detail);
   _exit(1);
 }
 
@@ -132,8 +131,7 @@ int main(int argc, char **argv) {
     /* kago closed the socket without a plan: it refused the config after
      * starting this process ahead (or it died). Nothing was done; nothing to say. */
     if (errno == EPIPE || errno == ECONNRESET) return 2;
-    dprintf(STDERR_FILENO, "kago-exec: cannot read the plan from fd %d: %s\n", SYNC_FD,
-            strerror(errno));
+    dprintf(STDERR_FILENO, "kago-exec: cannot read the plan from fd %d: %s\n", SYNC_FD, strerror(errno));
     return 2;
   }
   struct kago_plan plan;
@@ -144,8 +142,7 @@ int main(int argc, char **argv) {
   }
   for (uint32_t i = 0; i < plan.count; i++) {
     if (kago_op_handler(plan.ops[i].code) == NULL) {
-      dprintf(STDERR_FILENO, "kago-exec: malformed plan: operation %u: code %u not supported\n",
-              i, plan.ops[i].code);
+      dprintf(STDERR_FILENO, "kago-exec: malformed plan: operation %u: code %u not supported\n", i, plan.ops[i].code);
       return 2;
     }
   }

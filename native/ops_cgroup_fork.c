@@ -28,9 +28,7 @@ static int join_by_write(int cgroup_fd) {
  * know the cgroup field (5.3 to 5.6); EPERM: a filter that refuses it. A
  * permission or cgroup error (EACCES, ENOENT, EBUSY, EAGAIN from pids.max)
  * is the cgroup's own and would fail the write too: it is reported. */
-static bool refused_by_kernel_or_filter(int err) {
-  return err == ENOSYS || err == E2BIG || err == EPERM;
-}
+static bool refused_by_kernel_or_filter(int err) { return err == ENOSYS || err == E2BIG || err == EPERM; }
 
 long kago_clone_into_cgroup(unsigned long flags, int cgroup_fd) {
   struct clone_args args;

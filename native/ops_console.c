@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -62,13 +62,13 @@ int op_setup_console(struct kago_exec *x, const struct kago_op *op) {
   if (slave > 2) close(slave);
   return 0;
 
-fail_slave: {
+fail_slave : {
   int err = errno;
   close(slave);
   errno = err;
   return -1;
 }
-fail_master: {
+fail_master : {
   int err = errno;
   close(master);
   errno = err;

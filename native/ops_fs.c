@@ -63,18 +63,19 @@ int op_close(struct kago_exec *x, const struct kago_op *op) {
 int op_mount(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_mount *m = &op->u.mount;
   x->detail = m->target;
-  return mount(or_null(m->source), m->target, or_null(m->fstype), (unsigned long)m->flags,
-               or_null(m->data));
+  return mount(or_null(m->source), m->target, or_null(m->fstype), (unsigned long)m->flags, or_null(m->data));
 }
 
 /* A bind remount must repeat the flags that are already set: in a user
  * namespace the kernel refuses to clear flags locked by a more privileged
  * mount (EPERM), see mount_namespaces(7) "restrictions on mount namespaces". */
 static int remount_keeping_flags(const char *target, unsigned long flags) {
-  static const struct { unsigned long st, ms; } kept[] = {
-      {ST_RDONLY, MS_RDONLY},       {ST_NOSUID, MS_NOSUID},     {ST_NODEV, MS_NODEV},
-      {ST_NOEXEC, MS_NOEXEC},       {ST_NOATIME, MS_NOATIME},   {ST_NODIRATIME, MS_NODIRATIME},
-      {ST_RELATIME, MS_RELATIME},   {ST_NOSYMFOLLOW, MS_NOSYMFOLLOW},
+  static const struct {
+    unsigned long st, ms;
+  } kept[] = {
+      {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},           {ST_NODEV, MS_NODEV},
+      {ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},         {ST_NODIRATIME, MS_NODIRATIME},
+      {ST_RELATIME, MS_RELATIME}, {ST_NOSYMFOLLOW, MS_NOSYMFOLLOW},
   };
   struct statvfs sv;
   if (statvfs(target, &sv) != 0) return -1;
@@ -166,8 +167,9 @@ int op_readonly_path(struct kago_exec *x, const struct kago_op *op) {
 int op_hide_mount(struct kago_exec *x, const struct kago_op *op) {
   const char *path = op->u.hide_mount.path;
   x->detail = path;
-  int rc = op->u.hide_mount.cover ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0")
-                                  : umount2(path, MNT_DETACH);
+  int rc = op->u.hide_mount.cover
+               ? mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0")
+               : umount2(path, MNT_DETACH);
   return rc != 0 && errno == ENOENT ? 0 : rc;
 }
 

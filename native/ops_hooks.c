@@ -88,13 +88,16 @@ int op_run_hook(struct kago_exec *x, const struct kago_op *op) {
   close(pipefd[1]);
   int status = 0;
   if (wait_bounded(pid, h->timeout_ms, &status) != 0) {
-    if (errno == ETIMEDOUT) snprintf(x->detail_buf, sizeof x->detail_buf, "timed out after %lld ms", (long long)h->timeout_ms);
+    if (errno == ETIMEDOUT)
+      snprintf(x->detail_buf, sizeof x->detail_buf, "timed out after %lld ms", (long long)h->timeout_ms);
     x->detail = x->detail_buf;
     return -1;
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-  if (WIFEXITED(status)) snprintf(x->detail_buf, sizeof x->detail_buf, "exited with status %d", WEXITSTATUS(status));
-  else snprintf(x->detail_buf, sizeof x->detail_buf, "killed by signal %d", WTERMSIG(status));
+  if (WIFEXITED(status))
+    snprintf(x->detail_buf, sizeof x->detail_buf, "exited with status %d", WEXITSTATUS(status));
+  else
+    snprintf(x->detail_buf, sizeof x->detail_buf, "killed by signal %d", WTERMSIG(status));
   x->detail = x->detail_buf;
   errno = ECANCELED;
   return -1;

@@ -34,7 +34,8 @@ int op_write_proc(struct kago_exec *x, const struct kago_op *op) {
   if (rc == 0) {
     /* One write: a sysctl acts on each write(2) separately. */
     ssize_t n = write(fd, w->data, len);
-    if (n < 0) rc = -1;
+    if (n < 0)
+      rc = -1;
     else if ((size_t)n != len) {
       errno = EIO;
       rc = -1;

@@ -15,7 +15,8 @@ int op_request_net_devices(struct kago_exec *x, const struct kago_op *op) {
   (void)op;
   uint8_t *payload;
   size_t len;
-  if (kago_sync_exchange(x->sync_fd, KAGO_MSG_NET_DEVICES_REQUEST, KAGO_MSG_NET_DEVICES_DONE, &payload, &len) != 0) return -1;
+  if (kago_sync_exchange(x->sync_fd, KAGO_MSG_NET_DEVICES_REQUEST, KAGO_MSG_NET_DEVICES_DONE, &payload, &len) != 0)
+    return -1;
   free(payload);
   return 0;
 }

@@ -77,7 +77,8 @@ int kago_fork_with(struct kago_exec *x, unsigned long flags, int cgroup_fd) {
     return -1;
   }
   if (pipe2(gate, O_CLOEXEC) != 0) return -1;
-  long pid = cgroup_fd >= 0 ? kago_clone_into_cgroup(flags, cgroup_fd) : syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  long pid =
+      cgroup_fd >= 0 ? kago_clone_into_cgroup(flags, cgroup_fd) : syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) {
     int err = errno;
     close(gate[0]);

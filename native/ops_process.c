@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -174,8 +174,10 @@ static int find_program(const char *name, const struct kago_strs *envp, char *ou
       out[dir_len] = '/';
       memcpy(out + dir_len + 1, name, name_len + 1);
       if (is_executable_file(out)) return 0;
-      if (errno == EACCES) denied = true;
-      else if (errno != ENOENT && errno != ENOTDIR) return -1;
+      if (errno == EACCES)
+        denied = true;
+      else if (errno != ENOENT && errno != ENOTDIR)
+        return -1;
     }
     if (*end == '\0') break;
     dir = end;

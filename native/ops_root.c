@@ -105,9 +105,11 @@ int op_mount_in_root(struct kago_exec *x, const struct kago_op *op) {
  * namespace the kernel refuses to clear flags locked by a more privileged
  * mount (EPERM), see mount_namespaces(7) "restrictions on mount namespaces". */
 int op_remount_in_root(struct kago_exec *x, const struct kago_op *op) {
-  static const struct { unsigned long st, ms; } kept[] = {
-      {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},
-      {ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME},
+  static const struct {
+    unsigned long st, ms;
+  } kept[] = {
+      {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},           {ST_NODEV, MS_NODEV},
+      {ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},         {ST_NODIRATIME, MS_NODIRATIME},
       {ST_RELATIME, MS_RELATIME}, {ST_NOSYMFOLLOW, MS_NOSYMFOLLOW},
   };
   const struct kago_op_remount_in_root *r = &op->u.remount_in_root;
@@ -482,8 +484,7 @@ int op_make_userns(struct kago_exec *x, const struct kago_op *op) {
   if (n != (ssize_t)sizeof err) err = ECHILD;
   if (err == 0 && fill_userns(child, u, &fd) != 0) err = errno;
   kill(child, SIGKILL);
-  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
-  }
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
   if (err != 0) {
     if (fd >= 0) close(fd);
     errno = err;

@@ -14,9 +14,7 @@
 #include "ops.h"
 #include "sync.h"
 
-static bool has_bit(int64_t mask, int64_t cap) {
-  return ((uint64_t)mask >> cap) & 1u;
-}
+static bool has_bit(int64_t mask, int64_t cap) { return ((uint64_t)mask >> cap) & 1u; }
 
 int op_drop_bounding(struct kago_exec *x, const struct kago_op *op) {
   const struct kago_op_drop_bounding *d = &op->u.drop_bounding;

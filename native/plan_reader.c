@@ -98,8 +98,7 @@ void kago_plan_free(struct kago_plan *plan) {
   plan->count = 0;
 }
 
-int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
-                     char *why, size_t why_len) {
+int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan, char *why, size_t why_len) {
   struct kago_reader r = {data, len, 0};
   size_t magic_len = strlen(KAGO_PLAN_MAGIC);
   uint32_t version, count;
@@ -131,8 +130,7 @@ int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
   for (uint32_t i = 0; i < count; i++) {
     uint16_t code, reserved;
     uint32_t size;
-    if (read_u16(&r, &code) != 0 || read_u16(&r, &reserved) != 0 ||
-        read_u32(&r, &size) != 0 || remaining(&r) < size) {
+    if (read_u16(&r, &code) != 0 || read_u16(&r, &reserved) != 0 || read_u32(&r, &size) != 0 || remaining(&r) < size) {
       snprintf(why, why_len, "operation %u: truncated", i);
       kago_plan_free(&partial);
       return -1;
@@ -140,8 +138,7 @@ int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
     struct kago_reader args = {data + r.pos, size, 0};
     ops[i].code = code;
     if (kago_decode_args(&args, &ops[i]) != 0 || args.pos != args.len) {
-      snprintf(why, why_len, "operation %u (code %u, %s): bad arguments", i, code,
-               kago_op_name(code));
+      snprintf(why, why_len, "operation %u (code %u, %s): bad arguments", i, code, kago_op_name(code));
       kago_plan_free(&partial);
       return -1;
     }

@@ -21,8 +21,7 @@ struct kago_plan {
 
 /* Decodes the whole plan before anything runs, so a malformed plan has no
  * effect at all. On failure returns -1 and writes a one-line reason to why. */
-int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan,
-                     char *why, size_t why_len);
+int kago_plan_decode(const uint8_t *data, size_t len, struct kago_plan *plan, char *why, size_t why_len);
 
 /* Releases what kago_plan_decode allocated (the executor never needs to: it
  * execs or exits; the fuzz target does). */

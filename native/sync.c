@@ -9,8 +9,7 @@
 
 _Static_assert(sizeof(struct kago_msg_header) == 24, "the header is 24 bytes on the wire");
 
-int kago_sync_send(int fd, uint32_t type, int64_t a, int64_t b,
-                   const void *payload, size_t payload_len) {
+int kago_sync_send(int fd, uint32_t type, int64_t a, int64_t b, const void *payload, size_t payload_len) {
   struct kago_msg_header h = {.type = type, .flags = 0, .a = a, .b = b};
   struct iovec iov[2] = {{&h, sizeof h}, {(void *)payload, payload_len}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = payload_len > 0 ? 2 : 1};
@@ -128,7 +127,8 @@ static int send_iov_with_fd(int fd, struct iovec *iov, size_t iov_count, int pas
     struct cmsghdr align;
   } control;
   memset(&control, 0, sizeof control);
-  struct msghdr msg = {.msg_iov = iov, .msg_iovlen = iov_count, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  struct msghdr msg = {
+      .msg_iov = iov, .msg_iovlen = iov_count, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
   struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;

@@ -9,8 +9,7 @@
 
 /* Each returns 0, or -1 with errno set (EPIPE when the host has hung up,
  * EPROTO for a packet that is not what the protocol allows). */
-int kago_sync_send(int fd, uint32_t type, int64_t a, int64_t b,
-                   const void *payload, size_t payload_len);
+int kago_sync_send(int fd, uint32_t type, int64_t a, int64_t b, const void *payload, size_t payload_len);
 int kago_sync_recv(int fd, struct kago_msg_header *header);
 /* Receives a packet and its payload, which is malloc'd (NULL when empty). */
 int kago_sync_recv_payload(int fd, struct kago_msg_header *header, uint8_t **payload, size_t *payload_len);

@@ -31,7 +31,8 @@ function checkDefinition(d) {
     if (names.has(op.name)) fail(`op ${op.name} is defined twice`);
     if (!/^[a-z][a-z0-9_]*$/.test(op.name)) fail(`op ${op.name}: not a C identifier in lower case`);
     for (const key of ['fills', 'frees']) {
-      if (op[key] !== undefined && !op.args.some(([n, t]) => n === op[key] && t === 'int')) fail(`op ${op.name}: ${key} names ${op[key]}, not one of its int arguments`);
+      if (op[key] !== undefined && !op.args.some(([n, t]) => n === op[key] && t === 'int'))
+        fail(`op ${op.name}: ${key} names ${op[key]}, not one of its int arguments`);
     }
     codes.add(op.code);
     names.add(op.name);
@@ -133,7 +134,10 @@ function genTs() {
   l.push('export const OP_FORMAT: { readonly [K in PlanOpName]: OpFormat } = {');
   for (const op of def.ops) {
     const args = op.args.map(([n, t]) => `['${n}', '${t}']`).join(', ');
-    const slots = ['fills', 'frees'].filter((k) => op[k]).map((k) => ` ${k}: '${op[k]}',`).join('');
+    const slots = ['fills', 'frees']
+      .filter((k) => op[k])
+      .map((k) => ` ${k}: '${op[k]}',`)
+      .join('');
     l.push(`  ${op.name}: { code: ${op.code}, args: [${args}],${slots} doc: ${JSON.stringify(op.doc)} },`);
   }
   l.push('};', '');

@@ -38,9 +38,26 @@ buildSync({ ...common, entryPoints: ['wasm/core.ts'], outfile: `${out}/core.cjs`
 
 // A Bun executable would by default read .env and bunfig.toml (preloads,
 // environment) from whatever directory it is started in: not kago's.
-execFileSync('node_modules/@oven/bun-linux-x64/bin/bun', [
-  'build', '--compile', '--bytecode', '--format=cjs', '--minify-syntax', '--target=bun-linux-x64',
-  '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig',
-  '--define', '__KAGO_STANDALONE__=true', '--define', `__KAGO_FAULTS__=${faults}`, '--external', 'koffi',
-  'host/cli/main.ts', '--outfile', `${out}/kago`,
-], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(
+  'node_modules/@oven/bun-linux-x64/bin/bun',
+  [
+    'build',
+    '--compile',
+    '--bytecode',
+    '--format=cjs',
+    '--minify-syntax',
+    '--target=bun-linux-x64',
+    '--no-compile-autoload-dotenv',
+    '--no-compile-autoload-bunfig',
+    '--define',
+    '__KAGO_STANDALONE__=true',
+    '--define',
+    `__KAGO_FAULTS__=${faults}`,
+    '--external',
+    'koffi',
+    'host/cli/main.ts',
+    '--outfile',
+    `${out}/kago`,
+  ],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);

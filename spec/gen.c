@@ -42,41 +42,41 @@ static void want(struct generator *g, const struct spec_shape *s) {
 /* The TypeScript type of a value of this shape, as used in a member. */
 static void write_type(struct generator *g, const struct spec_shape *s) {
   switch (s->kind) {
-    case SK_ANY: fputs("unknown", g->out); return;
-    case SK_BOOL: fputs("boolean", g->out); return;
-    /* 64-bit integers beyond 2^53 lose precision as JS numbers, which is why
+  case SK_ANY: fputs("unknown", g->out); return;
+  case SK_BOOL: fputs("boolean", g->out); return;
+  /* 64-bit integers beyond 2^53 lose precision as JS numbers, which is why
      * the core, not the host, compiles the fields that may hold them. */
-    case SK_INT: fputs("number", g->out); return;
-    case SK_STRING:
-      if (is_named_words(s)) {
-        want(g, s);
-        fputs(s->type_name, g->out);
-      } else {
-        fputs("string", g->out);
-      }
-      return;
-    case SK_OBJECT:
-      if (s->type_name == NULL) fail("an object shape has no type_name", NULL);
+  case SK_INT: fputs("number", g->out); return;
+  case SK_STRING:
+    if (is_named_words(s)) {
       want(g, s);
       fputs(s->type_name, g->out);
+    } else {
+      fputs("string", g->out);
+    }
+    return;
+  case SK_OBJECT:
+    if (s->type_name == NULL) fail("an object shape has no type_name", NULL);
+    want(g, s);
+    fputs(s->type_name, g->out);
+    return;
+  case SK_ARRAY:
+    if (s->item == NULL) {
+      fputs("unknown[]", g->out);
       return;
-    case SK_ARRAY:
-      if (s->item == NULL) {
-        fputs("unknown[]", g->out);
-        return;
-      }
+    }
+    write_type(g, s->item);
+    fputs("[]", g->out);
+    return;
+  case SK_MAP:
+    fputs("Record<string, ", g->out);
+    if (s->item == NULL) {
+      fputs("unknown", g->out);
+    } else {
       write_type(g, s->item);
-      fputs("[]", g->out);
-      return;
-    case SK_MAP:
-      fputs("Record<string, ", g->out);
-      if (s->item == NULL) {
-        fputs("unknown", g->out);
-      } else {
-        write_type(g, s->item);
-      }
-      fputs(">", g->out);
-      return;
+    }
+    fputs(">", g->out);
+    return;
   }
 }
 
@@ -100,18 +100,18 @@ static void write_declaration(struct generator *g, const struct spec_shape *s) {
 
 static const char *effect_name(enum spec_mount_effect e) {
   switch (e) {
-    case SPEC_MOUNT_NONE: return "none";
-    case SPEC_MOUNT_FLAG_SET: return "flag-set";
-    case SPEC_MOUNT_FLAG_CLEAR: return "flag-clear";
-    case SPEC_MOUNT_PROPAGATION: return "propagation";
-    case SPEC_MOUNT_ATTR_SET: return "attr-set";
-    case SPEC_MOUNT_ATTR_CLEAR: return "attr-clear";
-    case SPEC_MOUNT_ATTR_ATIME: return "attr-atime";
-    case SPEC_MOUNT_BIND: return "bind";
-    case SPEC_MOUNT_RBIND: return "rbind";
-    case SPEC_MOUNT_TMPCOPYUP: return "tmpcopyup";
-    case SPEC_MOUNT_IDMAP: return "idmap";
-    case SPEC_MOUNT_RIDMAP: return "ridmap";
+  case SPEC_MOUNT_NONE: return "none";
+  case SPEC_MOUNT_FLAG_SET: return "flag-set";
+  case SPEC_MOUNT_FLAG_CLEAR: return "flag-clear";
+  case SPEC_MOUNT_PROPAGATION: return "propagation";
+  case SPEC_MOUNT_ATTR_SET: return "attr-set";
+  case SPEC_MOUNT_ATTR_CLEAR: return "attr-clear";
+  case SPEC_MOUNT_ATTR_ATIME: return "attr-atime";
+  case SPEC_MOUNT_BIND: return "bind";
+  case SPEC_MOUNT_RBIND: return "rbind";
+  case SPEC_MOUNT_TMPCOPYUP: return "tmpcopyup";
+  case SPEC_MOUNT_IDMAP: return "idmap";
+  case SPEC_MOUNT_RIDMAP: return "ridmap";
   }
   fail("a mount option effect has no name", NULL);
   return NULL;
@@ -124,7 +124,8 @@ static void write_mount_options(FILE *out) {
         " * on the whole tree or its atime mode replaced, or one of kago's own steps. */\n"
         "export type MountOptionEffect =",
         out);
-  for (int e = SPEC_MOUNT_NONE; e <= SPEC_MOUNT_LAST_EFFECT; e++) fprintf(out, "\n  | '%s'", effect_name((enum spec_mount_effect)e));
+  for (int e = SPEC_MOUNT_NONE; e <= SPEC_MOUNT_LAST_EFFECT; e++)
+    fprintf(out, "\n  | '%s'", effect_name((enum spec_mount_effect)e));
   fputs(";\n\nexport interface MountOption {\n  effect: MountOptionEffect;\n  bits: number;\n}\n\n"
         "/** Every word the validator takes as a mount option; any other word is file system data. */\n"
         "export const MOUNT_OPTIONS: ReadonlyMap<string, MountOption> = new Map<string, MountOption>([\n",

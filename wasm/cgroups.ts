@@ -60,16 +60,21 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function toWrite(v: unknown): CgroupWrite {
-  if (!isRecord(v) || (v.version !== 1 && v.version !== 2) || typeof v.controller !== 'string' ||
-      typeof v.file !== 'string' || typeof v.value !== 'string' || typeof v.pointer !== 'string') {
+  if (
+    !isRecord(v) ||
+    (v.version !== 1 && v.version !== 2) ||
+    typeof v.controller !== 'string' ||
+    typeof v.file !== 'string' ||
+    typeof v.value !== 'string' ||
+    typeof v.pointer !== 'string'
+  ) {
     throw new CoreResultError('core returned a malformed cgroup write');
   }
   return { version: v.version, controller: v.controller, file: v.file, value: v.value, pointer: v.pointer };
 }
 
 function toProblem(v: unknown): CgroupProblem {
-  if (!isRecord(v) || typeof v.pointer !== 'string' || typeof v.message !== 'string' ||
-      (v.severity !== 'error' && v.severity !== 'warning')) {
+  if (!isRecord(v) || typeof v.pointer !== 'string' || typeof v.message !== 'string' || (v.severity !== 'error' && v.severity !== 'warning')) {
     throw new CoreResultError('core returned a malformed problem');
   }
   const p: CgroupProblem = { pointer: v.pointer, message: v.message, severity: v.severity };
@@ -81,8 +86,13 @@ function toProblem(v: unknown): CgroupProblem {
 function toWrites(text: unknown): CgroupWrites {
   if (typeof text !== 'string') throw new CoreResultError('core returned no cgroup writes');
   const v: unknown = JSON.parse(text);
-  if (!isRecord(v) || !Array.isArray(v.writes) || !Array.isArray(v.problems) ||
-      (v.devices !== 'v1' && v.devices !== 'bpf' && v.devices !== 'none') || typeof v.checkBeforeUpdate !== 'boolean') {
+  if (
+    !isRecord(v) ||
+    !Array.isArray(v.writes) ||
+    !Array.isArray(v.problems) ||
+    (v.devices !== 'v1' && v.devices !== 'bpf' && v.devices !== 'none') ||
+    typeof v.checkBeforeUpdate !== 'boolean'
+  ) {
     throw new CoreResultError('core returned malformed cgroup writes');
   }
   return { writes: v.writes.map(toWrite), devices: v.devices, checkBeforeUpdate: v.checkBeforeUpdate, problems: v.problems.map(toProblem) };

@@ -44,13 +44,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function toConversion(text: unknown): DockerConversion {
   if (typeof text !== 'string') throw new CoreResultError('core returned no conversion');
   const v: unknown = JSON.parse(text);
-  if (!isRecord(v) || !Array.isArray(v.problems) || typeof v.disabled !== 'boolean' ||
-      (v.seccomp !== null && !isRecord(v.seccomp))) {
+  if (!isRecord(v) || !Array.isArray(v.problems) || typeof v.disabled !== 'boolean' || (v.seccomp !== null && !isRecord(v.seccomp))) {
     throw new CoreResultError('core returned a malformed conversion');
   }
   for (const p of v.problems) {
-    if (!isRecord(p) || typeof p.pointer !== 'string' || typeof p.message !== 'string' ||
-        (p.severity !== 'error' && p.severity !== 'warning')) {
+    if (!isRecord(p) || typeof p.pointer !== 'string' || typeof p.message !== 'string' || (p.severity !== 'error' && p.severity !== 'warning')) {
       throw new CoreResultError('core returned a malformed problem');
     }
   }

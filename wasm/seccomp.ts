@@ -101,8 +101,7 @@ function toReport(v: Record<string, unknown>): SeccompReport {
     throw new CoreResultError('core returned a malformed seccomp report');
   }
   for (const p of v.problems) {
-    if (!isRecord(p) || typeof p.pointer !== 'string' || typeof p.message !== 'string' ||
-        (p.severity !== 'error' && p.severity !== 'warning')) {
+    if (!isRecord(p) || typeof p.pointer !== 'string' || typeof p.message !== 'string' || (p.severity !== 'error' && p.severity !== 'warning')) {
       throw new CoreResultError('core returned a malformed problem');
     }
   }
@@ -112,8 +111,7 @@ function toReport(v: Record<string, unknown>): SeccompReport {
 }
 
 function toVerdict(v: Record<string, unknown>): SeccompVerdict {
-  if (typeof v.valid !== 'boolean' || typeof v.ret !== 'number' || typeof v.executed !== 'number' ||
-      typeof v.action !== 'string' || !Array.isArray(v.path)) {
+  if (typeof v.valid !== 'boolean' || typeof v.ret !== 'number' || typeof v.executed !== 'number' || typeof v.action !== 'string' || !Array.isArray(v.path)) {
     throw new CoreResultError('core returned a malformed verdict');
   }
   return v as unknown as SeccompVerdict;

@@ -52,8 +52,14 @@ export function bindSyscallTables(raw: Record<string, unknown>): SyscallTablesAp
       const v: unknown = typeof out === 'string' ? JSON.parse(out) : undefined;
       let table: SyscallTable | null = null;
       if (v !== null) {
-        if (typeof v !== 'object' || !('names' in v) || !('numbers' in v) || !isStringArray(v.names) ||
-            !Array.isArray(v.numbers) || v.numbers.length !== v.names.length) {
+        if (
+          typeof v !== 'object' ||
+          !('names' in v) ||
+          !('numbers' in v) ||
+          !isStringArray(v.names) ||
+          !Array.isArray(v.numbers) ||
+          v.numbers.length !== v.names.length
+        ) {
           throw new CoreResultError('core returned a malformed syscall table');
         }
         const numbers = new Map<string, number>();

@@ -10,8 +10,16 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'web/ts
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 buildSync({
-  entryPoints: ['web/src/main.ts'], outfile: `${out}/app.js`, bundle: true, platform: 'browser', format: 'esm',
-  target: 'es2022', minify: true, sourcemap: false, legalComments: 'none', logLevel: 'warning',
+  entryPoints: ['web/src/main.ts'],
+  outfile: `${out}/app.js`,
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
 });
 // docker-default.json: Docker's default profile (moby's profiles/seccomp/default.json), the baseline a recorded profile is compared with.
 for (const f of ['index.html', 'style.css', 'docker-default.json']) copyFileSync(`web/${f}`, `${out}/${f}`);

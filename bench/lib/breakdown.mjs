@@ -32,15 +32,19 @@ function trivialBunExecutable(ctx) {
 export function processSteps(ctx, n) {
   const { node, repo } = ctx;
   const kago = (args) => [join(repo, 'bin', 'kago'), '--root', join(ctx.scratch, 'state', 'kago'), ...args];
-  return alternating([
-    ['true (a static process)', ['true']],
-    ['trivial Bun executable (process.exit(0))', [trivialBunExecutable(ctx)]],
-    ['dist/kago --version (Bun executable)', [join(repo, 'dist', 'kago'), '--version']],
-    ['bin/kago --version (+ sh launcher)', kago(['--version'])],
-    ['node -e 0', [node, '-e', '0']],
-    ['node dist/kago.cjs --version', [node, join(repo, 'dist', 'kago.cjs'), '--version']],
-    ['kago create --dry-run (validate + plan, bin/kago)', kago(['create', '--dry-run', '--bundle', ctx.bundle, 'bench-dry'])],
-  ], n, ctx);
+  return alternating(
+    [
+      ['true (a static process)', ['true']],
+      ['trivial Bun executable (process.exit(0))', [trivialBunExecutable(ctx)]],
+      ['dist/kago --version (Bun executable)', [join(repo, 'dist', 'kago'), '--version']],
+      ['bin/kago --version (+ sh launcher)', kago(['--version'])],
+      ['node -e 0', [node, '-e', '0']],
+      ['node dist/kago.cjs --version', [node, join(repo, 'dist', 'kago.cjs'), '--version']],
+      ['kago create --dry-run (validate + plan, bin/kago)', kago(['create', '--dry-run', '--bundle', ctx.bundle, 'bench-dry'])],
+    ],
+    n,
+    ctx,
+  );
 }
 
 // Inside one process: the costs that are too small to see across processes.
@@ -62,7 +66,11 @@ export function inProcess(ctx, specExample) {
   const instantiate = time(() => loader.loadCoreSync(wasm), 20);
   const core = loader.loadCoreSync(wasm);
   const config = readFileSync(join(ctx.bundle, 'config.json'), 'utf8');
-  const out = { wasmCompileMs: compile, coreInstantiateMs: instantiate, validateBundleConfigMs: time(() => core.validateConfig(config, { requireProcess: true }), 200) };
+  const out = {
+    wasmCompileMs: compile,
+    coreInstantiateMs: instantiate,
+    validateBundleConfigMs: time(() => core.validateConfig(config, { requireProcess: true }), 200),
+  };
   if (specExample) {
     const text = readFileSync(specExample, 'utf8');
     const problems = core.validateConfig(text).problems.filter((p) => p.severity === 'error');
@@ -80,11 +88,11 @@ export function inProcess(ctx, specExample) {
 /** @type {Array<[string, (f: any) => boolean]>} */
 const PROBES = [
   // Not `main`: a command's run() that awaits resumes outside main's frame.
-  ['kago\'s own code (any frame of dist/kago)', kagoCode],
+  ["kago's own code (any frame of dist/kago)", kagoCode],
   ['load the node: built-ins kago imports', anyBuiltinModule],
   ['create: warm-up (warmUpCreate)', fn('warmUpCreate')],
   ['  start compiling the .wasm (compileCoreAhead)', fn('compileCoreAhead')],
-  ['  find kago\'s own cgroup to prime (ownCgroupProcsFile)', fn('ownCgroupProcsFile')],
+  ["  find kago's own cgroup to prime (ownCgroupProcsFile)", fn('ownCgroupProcsFile')],
   ['  start the executor ahead (startExecutor)', fn('startExecutor')],
   ['create: config → plan (prepareCreate)', fn('prepareCreate')],
   ['  read + validate config.json', fn('loadBundle')],

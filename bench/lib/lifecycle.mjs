@@ -32,7 +32,11 @@ export function createStartDelete(ctx, runtimes, n) {
     const c = measured(r.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, r));
     const s = measured(r.argv(['start', id]), opts(ctx, r));
     const d = measured(r.argv(['delete', '--force', id]), opts(ctx, r));
-    for (const [k, v] of /** @type {const} */ ([['create', c], ['start', s], ['delete', d]])) {
+    for (const [k, v] of /** @type {const} */ ([
+      ['create', c],
+      ['start', s],
+      ['delete', d],
+    ])) {
       append(steps[k], r.name, v.ms);
       append(cpu[k], r.name, v.cpuMs);
     }
@@ -60,15 +64,18 @@ export function runForeground(ctx, runtimes, n) {
 // `kill KILL` of a running container (busybox sleep started with run -d),
 // then delete, which is not measured here.
 export function killRunning(ctx, runtimes, n) {
-  return mapValues(rounds(runtimes, n, (r, i) => {
-    const id = `${r.tag}-kill-${i}`;
-    timed(r.argv(['run', '--detach', '--bundle', ctx.sleepBundle, id]), opts(ctx, r));
-    try {
-      return timed(r.argv(['kill', id, 'KILL']), opts(ctx, r));
-    } finally {
-      quiet(r.argv(['delete', '--force', id]));
-    }
-  }), summarize);
+  return mapValues(
+    rounds(runtimes, n, (r, i) => {
+      const id = `${r.tag}-kill-${i}`;
+      timed(r.argv(['run', '--detach', '--bundle', ctx.sleepBundle, id]), opts(ctx, r));
+      try {
+        return timed(r.argv(['kill', id, 'KILL']), opts(ctx, r));
+      } finally {
+        quiet(r.argv(['delete', '--force', id]));
+      }
+    }),
+    summarize,
+  );
 }
 
 // The start-up floor: what a process costs before it does any work (a static
@@ -88,7 +95,12 @@ export function startupFloor(ctx, runtimes, floors, n) {
   const sample = (argv, allow) => {
     const m = [];
     for (let i = 0; i < n; i++) m.push(measured(argv, { logFile: ctx.logFile, allow }));
-    return { ms: summarize(m.map((x) => x.ms)), cpuMs: summarize(m.map((x) => x.cpuMs)), minflt: summarize(m.map((x) => x.minflt)), rssMiB: summarize(m.map((x) => x.rssKiB / 1024)) };
+    return {
+      ms: summarize(m.map((x) => x.ms)),
+      cpuMs: summarize(m.map((x) => x.cpuMs)),
+      minflt: summarize(m.map((x) => x.minflt)),
+      rssMiB: summarize(m.map((x) => x.rssKiB / 1024)),
+    };
   };
   const out = { floors: {}, commands: {} };
   for (const [label, argv] of floors) out.floors[label] = sample(argv, [0]);
@@ -167,9 +179,11 @@ export function launcherComparison(ctx, variants, n) {
   const run = rounds(variants, n, (v, i) => timed(v.argv(['run', '--bundle', ctx.bundle, `${v.tag}-lvrun-${i}`]), opts(ctx, v)));
   const csd = rounds(variants, n, (v, i) => {
     const id = `${v.tag}-lvcsd-${i}`;
-    return timed(v.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, v))
-      + timed(v.argv(['start', id]), opts(ctx, v))
-      + timed(v.argv(['delete', '--force', id]), opts(ctx, v));
+    return (
+      timed(v.argv(['create', '--bundle', ctx.bundle, id]), opts(ctx, v)) +
+      timed(v.argv(['start', id]), opts(ctx, v)) +
+      timed(v.argv(['delete', '--force', id]), opts(ctx, v))
+    );
   });
   return {
     version: mapValues(version, summarize),

@@ -76,11 +76,16 @@ export function vmRssKiB(pid) {
 // Starts every argv at once; resolves with the wall time until the last exits.
 export function timedConcurrent(argvs, logFile) {
   const t0 = process.hrtime.bigint();
-  return Promise.all(argvs.map((argv) => new Promise((/** @type {(v?: unknown) => void} */ resolve, reject) => {
-    const stdio = stdioTo(logFile);
-    const child = spawn(argv[0], argv.slice(1), { stdio });
-    closeSync(stdio[2]);
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(failure(argv, logFile, code))));
-  }))).then(() => Number(process.hrtime.bigint() - t0) / 1e6);
+  return Promise.all(
+    argvs.map(
+      (argv) =>
+        new Promise((/** @type {(v?: unknown) => void} */ resolve, reject) => {
+          const stdio = stdioTo(logFile);
+          const child = spawn(argv[0], argv.slice(1), { stdio });
+          closeSync(stdio[2]);
+          child.on('error', reject);
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(failure(argv, logFile, code))));
+        }),
+    ),
+  ).then(() => Number(process.hrtime.bigint() - t0) / 1e6);
 }

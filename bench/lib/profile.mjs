@@ -48,4 +48,3 @@ export const fn = (name) => (f) => f.functionName === name && KAGO_URL.test(f.ur
 // the module's top level as a function named after it (`node:fs` at
 // node:fs:0), Node as an anonymous function at line 0 of that url.
 export const anyBuiltinModule = (f) => f.url.startsWith('node:') && f.lineNumber === 0 && (f.functionName === f.url || f.functionName === '');
-

@@ -11,11 +11,16 @@ export function targets(r) {
   const out = [];
   const against = (label, m, limit, unit, { higherIsBetter = false, digits = 1 } = {}) => {
     for (const ref of ['runc', 'crun']) {
-      const k = med(m, 'kago'), o = med(m, ref);
+      const k = med(m, 'kago'),
+        o = med(m, ref);
       const q = ratio(k, o);
       const met = Number.isFinite(q) && (higherIsBetter ? q >= limit : q <= limit);
       const sign = higherIsBetter ? '≥' : '≤';
-      out.push([`${label} ${sign} ${limit}× ${ref}${ref === 'crun' ? ' (stretch)' : ''}`, met, `${fmt(q, 2)}× (${fmt(k, digits)} vs ${fmt(o, digits)} ${unit})`]);
+      out.push([
+        `${label} ${sign} ${limit}× ${ref}${ref === 'crun' ? ' (stretch)' : ''}`,
+        met,
+        `${fmt(q, 2)}× (${fmt(k, digits)} vs ${fmt(o, digits)} ${unit})`,
+      ]);
     }
   };
   const steps = r.lifecycle.steps;
@@ -29,7 +34,11 @@ export function targets(r) {
   against('CPU per run', r.run.cpu, 1.0, 'CPU ms');
   if (r.concurrency?.[32]) against('32 concurrent runs, containers/s', r.concurrency[32], 1.0, '/s', { higherIsBetter: true });
   against('peak RSS of create', r.memory.cliCreatePeak, 2.0, 'MiB', { digits: 2 });
-  out.push(['waiting init RSS ≤ crun', med(r.memory.initRss, 'kago') <= med(r.memory.initRss, 'crun'), `${fmt(med(r.memory.initRss, 'kago'), 2)} vs ${fmt(med(r.memory.initRss, 'crun'), 2)} MiB`]);
+  out.push([
+    'waiting init RSS ≤ crun',
+    med(r.memory.initRss, 'kago') <= med(r.memory.initRss, 'crun'),
+    `${fmt(med(r.memory.initRss, 'kago'), 2)} vs ${fmt(med(r.memory.initRss, 'crun'), 2)} MiB`,
+  ]);
   const s = r.seccomp;
   if (s && !s.error) {
     out.push(['seccomp compile (Docker default) ≤ 1 ms', s.kagoWasmMs <= 1, `${fmt(s.kagoWasmMs, 3)} ms (wasm)`]);
@@ -40,11 +49,42 @@ export function targets(r) {
 
 // The start-up floor: the floors alone, then each runtime's idle commands.
 function startupTables(st, names) {
-  const lines = ['### Start-up floor: processes that do nothing', '', row(['', 'wall ms', 'CPU ms', 'minor faults', 'peak RSS MiB']), row(Array(5).fill('---'))];
-  for (const [label, m] of Object.entries(st.floors)) lines.push(row([label, fmtSpread(m.ms), fmtSpread(m.cpuMs), fmt(m.minflt.median, 0), fmt(m.rssMiB.median, 1)]));
-  lines.push('', comparisonTable('Start-up floor: each command doing nothing (wall ms)', Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'ms')]), names, 'ms'));
-  lines.push('', comparisonTable('Start-up floor: CPU ms of the same', Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'cpuMs')]), names, 'CPU ms'));
-  lines.push('', comparisonTable('Start-up floor: minor page faults of the same', Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'minflt')]), names, 'faults', 0));
+  const lines = [
+    '### Start-up floor: processes that do nothing',
+    '',
+    row(['', 'wall ms', 'CPU ms', 'minor faults', 'peak RSS MiB']),
+    row(Array(5).fill('---')),
+  ];
+  for (const [label, m] of Object.entries(st.floors))
+    lines.push(row([label, fmtSpread(m.ms), fmtSpread(m.cpuMs), fmt(m.minflt.median, 0), fmt(m.rssMiB.median, 1)]));
+  lines.push(
+    '',
+    comparisonTable(
+      'Start-up floor: each command doing nothing (wall ms)',
+      Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'ms')]),
+      names,
+      'ms',
+    ),
+  );
+  lines.push(
+    '',
+    comparisonTable(
+      'Start-up floor: CPU ms of the same',
+      Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'cpuMs')]),
+      names,
+      'CPU ms',
+    ),
+  );
+  lines.push(
+    '',
+    comparisonTable(
+      'Start-up floor: minor page faults of the same',
+      Object.entries(st.commands).map(([l, m]) => [l, mapField(m, 'minflt')]),
+      names,
+      'faults',
+      0,
+    ),
+  );
   return lines.join('\n');
 }
 
@@ -60,7 +100,9 @@ function comparisonTable(title, metrics, names, unit, digits = 1) {
   const lines = [`### ${title}`, '', row(['', ...names.map((n) => `${n} ${unit}`), 'kago/runc', 'kago/crun']), row(Array(names.length + 3).fill('---'))];
   for (const [label, m] of metrics) {
     if (!m) continue;
-    lines.push(row([label, ...names.map((n) => fmtSpread(m[n], digits)), fmt(ratio(m.kago?.median, m.runc?.median), 2), fmt(ratio(m.kago?.median, m.crun?.median), 2)]));
+    lines.push(
+      row([label, ...names.map((n) => fmtSpread(m[n], digits)), fmt(ratio(m.kago?.median, m.runc?.median), 2), fmt(ratio(m.kago?.median, m.crun?.median), 2)]),
+    );
   }
   return lines.join('\n');
 }
@@ -80,47 +122,125 @@ function simpleTable(title, obj, unit, digits = 1) {
 
 export function markdown(r) {
   const names = ['kago', 'runc', 'crun'];
-  const out = [`# kago benchmark ${r.meta.timestamp}`, '',
+  const out = [
+    `# kago benchmark ${r.meta.timestamp}`,
+    '',
     `${r.meta.host}; ${r.meta.versions.join('; ')}; ${r.meta.rounds} alternating rounds; medians with the 10th–90th percentile in parentheses.`,
-    r.meta.crunWrapped ? `crun runs inside \`unshare -m\` with the cgroup2 mount removed (hybrid host); that wrapper alone costs ${fmtSpread(r.wrapper)} ms and is included in crun's times.` : '',
-    '', '## Targets', '', row(['target', 'met', 'figures']), row(['---', '---', '---']),
-    ...r.targets.map((t) => row([t.name, t.met ? 'met' : 'NOT met', t.detail])), ''];
-  out.push(comparisonTable('Lifecycle (ms)', [
-    ['create+start+delete', r.lifecycle.total],
-    ['  create', r.lifecycle.steps.create], ['  start', r.lifecycle.steps.start], ['  delete', r.lifecycle.steps.delete],
-    ['run (foreground)', r.run.wall], ['exec (true)', r.execState.exec], ['state', r.execState.state], ['kill KILL (running)', r.kill],
-  ], names, 'ms'), '');
-  out.push(comparisonTable('CPU per container (user + system ms of the runtime\'s processes, from wait4)', [
-    ['create+start+delete', r.lifecycle.cpu.total],
-    ['  create', r.lifecycle.cpu.steps.create], ['  start', r.lifecycle.cpu.steps.start], ['  delete', r.lifecycle.cpu.steps.delete],
-    ['run (foreground)', r.run.cpu],
-  ], names, 'CPU ms'), '');
+    r.meta.crunWrapped
+      ? `crun runs inside \`unshare -m\` with the cgroup2 mount removed (hybrid host); that wrapper alone costs ${fmtSpread(r.wrapper)} ms and is included in crun's times.`
+      : '',
+    '',
+    '## Targets',
+    '',
+    row(['target', 'met', 'figures']),
+    row(['---', '---', '---']),
+    ...r.targets.map((t) => row([t.name, t.met ? 'met' : 'NOT met', t.detail])),
+    '',
+  ];
+  out.push(
+    comparisonTable(
+      'Lifecycle (ms)',
+      [
+        ['create+start+delete', r.lifecycle.total],
+        ['  create', r.lifecycle.steps.create],
+        ['  start', r.lifecycle.steps.start],
+        ['  delete', r.lifecycle.steps.delete],
+        ['run (foreground)', r.run.wall],
+        ['exec (true)', r.execState.exec],
+        ['state', r.execState.state],
+        ['kill KILL (running)', r.kill],
+      ],
+      names,
+      'ms',
+    ),
+    '',
+  );
+  out.push(
+    comparisonTable(
+      "CPU per container (user + system ms of the runtime's processes, from wait4)",
+      [
+        ['create+start+delete', r.lifecycle.cpu.total],
+        ['  create', r.lifecycle.cpu.steps.create],
+        ['  start', r.lifecycle.cpu.steps.start],
+        ['  delete', r.lifecycle.cpu.steps.delete],
+        ['run (foreground)', r.run.cpu],
+      ],
+      names,
+      'CPU ms',
+    ),
+    '',
+  );
   if (r.startup) out.push(startupTables(r.startup, names), '');
-  out.push(comparisonTable('Memory (MiB)', [
-    ['waiting init VmRSS', r.memory.initRss], ['CLI peak RSS, create', r.memory.cliCreatePeak], ['CLI peak RSS, run', r.memory.cliRunPeak],
-  ], names, 'MiB', 2), '');
+  out.push(
+    comparisonTable(
+      'Memory (MiB)',
+      [
+        ['waiting init VmRSS', r.memory.initRss],
+        ['CLI peak RSS, create', r.memory.cliCreatePeak],
+        ['CLI peak RSS, run', r.memory.cliRunPeak],
+      ],
+      names,
+      'MiB',
+      2,
+    ),
+    '',
+  );
   const conc = Object.entries(r.concurrency).map(([n, m]) => [`N = ${n}`, m]);
-  out.push(conc.length ? comparisonTable('Concurrent runs (containers/s; higher is better)', conc, names, '/s') : '### Concurrent runs: not measured (--no-concurrency)', '');
+  out.push(
+    conc.length
+      ? comparisonTable('Concurrent runs (containers/s; higher is better)', conc, names, '/s')
+      : '### Concurrent runs: not measured (--no-concurrency)',
+    '',
+  );
   if (r.seccomp?.rows) {
-    out.push('### Seccomp, Docker default profile (bench/seccomp-table.mjs)', '', row(['filter', 'instructions', 'mean executed', 'max executed', 'compile ms']), row(Array(5).fill('---')));
-    for (const x of r.seccomp.rows) out.push(row([x.name, x.instructions, x.meanExecuted.join(' / '), x.maxExecuted, `${fmt(x.compileMs, 3)}${Number.isFinite(x.nativeMs) ? ` (native ${fmt(x.nativeMs, 3)})` : ''}`]));
+    out.push(
+      '### Seccomp, Docker default profile (bench/seccomp-table.mjs)',
+      '',
+      row(['filter', 'instructions', 'mean executed', 'max executed', 'compile ms']),
+      row(Array(5).fill('---')),
+    );
+    for (const x of r.seccomp.rows)
+      out.push(
+        row([
+          x.name,
+          x.instructions,
+          x.meanExecuted.join(' / '),
+          x.maxExecuted,
+          `${fmt(x.compileMs, 3)}${Number.isFinite(x.nativeMs) ? ` (native ${fmt(x.nativeMs, 3)})` : ''}`,
+        ]),
+      );
     out.push('');
   } else if (r.seccomp?.error) out.push(`Seccomp table failed: ${r.seccomp.error}`, '');
   const ip = r.inProcess;
-  out.push('### Core (wasm), in one process', '', row(['step', 'ms']), row(['---', '---']),
+  out.push(
+    '### Core (wasm), in one process',
+    '',
+    row(['step', 'ms']),
+    row(['---', '---']),
     row(['compile the .wasm (new WebAssembly.Module)', fmtSpread(ip.wasmCompileMs, 2)]),
     row(['load the core (emnapi + WASI + instance)', fmtSpread(ip.coreInstantiateMs, 2)]),
-    row(['validate the bench config.json', fmtSpread(ip.validateBundleConfigMs, 3)]));
-  if (ip.validateSpecExample) out.push(row([`validate runtime-spec spec-example.json (${ip.validateSpecExample.errors} errors)`, fmtSpread(ip.validateSpecExample.ms, 3)]));
-  out.push('', simpleTable('Where kago\'s time goes: whole processes', r.breakdown.processes, 'ms'), '');
+    row(['validate the bench config.json', fmtSpread(ip.validateBundleConfigMs, 3)]),
+  );
+  if (ip.validateSpecExample)
+    out.push(row([`validate runtime-spec spec-example.json (${ip.validateSpecExample.errors} errors)`, fmtSpread(ip.validateSpecExample.ms, 3)]));
+  out.push('', simpleTable("Where kago's time goes: whole processes", r.breakdown.processes, 'ms'), '');
   const prof = r.breakdown.profile;
   const labels = [...new Set(Object.values(prof).flatMap((m) => Object.keys(m)))];
-  out.push('### Where kago\'s time goes: CPU profiles of dist/kago (inclusive ms, median; the profiler slows everything)', '',
-    'Bun\'s `--cpu-prof` through `BUN_OPTIONS`, one sample per 250 µs. Empty: that command never ran the function, or no sample fell inside it.', '',
-    row(['step', ...Object.keys(prof)]), row(Array(Object.keys(prof).length + 1).fill('---')));
+  out.push(
+    "### Where kago's time goes: CPU profiles of dist/kago (inclusive ms, median; the profiler slows everything)",
+    '',
+    "Bun's `--cpu-prof` through `BUN_OPTIONS`, one sample per 250 µs. Empty: that command never ran the function, or no sample fell inside it.",
+    '',
+    row(['step', ...Object.keys(prof)]),
+    row(Array(Object.keys(prof).length + 1).fill('---')),
+  );
   for (const l of labels) out.push(row([nested(l), ...Object.values(prof).map((m) => (m[l] ? fmt(m[l].median) : ''))]));
   const unseen = labels.filter((l) => Object.values(prof).every((m) => !m[l]));
-  if (unseen.length) out.push('', `No frame matched in any command: ${unseen.map((l) => `"${l.trim()}"`).join(', ')} (renamed or no longer called in the host, or never sampled).`);
+  if (unseen.length)
+    out.push(
+      '',
+      `No frame matched in any command: ${unseen.map((l) => `"${l.trim()}"`).join(', ')} (renamed or no longer called in the host, or never sampled).`,
+    );
   out.push('');
   if (r.launchers) {
     const variants = Object.keys(r.launchers.run);
@@ -139,17 +259,29 @@ function esc(s) {
 // for the 10th–90th percentile of each runtime.
 export function svg(r) {
   const panels = [
-    ['create+start+delete (ms)', r.lifecycle.total], ['run (ms)', r.run.wall], ['CPU per create+start+delete (ms)', r.lifecycle.cpu.total], ['exec (ms)', r.execState.exec],
-    ['state (ms)', r.execState.state], ['waiting init RSS (MiB)', r.memory.initRss], ['CLI peak RSS, create (MiB)', r.memory.cliCreatePeak],
+    ['create+start+delete (ms)', r.lifecycle.total],
+    ['run (ms)', r.run.wall],
+    ['CPU per create+start+delete (ms)', r.lifecycle.cpu.total],
+    ['exec (ms)', r.execState.exec],
+    ['state (ms)', r.execState.state],
+    ['waiting init RSS (MiB)', r.memory.initRss],
+    ['CLI peak RSS, create (MiB)', r.memory.cliCreatePeak],
     ...Object.entries(r.concurrency).map(([n, m]) => [`${n} concurrent runs (containers/s)`, m]),
   ];
   const names = ['kago', 'runc', 'crun'];
-  const W = 720, left = 70, barW = 560, bar = 16, gap = 6, head = 22;
+  const W = 720,
+    left = 70,
+    barW = 560,
+    bar = 16,
+    gap = 6,
+    head = 22;
   const panelH = head + names.length * (bar + gap) + 14;
   const H = 40 + panels.length * panelH;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="10" y="24" font-size="15" font-weight="bold">kago vs runc vs crun — ${esc(r.meta.timestamp)} (median, whisker 10–90th pct)</text>`];
+    `<text x="10" y="24" font-size="15" font-weight="bold">kago vs runc vs crun — ${esc(r.meta.timestamp)} (median, whisker 10–90th pct)</text>`,
+  ];
   panels.forEach(([title, m], i) => {
     const y0 = 40 + i * panelH;
     const max = Math.max(...names.map((n) => m?.[n]?.p90 ?? 0)) || 1;

@@ -48,7 +48,10 @@ export function launcherVariants(ctx, kago) {
   delete noCache.NODE_COMPILE_CACHE;
   return [
     { ...kago, name: 'bin/kago (shipped: Bun single-file executable dist/kago)', tag: 'bench-kshipped' },
-    kagoVariant(`Node ${nodeMajor} + dist/kago.cjs with compile cache (KAGO_RUNTIME=node bin/kago)`, 'knode', [join(repo, 'bin', 'kago')], ctx, { ...process.env, KAGO_RUNTIME: 'node' }),
+    kagoVariant(`Node ${nodeMajor} + dist/kago.cjs with compile cache (KAGO_RUNTIME=node bin/kago)`, 'knode', [join(repo, 'bin', 'kago')], ctx, {
+      ...process.env,
+      KAGO_RUNTIME: 'node',
+    }),
     kagoVariant(`Node ${nodeMajor}, no compile cache`, 'knocache', [node, join(repo, 'dist', 'kago.cjs')], ctx, noCache),
   ];
 }

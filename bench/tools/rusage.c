@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
   FILE *out = fopen(argv[1], "we");
   if (!out) return perror(argv[1]), 2;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  fprintf(out, "%lld %lld %lld %ld %ld %d\n", wall, tv_us(ru.ru_utime), tv_us(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt, code);
+  fprintf(out, "%lld %lld %lld %ld %ld %d\n", wall, tv_us(ru.ru_utime), tv_us(ru.ru_stime), ru.ru_maxrss, ru.ru_minflt,
+          code);
   return fclose(out) == 0 ? 0 : 2;
 }

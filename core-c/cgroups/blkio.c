@@ -3,9 +3,7 @@
 
 /* runc's ConvertBlkIOToIOWeightValue (docs/cgroup-v2.md): blkio's [10, 1000]
  * onto io.weight's [1, 10000]. io.bfq.weight keeps blkio's scale. */
-static uint64_t io_weight(uint64_t w) {
-  return 1 + (w - 10) * 9999 / 990;
-}
+static uint64_t io_weight(uint64_t w) { return 1 + (w - 10) * 9999 / 990; }
 
 static bool weight_ok(struct kcg_ctx *c, const char *p, int64_t w) {
   /* config-linux.md: "weight ... range is from 10 to 1000" */

@@ -12,9 +12,7 @@
 /* runc's conversion (ConvertCPUSharesToCgroupV2Value, documented in
  * runc docs/cgroup-v2.md and crun's crun.1 "CGROUP v2"): maps [2, 262144]
  * linearly onto cpu.weight's [1, 10000]. */
-static uint64_t shares_to_weight(uint64_t shares) {
-  return 1 + ((shares - 2) * 9999) / 262142;
-}
+static uint64_t shares_to_weight(uint64_t shares) { return 1 + ((shares - 2) * 9999) / 262142; }
 
 /* "0-3,5": what cpuset.cpus and cpuset.mems accept. */
 static bool cpu_list_ok(const char *s) {
@@ -24,8 +22,7 @@ static bool cpu_list_ok(const char *s) {
   return true;
 }
 
-static void cpuset(struct kcg_ctx *c, const struct kj_value *cpu, const char *base, const char *key,
-                   const char *file) {
+static void cpuset(struct kcg_ctx *c, const struct kj_value *cpu, const char *base, const char *key, const char *file) {
   const char *value, *p;
   if (!kcg_get_string(c, cpu, base, key, &value, &p) || value[0] == '\0') return;
   if (!cpu_list_ok(value)) {
@@ -82,7 +79,8 @@ void kcg_cpu(struct kcg_ctx *c, const struct kj_value *cpu, const char *base) {
     if (has_rtr) kcg_emit(c, 1, "cpu", "cpu.rt_runtime_us", rtr_p, "%lld", (long long)rt_runtime);
     if (has_idle) kcg_emit(c, 1, "cpu", "cpu.idle", idle_p, "%lld", (long long)idle);
   } else if (version == 2) {
-    if (has_shares) kcg_emit(c, 2, "cpu", "cpu.weight", shares_p, "%llu", (unsigned long long)shares_to_weight((uint64_t)shares));
+    if (has_shares)
+      kcg_emit(c, 2, "cpu", "cpu.weight", shares_p, "%llu", (unsigned long long)shares_to_weight((uint64_t)shares));
     /* cpu.max is "$MAX $PERIOD" (cgroup-v2.rst); runc writes "max" for an
      * unset or -1 quota and leaves the period out when it is not given. */
     if (has_quota || has_period) {

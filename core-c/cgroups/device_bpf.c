@@ -14,14 +14,14 @@
 #include "writes.h"
 
 /* uapi/linux/bpf_common.h, uapi/linux/bpf.h */
-#define BPF_LDX_MEM_W 0x61   /* BPF_LDX | BPF_MEM | BPF_W */
+#define BPF_LDX_MEM_W 0x61 /* BPF_LDX | BPF_MEM | BPF_W */
 #define BPF_ALU32_AND_K 0x54 /* BPF_ALU | BPF_AND | BPF_K */
 #define BPF_ALU32_RSH_K 0x74 /* BPF_ALU | BPF_RSH | BPF_K */
 #define BPF_ALU32_MOV_K 0xb4 /* BPF_ALU | BPF_MOV | BPF_K */
 #define BPF_ALU32_MOV_X 0xbc /* BPF_ALU | BPF_MOV | BPF_X */
-#define BPF_JNE_K 0x55       /* BPF_JMP | BPF_JNE | BPF_K */
-#define BPF_JEQ_K 0x15       /* BPF_JMP | BPF_JEQ | BPF_K */
-#define BPF_EXIT 0x95        /* BPF_JMP | BPF_EXIT */
+#define BPF_JNE_K 0x55 /* BPF_JMP | BPF_JNE | BPF_K */
+#define BPF_JEQ_K 0x15 /* BPF_JMP | BPF_JEQ | BPF_K */
+#define BPF_EXIT 0x95 /* BPF_JMP | BPF_EXIT */
 #define DEVCG_DEV_BLOCK 1
 #define DEVCG_DEV_CHAR 2
 
@@ -98,7 +98,8 @@ void kcg_device_program(struct kago_arena *a, const char *rules_json, size_t rul
   }
   if (rules != NULL && rules->type == KJ_NULL) rules = NULL;
   if (rules != NULL && rules->type != KJ_ARRAY) {
-    kago_problem_add(p, KAGO_ERROR, "/linux/resources/devices", "must be an array, found %s", kj_type_name(rules->type));
+    kago_problem_add(p, KAGO_ERROR, "/linux/resources/devices", "must be an array, found %s",
+                     kj_type_name(rules->type));
     return;
   }
   struct kcg_device_rules list;

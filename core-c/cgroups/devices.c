@@ -16,13 +16,11 @@ static const struct kcg_device_rule standard_devices[] = {
     {true, 'c', 1, 7, KCG_ACC_ALL, ""},     {true, 'c', 1, 8, KCG_ACC_ALL, ""},
     {true, 'c', 1, 9, KCG_ACC_ALL, ""},     {true, 'c', 5, 0, KCG_ACC_ALL, ""},
     {true, 'c', 5, 1, KCG_ACC_ALL, ""},     {true, 'c', 5, 2, KCG_ACC_ALL, ""},
-    {true, 'c', 136, -1, KCG_ACC_ALL, ""},   {true, 'c', 10, 200, KCG_ACC_ALL, ""},
+    {true, 'c', 136, -1, KCG_ACC_ALL, ""},  {true, 'c', 10, 200, KCG_ACC_ALL, ""},
 };
 #define STANDARD_COUNT (sizeof standard_devices / sizeof standard_devices[0])
 
-static void push(struct kcg_device_rules *out, struct kcg_device_rule r) {
-  out->items[out->count++] = r;
-}
+static void push(struct kcg_device_rules *out, struct kcg_device_rule r) { out->items[out->count++] = r; }
 
 /* The devices a container starts with. linux.devices are not among them:
  * they are nodes to create, and the rules alone decide whether the
@@ -52,8 +50,7 @@ static bool parse_access(const char *s, unsigned *out) {
   return true;
 }
 
-static bool device_number(struct kcg_ctx *c, const struct kj_value *r, const char *ptr, const char *key,
-                          int64_t *out) {
+static bool device_number(struct kcg_ctx *c, const struct kj_value *r, const char *ptr, const char *key, int64_t *out) {
   const char *p = ptr;
   *out = -1;
   /* Absent is -1; a wrong type has been reported already. */
@@ -142,9 +139,7 @@ static const char *rule_text(struct kago_arena *a, const struct kcg_device_rule 
   return kago_arena_printf(a, "%c %s:%s %s", r->type, maj, min, acc);
 }
 
-static bool numbers_overlap(int64_t a, int64_t b) {
-  return a == -1 || b == -1 || a == b;
-}
+static bool numbers_overlap(int64_t a, int64_t b) { return a == -1 || b == -1 || a == b; }
 
 /* Whether rule r applies to every device rule e stands for. */
 static bool covers(const struct kcg_device_rule *r, const struct kcg_device_rule *e) {
@@ -156,8 +151,8 @@ static void emit_rule(struct kcg_ctx *c, const struct kcg_device_rule *r, unsign
   w.access = access;
   const char *text = rule_text(c->a, &w);
   if (text == NULL) return;
-  kcg_emit(c, 1, "devices", r->allow ? "devices.allow" : "devices.deny", r->pointer[0] ? r->pointer : "/linux/resources/devices",
-           "%s", text);
+  kcg_emit(c, 1, "devices", r->allow ? "devices.allow" : "devices.deny",
+           r->pointer[0] ? r->pointer : "/linux/resources/devices", "%s", text);
 }
 
 void kcg_devices_v1(struct kcg_ctx *c, const struct kcg_device_rules *rules) {
@@ -185,7 +180,8 @@ void kcg_devices_v1(struct kcg_ctx *c, const struct kcg_device_rules *rules) {
       if (!numbers_overlap(e->major, r->major) || !numbers_overlap(e->minor, r->minor)) continue;
       if (e->major == r->major && e->minor == r->minor) continue;
       if (k < rules->standard && covers(r, e)) continue; /* left out below instead */
-      kcg_warning(c, r->pointer, "on cgroup v1 this rule cannot narrow the wider earlier rule \"%s\" and has no effect there",
+      kcg_warning(c, r->pointer,
+                  "on cgroup v1 this rule cannot narrow the wider earlier rule \"%s\" and has no effect there",
                   rule_text(c->a, e));
       break;
     }

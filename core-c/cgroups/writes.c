@@ -22,7 +22,8 @@ int kcg_version_of(const struct kcg_host *h, const char *controller) {
 
 int kcg_require(struct kcg_ctx *c, const char *controller, const char *pointer) {
   int v = kcg_version_of(c->host, controller);
-  if (v == 0) kcg_error(c, pointer, "needs the %s cgroup controller, which this host does not have mounted", controller);
+  if (v == 0)
+    kcg_error(c, pointer, "needs the %s cgroup controller, which this host does not have mounted", controller);
   return v;
 }
 
@@ -96,8 +97,8 @@ bool kcg_get_bool(struct kcg_ctx *c, const struct kj_value *obj, const char *bas
   return true;
 }
 
-bool kcg_get_string(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key,
-                    const char **out, const char **ptr) {
+bool kcg_get_string(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key, const char **out,
+                    const char **ptr) {
   const struct kj_value *v = member(c, obj, base, key, ptr);
   if (v == NULL) return false;
   if (v->type != KJ_STRING) {
@@ -119,13 +120,13 @@ static const struct kj_value *typed(struct kcg_ctx *c, const struct kj_value *ob
   return v;
 }
 
-const struct kj_value *kcg_get_object(struct kcg_ctx *c, const struct kj_value *obj, const char *base,
-                                      const char *key, const char **ptr) {
+const struct kj_value *kcg_get_object(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key,
+                                      const char **ptr) {
   return typed(c, obj, base, key, ptr, KJ_OBJECT);
 }
 
-const struct kj_value *kcg_get_array(struct kcg_ctx *c, const struct kj_value *obj, const char *base,
-                                     const char *key, const char **ptr) {
+const struct kj_value *kcg_get_array(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key,
+                                     const char **ptr) {
   return typed(c, obj, base, key, ptr, KJ_ARRAY);
 }
 
@@ -163,9 +164,7 @@ static bool parse_host(struct kago_arena *a, const struct kj_value *h, struct kc
 
 /* --- the result ------------------------------------------------------------------ */
 
-static struct kj_value *str(struct kago_arena *a, const char *s) {
-  return kj_new_string(a, s, strlen(s));
-}
+static struct kj_value *str(struct kago_arena *a, const char *s) { return kj_new_string(a, s, strlen(s)); }
 
 static struct kj_value *writes_to_json(struct kago_arena *a, const struct kcg_write *first) {
   size_t n = 0;

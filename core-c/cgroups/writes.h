@@ -60,13 +60,13 @@ bool kcg_get_i64(struct kcg_ctx *c, const struct kj_value *obj, const char *base
                  const char **ptr);
 bool kcg_get_bool(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key, bool *out,
                   const char **ptr);
-bool kcg_get_string(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key,
-                    const char **out, const char **ptr);
+bool kcg_get_string(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key, const char **out,
+                    const char **ptr);
 /* Member key of obj if it is an object / array; errors for another type. */
-const struct kj_value *kcg_get_object(struct kcg_ctx *c, const struct kj_value *obj, const char *base,
-                                      const char *key, const char **ptr);
-const struct kj_value *kcg_get_array(struct kcg_ctx *c, const struct kj_value *obj, const char *base,
-                                     const char *key, const char **ptr);
+const struct kj_value *kcg_get_object(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key,
+                                      const char **ptr);
+const struct kj_value *kcg_get_array(struct kcg_ctx *c, const struct kj_value *obj, const char *base, const char *key,
+                                     const char **ptr);
 
 void kcg_memory(struct kcg_ctx *c, const struct kj_value *memory, const char *ptr);
 void kcg_cpu(struct kcg_ctx *c, const struct kj_value *cpu, const char *ptr);
@@ -83,7 +83,7 @@ enum { KCG_ACC_MKNOD = 1, KCG_ACC_READ = 2, KCG_ACC_WRITE = 4, KCG_ACC_ALL = 7 }
 
 struct kcg_device_rule {
   bool allow;
-  char type;     /* 'c' or 'b' ('a' is expanded into both) */
+  char type; /* 'c' or 'b' ('a' is expanded into both) */
   int64_t major; /* -1: any */
   int64_t minor; /* -1: any */
   unsigned access;

@@ -21,16 +21,11 @@ struct kago_arena_block {
 
 /* The header occupies a multiple of the alignment so that data[0] stays
  * aligned whatever the size of a pointer is on the target. */
-#define KAGO_ARENA_HEADER \
-  ((sizeof(struct kago_arena_block) + KAGO_ARENA_ALIGN - 1) & ~(KAGO_ARENA_ALIGN - 1))
+#define KAGO_ARENA_HEADER ((sizeof(struct kago_arena_block) + KAGO_ARENA_ALIGN - 1) & ~(KAGO_ARENA_ALIGN - 1))
 
-static unsigned char *block_data(struct kago_arena_block *b) {
-  return (unsigned char *)b + KAGO_ARENA_HEADER;
-}
+static unsigned char *block_data(struct kago_arena_block *b) { return (unsigned char *)b + KAGO_ARENA_HEADER; }
 
-static size_t align_up(size_t n) {
-  return (n + KAGO_ARENA_ALIGN - 1) & ~(KAGO_ARENA_ALIGN - 1);
-}
+static size_t align_up(size_t n) { return (n + KAGO_ARENA_ALIGN - 1) & ~(KAGO_ARENA_ALIGN - 1); }
 
 void kago_arena_init(struct kago_arena *a, size_t limit) {
   a->head = NULL;

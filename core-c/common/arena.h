@@ -21,11 +21,9 @@ void *kago_arena_alloc(struct kago_arena *a, size_t size);
 /* Copy of s[0..len) with a NUL added. */
 char *kago_arena_strndup(struct kago_arena *a, const char *s, size_t len);
 /* printf into the arena. */
-char *kago_arena_printf(struct kago_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+char *kago_arena_printf(struct kago_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* vprintf into the arena (ap is consumed). */
-char *kago_arena_vprintf(struct kago_arena *a, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
+char *kago_arena_vprintf(struct kago_arena *a, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 void kago_arena_free(struct kago_arena *a);
 
 #endif

@@ -12,9 +12,8 @@ void kago_problems_init(struct kago_problems *p, struct kago_arena *arena) {
   p->out_of_memory = false;
 }
 
-void kago_problem_vadd_at(struct kago_problems *p, enum kago_severity sev,
-                          const char *pointer, uint32_t line, uint32_t column,
-                          const char *fmt, va_list ap) {
+void kago_problem_vadd_at(struct kago_problems *p, enum kago_severity sev, const char *pointer, uint32_t line,
+                          uint32_t column, const char *fmt, va_list ap) {
   if (sev == KAGO_ERROR) {
     p->errors++;
   } else {
@@ -26,9 +25,9 @@ void kago_problem_vadd_at(struct kago_problems *p, enum kago_severity sev,
   }
   struct kago_problem *pr = kago_arena_alloc(p->arena, sizeof *pr);
   char *msg = pr == NULL ? NULL : kago_arena_vprintf(p->arena, fmt, ap);
-  char *ptr = msg == NULL ? NULL
-                          : kago_arena_strndup(p->arena, pointer == NULL ? "" : pointer,
-                                               pointer == NULL ? 0 : strlen(pointer));
+  char *ptr = msg == NULL
+                  ? NULL
+                  : kago_arena_strndup(p->arena, pointer == NULL ? "" : pointer, pointer == NULL ? 0 : strlen(pointer));
   if (ptr == NULL) {
     p->unlisted++;
     p->out_of_memory = true;
@@ -48,17 +47,15 @@ void kago_problem_vadd_at(struct kago_problems *p, enum kago_severity sev,
   p->last = pr;
 }
 
-void kago_problem_add_at(struct kago_problems *p, enum kago_severity sev,
-                         const char *pointer, uint32_t line, uint32_t column,
-                         const char *fmt, ...) {
+void kago_problem_add_at(struct kago_problems *p, enum kago_severity sev, const char *pointer, uint32_t line,
+                         uint32_t column, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   kago_problem_vadd_at(p, sev, pointer, line, column, fmt, ap);
   va_end(ap);
 }
 
-void kago_problem_add(struct kago_problems *p, enum kago_severity sev,
-                      const char *pointer, const char *fmt, ...) {
+void kago_problem_add(struct kago_problems *p, enum kago_severity sev, const char *pointer, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   kago_problem_vadd_at(p, sev, pointer, 0, 0, fmt, ap);

@@ -4,11 +4,11 @@
 #ifndef KAGO_PROBLEMS_H
 #define KAGO_PROBLEMS_H
 
+#include "arena.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "arena.h"
 
 enum kago_severity { KAGO_ERROR = 0, KAGO_WARNING = 1 };
 
@@ -34,18 +34,13 @@ struct kago_problems {
 #define KAGO_PROBLEMS_MAX_LISTED 1000
 
 void kago_problems_init(struct kago_problems *p, struct kago_arena *arena);
-void kago_problem_add(struct kago_problems *p, enum kago_severity sev,
-                      const char *pointer, const char *fmt, ...)
+void kago_problem_add(struct kago_problems *p, enum kago_severity sev, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The same, with the source position (1-based line and column) the problem
  * is about. */
-void kago_problem_add_at(struct kago_problems *p, enum kago_severity sev,
-                         const char *pointer, uint32_t line, uint32_t column,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-void kago_problem_vadd_at(struct kago_problems *p, enum kago_severity sev,
-                          const char *pointer, uint32_t line, uint32_t column,
-                          const char *fmt, va_list ap)
-    __attribute__((format(printf, 6, 0)));
+void kago_problem_add_at(struct kago_problems *p, enum kago_severity sev, const char *pointer, uint32_t line,
+                         uint32_t column, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+void kago_problem_vadd_at(struct kago_problems *p, enum kago_severity sev, const char *pointer, uint32_t line,
+                          uint32_t column, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 #endif

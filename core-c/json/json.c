@@ -54,8 +54,7 @@ static uint32_t column_at(struct parser *p, size_t off) {
   return p->col;
 }
 
-static void fail(struct parser *p, size_t off, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void fail(struct parser *p, size_t off, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void fail(struct parser *p, size_t off, const char *fmt, ...) {
   if (p->failed) return;
@@ -229,22 +228,47 @@ static bool parse_string_raw(struct parser *p, const char **out, size_t *out_len
     if (c == '\\') {
       unsigned char e = p->s[i + 1];
       switch (e) {
-        case '"': buf[n++] = '"'; i += 2; continue;
-        case '\\': buf[n++] = '\\'; i += 2; continue;
-        case '/': buf[n++] = '/'; i += 2; continue;
-        case 'b': buf[n++] = '\b'; i += 2; continue;
-        case 'f': buf[n++] = '\f'; i += 2; continue;
-        case 'n': buf[n++] = '\n'; i += 2; continue;
-        case 'r': buf[n++] = '\r'; i += 2; continue;
-        case 't': buf[n++] = '\t'; i += 2; continue;
-        case 'u': break;
-        default:
-          if (e >= 0x20 && e < 0x7F) {
-            fail(p, i, "invalid escape '\\%c' in a string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX)", e);
-          } else {
-            fail(p, i, "invalid escape in a string: '\\' followed by %s", describe(p, i + 1));
-          }
-          return false;
+      case '"':
+        buf[n++] = '"';
+        i += 2;
+        continue;
+      case '\\':
+        buf[n++] = '\\';
+        i += 2;
+        continue;
+      case '/':
+        buf[n++] = '/';
+        i += 2;
+        continue;
+      case 'b':
+        buf[n++] = '\b';
+        i += 2;
+        continue;
+      case 'f':
+        buf[n++] = '\f';
+        i += 2;
+        continue;
+      case 'n':
+        buf[n++] = '\n';
+        i += 2;
+        continue;
+      case 'r':
+        buf[n++] = '\r';
+        i += 2;
+        continue;
+      case 't':
+        buf[n++] = '\t';
+        i += 2;
+        continue;
+      case 'u': break;
+      default:
+        if (e >= 0x20 && e < 0x7F) {
+          fail(p, i, "invalid escape '\\%c' in a string (JSON allows \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX)",
+               e);
+        } else {
+          fail(p, i, "invalid escape in a string: '\\' followed by %s", describe(p, i + 1));
+        }
+        return false;
       }
       uint32_t cp;
       if (!read_hex4(p, i + 2, &cp) || i + 6 > end) {
@@ -252,14 +276,18 @@ static bool parse_string_raw(struct parser *p, const char **out, size_t *out_len
         return false;
       }
       if (cp >= 0xDC00 && cp <= 0xDFFF) {
-        fail(p, i, "lone surrogate '\\u%04X': a low surrogate must follow a high surrogate (\\uD800-\\uDBFF)", (unsigned)cp);
+        fail(p, i, "lone surrogate '\\u%04X': a low surrogate must follow a high surrogate (\\uD800-\\uDBFF)",
+             (unsigned)cp);
         return false;
       }
       if (cp >= 0xD800 && cp <= 0xDBFF) {
         uint32_t low;
-        if (i + 12 > end || p->s[i + 6] != '\\' || p->s[i + 7] != 'u' || !read_hex4(p, i + 8, &low) ||
-            low < 0xDC00 || low > 0xDFFF) {
-          fail(p, i, "lone surrogate '\\u%04X': a high surrogate must be followed by a low surrogate escape (\\uDC00-\\uDFFF)", (unsigned)cp);
+        if (i + 12 > end || p->s[i + 6] != '\\' || p->s[i + 7] != 'u' || !read_hex4(p, i + 8, &low) || low < 0xDC00 ||
+            low > 0xDFFF) {
+          fail(
+              p, i,
+              "lone surrogate '\\u%04X': a high surrogate must be followed by a low surrogate escape (\\uDC00-\\uDFFF)",
+              (unsigned)cp);
           return false;
         }
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
@@ -373,8 +401,8 @@ static struct kj_value *parse_object(struct parser *p, unsigned depth) {
     if (!parse_string_raw(p, &key, &key_len)) return NULL;
     skip_ws(p);
     if (p->pos >= p->len || p->s[p->pos] != ':') {
-      fail(p, p->pos, "expected ':' after member name \"%.*s\", found %s",
-           key_len > 40 ? 40 : (int)key_len, key, describe(p, p->pos));
+      fail(p, p->pos, "expected ':' after member name \"%.*s\", found %s", key_len > 40 ? 40 : (int)key_len, key,
+           describe(p, p->pos));
       return NULL;
     }
     p->pos++;
@@ -549,7 +577,8 @@ static struct kj_value *parse_word(struct parser *p) {
   } else if (n == 4 && memcmp(w, "null", 4) == 0) {
     v = new_value(p, KJ_NULL, start);
   } else {
-    fail(p, start, "invalid literal '%.*s': expected a value (true, false, null, a number, a string, an array or an object)",
+    fail(p, start,
+         "invalid literal '%.*s': expected a value (true, false, null, a number, a string, an array or an object)",
          n > 40 ? 40 : (int)n, w);
     return NULL;
   }
@@ -565,33 +594,25 @@ static struct kj_value *parse_value(struct parser *p, unsigned depth) {
   }
   unsigned char c = p->s[p->pos];
   switch (c) {
-    case '{': return parse_object(p, depth);
-    case '[': return parse_array(p, depth);
-    case '"': {
-      size_t start = p->pos;
-      struct kj_value *v = new_value(p, KJ_STRING, start);
-      if (v == NULL) return NULL;
-      if (!parse_string_raw(p, &v->u.string.s, &v->u.string.len)) return NULL;
-      return v;
-    }
-    case '-': return parse_number(p);
-    case '\'':
-      fail(p, p->pos, "strings must be in double quotes (\"), not single quotes");
-      return NULL;
-    case '/':
-      fail(p, p->pos, "comments are not allowed in JSON");
-      return NULL;
-    case '+':
-      fail(p, p->pos, "a number must not start with '+'");
-      return NULL;
-    case '.':
-      fail(p, p->pos, "a number must start with a digit, not '.'");
-      return NULL;
-    default:
-      if (is_digit(c)) return parse_number(p);
-      if (is_word_char(c)) return parse_word(p);
-      fail(p, p->pos, "expected a value, found %s", describe(p, p->pos));
-      return NULL;
+  case '{': return parse_object(p, depth);
+  case '[': return parse_array(p, depth);
+  case '"': {
+    size_t start = p->pos;
+    struct kj_value *v = new_value(p, KJ_STRING, start);
+    if (v == NULL) return NULL;
+    if (!parse_string_raw(p, &v->u.string.s, &v->u.string.len)) return NULL;
+    return v;
+  }
+  case '-': return parse_number(p);
+  case '\'': fail(p, p->pos, "strings must be in double quotes (\"), not single quotes"); return NULL;
+  case '/': fail(p, p->pos, "comments are not allowed in JSON"); return NULL;
+  case '+': fail(p, p->pos, "a number must not start with '+'"); return NULL;
+  case '.': fail(p, p->pos, "a number must start with a digit, not '.'"); return NULL;
+  default:
+    if (is_digit(c)) return parse_number(p);
+    if (is_word_char(c)) return parse_word(p);
+    fail(p, p->pos, "expected a value, found %s", describe(p, p->pos));
+    return NULL;
   }
 }
 
@@ -704,12 +725,12 @@ double kj_as_double(const struct kj_value *v) {
 
 const char *kj_type_name(enum kj_type t) {
   switch (t) {
-    case KJ_NULL: return "null";
-    case KJ_BOOL: return "boolean";
-    case KJ_NUMBER: return "number";
-    case KJ_STRING: return "string";
-    case KJ_ARRAY: return "array";
-    case KJ_OBJECT: return "object";
+  case KJ_NULL: return "null";
+  case KJ_BOOL: return "boolean";
+  case KJ_NUMBER: return "number";
+  case KJ_STRING: return "string";
+  case KJ_ARRAY: return "array";
+  case KJ_OBJECT: return "object";
   }
   return "value";
 }
@@ -734,23 +755,23 @@ static size_t string_size(const char *s, size_t len) {
 static size_t value_size(const struct kj_value *v) {
   if (v == NULL) return 4; /* written as null */
   switch (v->type) {
-    case KJ_NULL: return 4;
-    case KJ_BOOL: return v->u.boolean ? 4 : 5;
-    case KJ_NUMBER: return v->u.number.len;
-    case KJ_STRING: return string_size(v->u.string.s, v->u.string.len);
-    case KJ_ARRAY: {
-      size_t n = 2;
-      for (size_t i = 0; i < v->u.array.count; i++) n += value_size(v->u.array.items[i]) + (i ? 1 : 0);
-      return n;
+  case KJ_NULL: return 4;
+  case KJ_BOOL: return v->u.boolean ? 4 : 5;
+  case KJ_NUMBER: return v->u.number.len;
+  case KJ_STRING: return string_size(v->u.string.s, v->u.string.len);
+  case KJ_ARRAY: {
+    size_t n = 2;
+    for (size_t i = 0; i < v->u.array.count; i++) n += value_size(v->u.array.items[i]) + (i ? 1 : 0);
+    return n;
+  }
+  case KJ_OBJECT: {
+    size_t n = 2;
+    for (size_t i = 0; i < v->u.object.count; i++) {
+      const struct kj_member *m = &v->u.object.members[i];
+      n += string_size(m->key, m->key_len) + 1 + value_size(m->value) + (i ? 1 : 0);
     }
-    case KJ_OBJECT: {
-      size_t n = 2;
-      for (size_t i = 0; i < v->u.object.count; i++) {
-        const struct kj_member *m = &v->u.object.members[i];
-        n += string_size(m->key, m->key_len) + 1 + value_size(m->value) + (i ? 1 : 0);
-      }
-      return n;
-    }
+    return n;
+  }
   }
   return 0;
 }
@@ -761,22 +782,43 @@ static char *write_string(char *o, const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     switch (c) {
-      case '"': *o++ = '\\'; *o++ = '"'; break;
-      case '\\': *o++ = '\\'; *o++ = '\\'; break;
-      case '\b': *o++ = '\\'; *o++ = 'b'; break;
-      case '\f': *o++ = '\\'; *o++ = 'f'; break;
-      case '\n': *o++ = '\\'; *o++ = 'n'; break;
-      case '\r': *o++ = '\\'; *o++ = 'r'; break;
-      case '\t': *o++ = '\\'; *o++ = 't'; break;
-      default:
-        if (c < 0x20) {
-          memcpy(o, "\\u00", 4);
-          o[4] = hex[c >> 4];
-          o[5] = hex[c & 15];
-          o += 6;
-        } else {
-          *o++ = (char)c;
-        }
+    case '"':
+      *o++ = '\\';
+      *o++ = '"';
+      break;
+    case '\\':
+      *o++ = '\\';
+      *o++ = '\\';
+      break;
+    case '\b':
+      *o++ = '\\';
+      *o++ = 'b';
+      break;
+    case '\f':
+      *o++ = '\\';
+      *o++ = 'f';
+      break;
+    case '\n':
+      *o++ = '\\';
+      *o++ = 'n';
+      break;
+    case '\r':
+      *o++ = '\\';
+      *o++ = 'r';
+      break;
+    case '\t':
+      *o++ = '\\';
+      *o++ = 't';
+      break;
+    default:
+      if (c < 0x20) {
+        memcpy(o, "\\u00", 4);
+        o[4] = hex[c >> 4];
+        o[5] = hex[c & 15];
+        o += 6;
+      } else {
+        *o++ = (char)c;
+      }
     }
   }
   *o++ = '"';
@@ -789,37 +831,35 @@ static char *write_value(char *o, const struct kj_value *v) {
     return o + 4;
   }
   switch (v->type) {
-    case KJ_NULL: memcpy(o, "null", 4); return o + 4;
-    case KJ_BOOL:
-      if (v->u.boolean) {
-        memcpy(o, "true", 4);
-        return o + 4;
-      }
-      memcpy(o, "false", 5);
-      return o + 5;
-    case KJ_NUMBER:
-      memcpy(o, v->u.number.text, v->u.number.len);
-      return o + v->u.number.len;
-    case KJ_STRING: return write_string(o, v->u.string.s, v->u.string.len);
-    case KJ_ARRAY:
-      *o++ = '[';
-      for (size_t i = 0; i < v->u.array.count; i++) {
-        if (i) *o++ = ',';
-        o = write_value(o, v->u.array.items[i]);
-      }
-      *o++ = ']';
-      return o;
-    case KJ_OBJECT:
-      *o++ = '{';
-      for (size_t i = 0; i < v->u.object.count; i++) {
-        const struct kj_member *m = &v->u.object.members[i];
-        if (i) *o++ = ',';
-        o = write_string(o, m->key, m->key_len);
-        *o++ = ':';
-        o = write_value(o, m->value);
-      }
-      *o++ = '}';
-      return o;
+  case KJ_NULL: memcpy(o, "null", 4); return o + 4;
+  case KJ_BOOL:
+    if (v->u.boolean) {
+      memcpy(o, "true", 4);
+      return o + 4;
+    }
+    memcpy(o, "false", 5);
+    return o + 5;
+  case KJ_NUMBER: memcpy(o, v->u.number.text, v->u.number.len); return o + v->u.number.len;
+  case KJ_STRING: return write_string(o, v->u.string.s, v->u.string.len);
+  case KJ_ARRAY:
+    *o++ = '[';
+    for (size_t i = 0; i < v->u.array.count; i++) {
+      if (i) *o++ = ',';
+      o = write_value(o, v->u.array.items[i]);
+    }
+    *o++ = ']';
+    return o;
+  case KJ_OBJECT:
+    *o++ = '{';
+    for (size_t i = 0; i < v->u.object.count; i++) {
+      const struct kj_member *m = &v->u.object.members[i];
+      if (i) *o++ = ',';
+      o = write_string(o, m->key, m->key_len);
+      *o++ = ':';
+      o = write_value(o, m->value);
+    }
+    *o++ = '}';
+    return o;
   }
   return o;
 }
@@ -875,7 +915,9 @@ static struct kj_value *new_built(struct kago_arena *a, enum kj_type t) {
   return v;
 }
 
-struct kj_value *kj_new_null(struct kago_arena *a) { return new_built(a, KJ_NULL); }
+struct kj_value *kj_new_null(struct kago_arena *a) {
+  return new_built(a, KJ_NULL);
+}
 
 struct kj_value *kj_new_bool(struct kago_arena *a, bool b) {
   struct kj_value *v = new_built(a, KJ_BOOL);

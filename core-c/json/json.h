@@ -4,10 +4,10 @@
 #ifndef KAGO_JSON_H
 #define KAGO_JSON_H
 
+#include "../common/arena.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "../common/arena.h"
 
 enum kj_type { KJ_NULL, KJ_BOOL, KJ_NUMBER, KJ_STRING, KJ_ARRAY, KJ_OBJECT };
 
@@ -24,10 +24,22 @@ struct kj_value {
   uint32_t line, column; /* where the value starts, 1-based */
   union {
     bool boolean;
-    struct { const char *text; size_t len; } number; /* the literal as written */
-    struct { const char *s; size_t len; } string;    /* unescaped UTF-8, NUL-terminated */
-    struct { struct kj_value **items; size_t count; } array;
-    struct { struct kj_member *members; size_t count; } object; /* in source order */
+    struct {
+      const char *text;
+      size_t len;
+    } number; /* the literal as written */
+    struct {
+      const char *s;
+      size_t len;
+    } string; /* unescaped UTF-8, NUL-terminated */
+    struct {
+      struct kj_value **items;
+      size_t count;
+    } array;
+    struct {
+      struct kj_member *members;
+      size_t count;
+    } object; /* in source order */
   } u;
 };
 
@@ -38,8 +50,7 @@ struct kj_error {
 
 /* Parses text[0..len). Returns NULL and fills err on a syntax error (or when
  * max_depth of nesting is exceeded). */
-struct kj_value *kj_parse(struct kago_arena *a, const char *text, size_t len,
-                          unsigned max_depth, struct kj_error *err);
+struct kj_value *kj_parse(struct kago_arena *a, const char *text, size_t len, unsigned max_depth, struct kj_error *err);
 
 /* Last member named key, or NULL. */
 const struct kj_value *kj_get(const struct kj_value *obj, const char *key);
@@ -67,8 +78,7 @@ struct kj_value *kj_new_string(struct kago_arena *a, const char *s, size_t len);
 struct kj_value *kj_new_array(struct kago_arena *a, size_t count);
 struct kj_value *kj_new_object(struct kago_arena *a, size_t count);
 /* Sets member i of an object made by kj_new_object; false on out of memory. */
-bool kj_set_member(struct kago_arena *a, struct kj_value *obj, size_t i, const char *key,
-                   struct kj_value *value);
+bool kj_set_member(struct kago_arena *a, struct kj_value *obj, size_t i, const char *key, struct kj_value *value);
 
 /* Serializes v compactly into the arena (NUL-terminated). */
 char *kj_write(struct kago_arena *a, const struct kj_value *v, size_t *len_out);

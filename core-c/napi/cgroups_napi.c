@@ -79,8 +79,8 @@ static napi_value device_program(napi_env env, napi_callback_info info) {
   if (problems.errors != 0 || (prog.len == 0 && problems.out_of_memory)) {
     const struct kago_problem *first = problems.first;
     while (first != NULL && first->severity != KAGO_ERROR) first = first->next;
-    const char *msg = first == NULL ? "out of working memory"
-                                    : kago_arena_printf(&arena, "%s: %s", first->pointer, first->message);
+    const char *msg =
+        first == NULL ? "out of working memory" : kago_arena_printf(&arena, "%s: %s", first->pointer, first->message);
     napi_throw_type_error(env, "ERR_KAGO_DEVICE_RULES", msg != NULL ? msg : "invalid device rules");
     kago_arena_free(&arena);
     return NULL;

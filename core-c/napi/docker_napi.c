@@ -27,8 +27,7 @@ static napi_value docker_seccomp_to_oci(napi_env env, napi_callback_info info) {
   kago_arena_init(&arena, 0);
   const char *text, *opts;
   size_t len, opts_len;
-  if (!kago_napi_get_text(env, argv[0], &arena, MAX_PROFILE_BYTES, "the profile is larger than 32 MiB", &text,
-                          &len) ||
+  if (!kago_napi_get_text(env, argv[0], &arena, MAX_PROFILE_BYTES, "the profile is larger than 32 MiB", &text, &len) ||
       !kago_napi_get_text(env, argv[1], &arena, 1 << 20, "the options are larger than 1 MiB", &opts, &opts_len)) {
     kago_arena_free(&arena);
     return NULL;
@@ -45,8 +44,10 @@ static napi_value docker_seccomp_to_oci(napi_env env, napi_callback_info info) {
     kago_problem_add_at(&problems, KAGO_ERROR, "/options", err.line, err.column, "%s", err.message);
   } else {
     const struct kj_value *profile = kj_parse(&arena, text, len, 256, &err);
-    if (profile == NULL) kago_problem_add_at(&problems, KAGO_ERROR, "", err.line, err.column, "%s", err.message);
-    else out = ksc_docker_to_oci(&arena, profile, options, &problems, &disabled);
+    if (profile == NULL)
+      kago_problem_add_at(&problems, KAGO_ERROR, "", err.line, err.column, "%s", err.message);
+    else
+      out = ksc_docker_to_oci(&arena, profile, options, &problems, &disabled);
   }
 
   /* The answer is built past the limit that guarded the input. */

@@ -17,8 +17,8 @@
 #define ARENA_BASE ((size_t)32 << 20)
 #define ARENA_PER_BYTE 24
 
-static bool get_string(napi_env env, napi_value v, struct kago_arena *a, size_t max,
-                       const char *what, char **out, size_t *len) {
+static bool get_string(napi_env env, napi_value v, struct kago_arena *a, size_t max, const char *what, char **out,
+                       size_t *len) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
@@ -54,10 +54,9 @@ static napi_value compile_seccomp(napi_env env, napi_callback_info info) {
   size_t len;
   char *arches = "";
   size_t arches_len = 0;
-  if (!kago_napi_get_text(env, argv[0], &arena, MAX_PROFILE_BYTES, "the profile is larger than 32 MiB",
-                          &text, &len) ||
-      (argc >= 2 && !get_string(env, argv[1], &arena, 4096, "compileSeccomp: arches must be a string",
-                                &arches, &arches_len))) {
+  if (!kago_napi_get_text(env, argv[0], &arena, MAX_PROFILE_BYTES, "the profile is larger than 32 MiB", &text, &len) ||
+      (argc >= 2 &&
+       !get_string(env, argv[1], &arena, 4096, "compileSeccomp: arches must be a string", &arches, &arches_len))) {
     kago_arena_free(&arena);
     return NULL;
   }
@@ -68,8 +67,8 @@ static napi_value compile_seccomp(napi_env env, napi_callback_info info) {
 
   napi_value result = NULL, bpf, rep;
   void *data = NULL;
-  bool ok = napi_create_object(env, &result) == napi_ok &&
-            napi_create_arraybuffer(env, prog.len * 8, &data, &bpf) == napi_ok;
+  bool ok =
+      napi_create_object(env, &result) == napi_ok && napi_create_arraybuffer(env, prog.len * 8, &data, &bpf) == napi_ok;
   if (ok && prog.len > 0) {
     /* struct sock_filter in little-endian order whatever the target ABI:
      * the loader runs on this (little-endian) machine. */
@@ -131,14 +130,14 @@ static napi_value simulate_seccomp(napi_env env, napi_callback_info info) {
   double nr_d = 0;
   napi_valuetype t;
   if (!get_string(env, argv[1], &arena, 64, "simulateSeccomp: arch must be a string", &arch_name, &arch_len) ||
-      (argc >= 4 && !get_string(env, argv[3], &arena, 256, "simulateSeccomp: args must be a string",
-                                &args_text, &args_len))) {
+      (argc >= 4 &&
+       !get_string(env, argv[3], &arena, 256, "simulateSeccomp: args must be a string", &args_text, &args_len))) {
     kago_arena_free(&arena);
     return NULL;
   }
   if (napi_typeof(env, argv[2], &t) != napi_ok || t != napi_number ||
-      napi_get_value_double(env, argv[2], &nr_d) != napi_ok || !(nr_d >= -2147483648.0) ||
-      !(nr_d <= 4294967295.0) || nr_d != (double)(int64_t)nr_d) {
+      napi_get_value_double(env, argv[2], &nr_d) != napi_ok || !(nr_d >= -2147483648.0) || !(nr_d <= 4294967295.0) ||
+      nr_d != (double)(int64_t)nr_d) {
     kago_arena_free(&arena);
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "simulateSeccomp: nr must be a 32-bit integer");
     return NULL;

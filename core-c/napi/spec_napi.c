@@ -34,7 +34,8 @@ static napi_value validate_config(napi_env env, napi_callback_info info) {
   bool require_process = false;
   if (argc >= 2) {
     napi_valuetype t;
-    if (napi_typeof(env, argv[1], &t) == napi_ok && t == napi_boolean) napi_get_value_bool(env, argv[1], &require_process);
+    if (napi_typeof(env, argv[1], &t) == napi_ok && t == napi_boolean)
+      napi_get_value_bool(env, argv[1], &require_process);
   }
 
   struct kago_arena arena;

@@ -61,8 +61,8 @@ static napi_value syscall_table(napi_env env, napi_callback_info info) {
       n++;
     }
     result = ok ? kj_new_object(&arena, 2) : NULL;
-    if (result != NULL && (!kj_set_member(&arena, result, 0, "names", names) ||
-                           !kj_set_member(&arena, result, 1, "numbers", numbers)))
+    if (result != NULL &&
+        (!kj_set_member(&arena, result, 0, "names", names) || !kj_set_member(&arena, result, 1, "numbers", numbers)))
       result = NULL;
   }
   napi_value out = kago_napi_json_string(env, &arena, result);

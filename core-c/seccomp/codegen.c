@@ -34,13 +34,16 @@
 struct target {
   bool is_ret;
   uint32_t action; /* is_ret */
-  size_t pos;      /* !is_ret: position counted from the end */
+  size_t pos; /* !is_ret: position counted from the end */
 };
 
 struct emitter {
   struct ksc_insn *buf; /* instruction at position p is buf[cap - 1 - p] */
   size_t cap, len;
-  struct { uint32_t action; size_t pos; } rets[MAX_RET_CACHE];
+  struct {
+    uint32_t action;
+    size_t pos;
+  } rets[MAX_RET_CACHE];
   size_t nrets;
   bool overflow;
 };
@@ -86,8 +89,7 @@ static size_t emit_ret(struct emitter *e, uint32_t action) {
 static size_t reach(struct emitter *e, struct target t, size_t limit) {
   if (t.is_ret) {
     for (size_t i = 0; i < e->nrets; i++)
-      if (e->rets[i].action == t.action && e->len - e->rets[i].pos - 1 <= limit)
-        return e->rets[i].pos;
+      if (e->rets[i].action == t.action && e->len - e->rets[i].pos - 1 <= limit) return e->rets[i].pos;
     return emit_ret(e, t.action);
   }
   if (e->len - t.pos - 1 <= limit) return t.pos;
@@ -95,8 +97,7 @@ static size_t reach(struct emitter *e, struct target t, size_t limit) {
 }
 
 /* A conditional jump; returns its position. */
-static size_t emit_jump(struct emitter *e, uint16_t code, uint32_t k, struct target jt,
-                        struct target jf) {
+static size_t emit_jump(struct emitter *e, uint16_t code, uint32_t k, struct target jt, struct target jf) {
   /* Resolving jf may add one instruction, so jt keeps one step of margin. */
   size_t pt = reach(e, jt, 254);
   size_t pf = reach(e, jf, 255);
@@ -104,9 +105,7 @@ static size_t emit_jump(struct emitter *e, uint16_t code, uint32_t k, struct tar
   return emit(e, code, (uint8_t)(e->len - pt - 1), (uint8_t)(e->len - pf - 1), k);
 }
 
-static size_t emit_load(struct emitter *e, uint32_t offset) {
-  return emit(e, OP_LD_W_ABS, 0, 0, offset);
-}
+static size_t emit_load(struct emitter *e, uint32_t offset) { return emit(e, OP_LD_W_ABS, 0, 0, offset); }
 
 struct word_layout {
   uint32_t lo[6], hi[6];
@@ -122,34 +121,35 @@ static void layout_for(const struct ksc_arch *arch, struct word_layout *w) {
 
 /* One comparison of the accumulator against k that goes to `yes` when the
  * operator holds for the low word and to `no` otherwise. */
-static size_t emit_low_compare(struct emitter *e, uint8_t op, uint32_t k, struct target yes,
-                               struct target no) {
+static size_t emit_low_compare(struct emitter *e, uint8_t op, uint32_t k, struct target yes, struct target no) {
   switch (op) {
-    case KSC_EQ: case KSC_MASKED_EQ: return emit_jump(e, OP_JEQ_K, k, yes, no);
-    case KSC_NE: return emit_jump(e, OP_JEQ_K, k, no, yes);
-    case KSC_LT: return emit_jump(e, OP_JGE_K, k, no, yes);
-    case KSC_LE: return emit_jump(e, OP_JGT_K, k, no, yes);
-    case KSC_GT: return emit_jump(e, OP_JGT_K, k, yes, no);
-    default: return emit_jump(e, OP_JGE_K, k, yes, no); /* KSC_GE */
+  case KSC_EQ:
+  case KSC_MASKED_EQ: return emit_jump(e, OP_JEQ_K, k, yes, no);
+  case KSC_NE: return emit_jump(e, OP_JEQ_K, k, no, yes);
+  case KSC_LT: return emit_jump(e, OP_JGE_K, k, no, yes);
+  case KSC_LE: return emit_jump(e, OP_JGT_K, k, no, yes);
+  case KSC_GT: return emit_jump(e, OP_JGT_K, k, yes, no);
+  default: return emit_jump(e, OP_JGE_K, k, yes, no); /* KSC_GE */
   }
 }
 
 /* Whether op holds when the high words already differ (hi > value's or <). */
 static bool holds_when_high(uint8_t op, bool greater) {
   switch (op) {
-    case KSC_NE: return true;
-    case KSC_GT: case KSC_GE: return greater;
-    case KSC_LT: case KSC_LE: return !greater;
-    default: return false;
+  case KSC_NE: return true;
+  case KSC_GT:
+  case KSC_GE: return greater;
+  case KSC_LT:
+  case KSC_LE: return !greater;
+  default: return false;
   }
 }
 
 /* A run of rules with one condition each on the same argument (and, on 64-bit
  * ABIs, the same high word of their values): one load of each word and one
  * jump per rule, first match wins as in the plain sequence. */
-static struct target emit_run(struct emitter *e, const struct ksc_rule *rules, size_t n,
-                              const struct ksc_arch *arch, const struct word_layout *w,
-                              struct target next) {
+static struct target emit_run(struct emitter *e, const struct ksc_rule *rules, size_t n, const struct ksc_arch *arch,
+                              const struct word_layout *w, struct target next) {
   uint8_t idx = rules[0].cond[0].index;
   struct target fall = next;
   for (size_t i = n; i-- > 0;) {
@@ -166,8 +166,10 @@ static struct target emit_run(struct emitter *e, const struct ksc_rule *rules, s
     if (holds_when_high(rules[i].cond[0].op, true)) gt = ret_target(rules[i].action);
     if (holds_when_high(rules[i].cond[0].op, false)) lt = ret_target(rules[i].action);
   }
-  if (vh == 0) emit_jump(e, OP_JEQ_K, 0, low, gt); /* nothing is below 0 */
-  else if (vh == UINT32_MAX) emit_jump(e, OP_JEQ_K, vh, low, lt);
+  if (vh == 0)
+    emit_jump(e, OP_JEQ_K, 0, low, gt); /* nothing is below 0 */
+  else if (vh == UINT32_MAX)
+    emit_jump(e, OP_JEQ_K, vh, low, lt);
   else {
     size_t p = emit_jump(e, OP_JGT_K, vh, gt, lt);
     emit_jump(e, OP_JEQ_K, vh, low, code_target(p));
@@ -176,9 +178,8 @@ static struct target emit_run(struct emitter *e, const struct ksc_rule *rules, s
 }
 
 /* One condition inside a rule with several: `pass` when it holds. */
-static struct target emit_cond(struct emitter *e, const struct ksc_cond *c,
-                               const struct ksc_arch *arch, const struct word_layout *w,
-                               struct target pass, struct target fail) {
+static struct target emit_cond(struct emitter *e, const struct ksc_cond *c, const struct ksc_arch *arch,
+                               const struct word_layout *w, struct target pass, struct target fail) {
   uint32_t vl = (uint32_t)c->value, ml = (uint32_t)c->mask;
   emit_low_compare(e, c->op, vl, pass, fail);
   if (c->op == KSC_MASKED_EQ && ml != UINT32_MAX) emit(e, OP_ALU_AND_K, 0, 0, ml);
@@ -187,29 +188,36 @@ static struct target emit_cond(struct emitter *e, const struct ksc_cond *c,
 
   uint32_t vh = (uint32_t)(c->value >> 32), mh = (uint32_t)(c->mask >> 32);
   switch (c->op) {
-    case KSC_EQ: emit_jump(e, OP_JEQ_K, vh, low, fail); break;
-    case KSC_NE: emit_jump(e, OP_JEQ_K, vh, low, pass); break;
-    case KSC_GT: case KSC_GE:
-      if (vh == 0) emit_jump(e, OP_JEQ_K, 0, low, pass);
-      else if (vh == UINT32_MAX) emit_jump(e, OP_JEQ_K, vh, low, fail);
-      else emit_jump(e, OP_JEQ_K, vh, low, code_target(emit_jump(e, OP_JGT_K, vh, pass, fail)));
-      break;
-    case KSC_LT: case KSC_LE:
-      if (vh == 0) emit_jump(e, OP_JEQ_K, 0, low, fail);
-      else if (vh == UINT32_MAX) emit_jump(e, OP_JEQ_K, vh, low, pass);
-      else emit_jump(e, OP_JEQ_K, vh, low, code_target(emit_jump(e, OP_JGT_K, vh, fail, pass)));
-      break;
-    default: /* KSC_MASKED_EQ */
-      if (mh == 0) return vh == 0 ? low : fail; /* the high word cannot matter */
+  case KSC_EQ: emit_jump(e, OP_JEQ_K, vh, low, fail); break;
+  case KSC_NE: emit_jump(e, OP_JEQ_K, vh, low, pass); break;
+  case KSC_GT:
+  case KSC_GE:
+    if (vh == 0)
+      emit_jump(e, OP_JEQ_K, 0, low, pass);
+    else if (vh == UINT32_MAX)
       emit_jump(e, OP_JEQ_K, vh, low, fail);
-      if (mh != UINT32_MAX) emit(e, OP_ALU_AND_K, 0, 0, mh);
-      break;
+    else
+      emit_jump(e, OP_JEQ_K, vh, low, code_target(emit_jump(e, OP_JGT_K, vh, pass, fail)));
+    break;
+  case KSC_LT:
+  case KSC_LE:
+    if (vh == 0)
+      emit_jump(e, OP_JEQ_K, 0, low, fail);
+    else if (vh == UINT32_MAX)
+      emit_jump(e, OP_JEQ_K, vh, low, pass);
+    else
+      emit_jump(e, OP_JEQ_K, vh, low, code_target(emit_jump(e, OP_JGT_K, vh, fail, pass)));
+    break;
+  default: /* KSC_MASKED_EQ */
+    if (mh == 0) return vh == 0 ? low : fail; /* the high word cannot matter */
+    emit_jump(e, OP_JEQ_K, vh, low, fail);
+    if (mh != UINT32_MAX) emit(e, OP_ALU_AND_K, 0, 0, mh);
+    break;
   }
   return code_target(emit_load(e, w->hi[c->index]));
 }
 
-static bool joins_run(const struct ksc_rule *first, const struct ksc_rule *r,
-                      const struct ksc_arch *arch) {
+static bool joins_run(const struct ksc_rule *first, const struct ksc_rule *r, const struct ksc_arch *arch) {
   if (r->ncond != 1 || r->cond[0].op == KSC_MASKED_EQ) return false;
   if (r->cond[0].index != first->cond[0].index) return false;
   return arch->arg_bits == 32 || (r->cond[0].value >> 32) == (first->cond[0].value >> 32);
@@ -243,11 +251,11 @@ static struct target emit_syscall_block(struct emitter *e, const struct ksc_sysc
 /* ---- the number tree ---- */
 
 struct segment {
-  uint32_t lo;      /* first number; the segment ends where the next begins */
+  uint32_t lo; /* first number; the segment ends where the next begins */
   bool is_block;
-  uint32_t action;  /* !is_block */
+  uint32_t action; /* !is_block */
   const struct ksc_syscall_policy *sp; /* is_block */
-  const struct ksc_arch *arch;         /* is_block */
+  const struct ksc_arch *arch; /* is_block */
   uint32_t weight;
 };
 
@@ -256,12 +264,10 @@ struct segments {
   size_t len, cap;
 };
 
-static bool push_segment(struct segments *s, uint32_t lo, uint32_t action,
-                         const struct ksc_syscall_policy *sp, const struct ksc_arch *arch) {
+static bool push_segment(struct segments *s, uint32_t lo, uint32_t action, const struct ksc_syscall_policy *sp,
+                         const struct ksc_arch *arch) {
   bool is_block = sp != NULL && sp->nrules > 0;
-  if (!is_block && s->len > 0 && !s->items[s->len - 1].is_block &&
-      s->items[s->len - 1].action == action)
-    return true;
+  if (!is_block && s->len > 0 && !s->items[s->len - 1].is_block && s->items[s->len - 1].action == action) return true;
   if (s->len == s->cap) return false;
   struct segment *g = &s->items[s->len++];
   g->lo = lo;
@@ -331,8 +337,10 @@ static size_t split_of(const uint64_t *prefix, size_t i, size_t j) {
   size_t lo = i, hi = j - 1; /* first k in [i, j-1] with 2*left(k) >= total */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (2 * (prefix[mid + 1] - prefix[i]) >= total) hi = mid;
-    else lo = mid + 1;
+    if (2 * (prefix[mid + 1] - prefix[i]) >= total)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   /* lo or the one before it, whichever balances better */
   if (lo > i) {
@@ -344,8 +352,8 @@ static size_t split_of(const uint64_t *prefix, size_t i, size_t j) {
   return lo;
 }
 
-static struct target emit_tree(struct emitter *e, const struct segments *s,
-                               const uint64_t *prefix, size_t i, size_t j) {
+static struct target emit_tree(struct emitter *e, const struct segments *s, const uint64_t *prefix, size_t i,
+                               size_t j) {
   if (i == j) {
     const struct segment *g = &s->items[i];
     return g->is_block ? emit_syscall_block(e, g->sp, g->arch) : ret_target(g->action);
@@ -357,15 +365,17 @@ static struct target emit_tree(struct emitter *e, const struct segments *s,
 }
 
 static bool build_segments(struct kago_arena *a, const struct ksc_policy *p,
-                           const struct ksc_arch_policy *const *members, size_t nmembers,
-                           struct segments *s) {
+                           const struct ksc_arch_policy *const *members, size_t nmembers, struct segments *s) {
   size_t cap = 8;
   for (size_t m = 0; m < nmembers; m++) cap += 2 * members[m]->nsyscalls + 4;
   s->items = kago_arena_alloc(a, cap * sizeof *s->items);
   s->cap = cap;
   s->len = 0;
   if (!s->items) return false;
-  struct { struct domain d; const struct ksc_arch_policy *ap; } parts[4];
+  struct {
+    struct domain d;
+    const struct ksc_arch_policy *ap;
+  } parts[4];
   size_t nparts = 0;
   for (size_t m = 0; m < nmembers && m < 2; m++) {
     struct domain d[2];
@@ -442,9 +452,8 @@ static bool overlay_newer(struct kago_arena *a, struct segments *s, const struct
   return h == UINT32_MAX || overlay(a, s, h + 1, UINT32_MAX, act);
 }
 
-bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *p,
-                 struct kago_problems *problems, struct ksc_program *out,
-                 struct ksc_codegen_stats *stats) {
+bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *p, struct kago_problems *problems,
+                 struct ksc_program *out, struct ksc_codegen_stats *stats) {
   memset(stats, 0, sizeof *stats);
   out->insns = NULL;
   out->len = 0;
@@ -500,8 +509,7 @@ bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *p,
 
   stats->instructions = e.len;
   if (e.overflow || e.len > KSC_MAX_INSNS) {
-    kago_problem_add(problems, KAGO_ERROR, "",
-                     "the filter needs more than the kernel's limit of %d BPF instructions",
+    kago_problem_add(problems, KAGO_ERROR, "", "the filter needs more than the kernel's limit of %d BPF instructions",
                      KSC_MAX_INSNS);
     return false;
   }

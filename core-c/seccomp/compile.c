@@ -48,7 +48,8 @@ static void putstr(struct text *t, const char *s) {
       char e[8];
       int n = snprintf(e, sizeof e, "\\u%04x", *p);
       put(t, e, (size_t)n);
-    } else put(t, (const char *)p, 1);
+    } else
+      put(t, (const char *)p, 1);
   }
   put(t, "\"", 1);
 }
@@ -88,8 +89,8 @@ static void put_action(struct text *t, const char *key, uint32_t ret) {
 }
 
 /* Splits the comma-separated list into the profile's architectures. */
-static bool override_arches(struct kago_arena *a, const char *list, size_t len,
-                            struct kago_problems *problems, struct ksc_profile *profile) {
+static bool override_arches(struct kago_arena *a, const char *list, size_t len, struct kago_problems *problems,
+                            struct ksc_profile *profile) {
   profile->narches = 0;
   size_t i = 0;
   bool ok = true;
@@ -117,12 +118,15 @@ static bool override_arches(struct kago_arena *a, const char *list, size_t len,
   return ok;
 }
 
-static const char *flag_names[] = {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
-                                   "SECCOMP_FILTER_FLAG_SPEC_ALLOW", NULL, NULL,
+static const char *flag_names[] = {"SECCOMP_FILTER_FLAG_TSYNC",
+                                   "SECCOMP_FILTER_FLAG_LOG",
+                                   "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                   NULL,
+                                   NULL,
                                    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
 
-const char *ksc_compile(struct kago_arena *a, const char *src, size_t len, const char *arches,
-                        size_t arches_len, struct ksc_program *program) {
+const char *ksc_compile(struct kago_arena *a, const char *src, size_t len, const char *arches, size_t arches_len,
+                        struct ksc_program *program) {
   struct kago_problems problems;
   kago_problems_init(&problems, a);
   program->insns = NULL;
@@ -197,8 +201,10 @@ const char *ksc_compile(struct kago_arena *a, const char *src, size_t len, const
     puts_(&t, ",\"notify\":");
     puts_(&t, profile.uses_notify ? "true" : "false");
     puts_(&t, ",\"listenerPath\":");
-    if (profile.listener_path) putstr(&t, profile.listener_path);
-    else puts_(&t, "null");
+    if (profile.listener_path)
+      putstr(&t, profile.listener_path);
+    else
+      puts_(&t, "null");
     puts_(&t, ",\"instructions\":");
     putu(&t, program->len);
     puts_(&t, ",\"arches\":[");

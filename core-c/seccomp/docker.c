@@ -60,8 +60,10 @@ static bool str_eq(const struct kj_value *v, const char *s) {
 static bool is_present(const struct kj_value *v) { return v != NULL && v->type != KJ_NULL; }
 
 static void problem(struct conversion *c, const char *pointer, const struct kj_value *at, const char *message) {
-  if (at != NULL) kago_problem_add_at(c->problems, KAGO_ERROR, pointer, at->line, at->column, "%s", message);
-  else kago_problem_add(c->problems, KAGO_ERROR, pointer, "%s", message);
+  if (at != NULL)
+    kago_problem_add_at(c->problems, KAGO_ERROR, pointer, at->line, at->column, "%s", message);
+  else
+    kago_problem_add(c->problems, KAGO_ERROR, pointer, "%s", message);
 }
 
 /* A string array (or null/absent, which Go decodes as an empty slice). */
@@ -94,9 +96,7 @@ static bool check_uint(struct conversion *c, const struct kj_value *v, const cha
   return false;
 }
 
-static size_t count_of(const struct kj_value *v) {
-  return v != NULL && v->type == KJ_ARRAY ? v->u.array.count : 0;
-}
+static size_t count_of(const struct kj_value *v) { return v != NULL && v->type == KJ_ARRAY ? v->u.array.count : 0; }
 
 static bool contains(const struct kj_value *list, const char *s, size_t len) {
   for (size_t i = 0; i < count_of(list); i++) {
@@ -170,7 +170,8 @@ static bool parse_filter(struct conversion *c, const struct kj_value *v, const c
   bool ok = check_strings(c, f->caps, kj_pointer_key(c->a, pointer, "caps"));
   ok = check_strings(c, f->arches, kj_pointer_key(c->a, pointer, "arches")) && ok;
   ok = parse_min_kernel(c, kj_get(v, "minKernel"), kj_pointer_key(c->a, pointer, "minKernel"), &f->has_min_kernel,
-                        &f->min_kernel) && ok;
+                        &f->min_kernel) &&
+       ok;
   if (f->has_min_kernel && !c->has_kernel) {
     problem(c, kj_pointer_key(c->a, pointer, "minKernel"), v,
             "depends on the host's kernel version: pass the kernel option (e.g. \"6.1\")");
@@ -225,8 +226,7 @@ static struct kj_value *build(struct kago_arena *a, const struct members *m) {
 static struct kj_value *zero(struct kago_arena *a) { return kj_new_u64(a, 0); }
 
 /* LinuxSeccompArg: index, value, valueTwo (omitted when 0), op. */
-static struct kj_value *convert_arg(struct conversion *c, const struct kj_value *arg, const char *pointer,
-                                    bool *ok) {
+static struct kj_value *convert_arg(struct conversion *c, const struct kj_value *arg, const char *pointer, bool *ok) {
   if (arg->type != KJ_OBJECT) {
     problem(c, pointer, arg, "must be an object with index, value, valueTwo and op");
     *ok = false;
@@ -253,8 +253,8 @@ static struct kj_value *convert_arg(struct conversion *c, const struct kj_value 
 }
 
 /* One syscalls[] entry; *keep is false when its filters drop it. */
-static struct kj_value *convert_entry(struct conversion *c, const struct kj_value *e, const char *pointer,
-                                      bool *keep, bool *ok) {
+static struct kj_value *convert_entry(struct conversion *c, const struct kj_value *e, const char *pointer, bool *keep,
+                                      bool *ok) {
   *keep = false;
   if (e->type != KJ_OBJECT) {
     problem(c, pointer, e, "must be an object");
@@ -286,8 +286,7 @@ static struct kj_value *convert_entry(struct conversion *c, const struct kj_valu
     } else if (args->u.array.count > 0) {
       out_args = kj_new_array(c->a, args->u.array.count);
       for (size_t i = 0; out_args != NULL && i < args->u.array.count; i++) {
-        out_args->u.array.items[i] =
-            convert_arg(c, args->u.array.items[i], kj_pointer_index(c->a, args_ptr, i), &good);
+        out_args->u.array.items[i] = convert_arg(c, args->u.array.items[i], kj_pointer_index(c->a, args_ptr, i), &good);
       }
     }
   }
@@ -356,9 +355,8 @@ static bool parse_options(struct conversion *c, const struct kj_value *o) {
   return ok;
 }
 
-struct kj_value *ksc_docker_to_oci(struct kago_arena *a, const struct kj_value *profile,
-                                   const struct kj_value *options, struct kago_problems *problems,
-                                   bool *disabled) {
+struct kj_value *ksc_docker_to_oci(struct kago_arena *a, const struct kj_value *profile, const struct kj_value *options,
+                                   struct kago_problems *problems, bool *disabled) {
   struct conversion c = {.a = a, .problems = problems};
   *disabled = false;
   bool ok = parse_options(&c, options);
@@ -373,8 +371,8 @@ struct kj_value *ksc_docker_to_oci(struct kago_arena *a, const struct kj_value *
     problem(&c, "/syscalls", syscalls, "must be an array");
     return NULL;
   }
-  bool no_default = !is_present(default_action) ||
-                    (default_action->type == KJ_STRING && default_action->u.string.len == 0);
+  bool no_default =
+      !is_present(default_action) || (default_action->type == KJ_STRING && default_action->u.string.len == 0);
   if (no_default && count_of(syscalls) == 0) {
     *disabled = ok;
     return NULL;

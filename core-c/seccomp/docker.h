@@ -8,11 +8,11 @@
 #ifndef KSC_DOCKER_H
 #define KSC_DOCKER_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include "../common/arena.h"
 #include "../common/problems.h"
 #include "../json/json.h"
+#include <stdbool.h>
+#include <stddef.h>
 
 /* profile is the parsed Docker profile, options the parsed
  * {"arch": "amd64", "capabilities": ["CAP_..."], "kernel": "6.18"}.
@@ -20,8 +20,7 @@
  * options have pointers under "/options". Sets *disabled and returns NULL
  * when the profile turns seccomp off (no defaultAction and no syscalls, as
  * Docker decides); returns NULL without *disabled on errors. */
-struct kj_value *ksc_docker_to_oci(struct kago_arena *a, const struct kj_value *profile,
-                                   const struct kj_value *options, struct kago_problems *problems,
-                                   bool *disabled);
+struct kj_value *ksc_docker_to_oci(struct kago_arena *a, const struct kj_value *profile, const struct kj_value *options,
+                                   struct kago_problems *problems, bool *disabled);
 
 #endif

@@ -83,8 +83,8 @@ bool ksc_normalize(struct kago_arena *a, const struct ksc_profile *profile, cons
       index[k] = ksc_syscall_index(nm->u.string.s, nm->u.string.len);
       if (index[k] < 0) {
         const char *ptr = kj_pointer_index(a, kj_pointer_key(a, en->pointer, "names"), j);
-        kago_problem_add_at(problems, KAGO_WARNING, ptr, nm->line, nm->column,
-                            "unknown syscall \"%s\" is ignored", nm->u.string.s);
+        kago_problem_add_at(problems, KAGO_WARNING, ptr, nm->line, nm->column, "unknown syscall \"%s\" is ignored",
+                            nm->u.string.s);
       }
     }
   }
@@ -114,7 +114,8 @@ bool ksc_normalize(struct kago_arena *a, const struct ksc_profile *profile, cons
             s->catch_all = true;
             s->catch_all_action = rule->action;
             s->nrules = 0;
-          } else if (!append_rule(a, s, rule)) goto oom;
+          } else if (!append_rule(a, s, rule))
+            goto oom;
         }
       }
     }

@@ -13,8 +13,7 @@ struct parse {
 static void problem(struct parse *p, enum kago_severity sev, const char *base, const char *key,
                     const struct kj_value *at, const char *msg, const char *detail) {
   const char *ptr = key ? kj_pointer_key(p->a, base, key) : base;
-  kago_problem_add_at(p->problems, sev, ptr, at ? at->line : 0, at ? at->column : 0, "%s%s",
-                      msg, detail ? detail : "");
+  kago_problem_add_at(p->problems, sev, ptr, at ? at->line : 0, at ? at->column : 0, "%s%s", msg, detail ? detail : "");
   if (sev == KAGO_ERROR) p->ok = false;
 }
 
@@ -41,8 +40,12 @@ static const struct named_value actions[] = {
 };
 
 static const struct named_value operators[] = {
-    {"SCMP_CMP_NE", KSC_NE}, {"SCMP_CMP_LT", KSC_LT}, {"SCMP_CMP_LE", KSC_LE},
-    {"SCMP_CMP_EQ", KSC_EQ}, {"SCMP_CMP_GE", KSC_GE}, {"SCMP_CMP_GT", KSC_GT},
+    {"SCMP_CMP_NE", KSC_NE},
+    {"SCMP_CMP_LT", KSC_LT},
+    {"SCMP_CMP_LE", KSC_LE},
+    {"SCMP_CMP_EQ", KSC_EQ},
+    {"SCMP_CMP_GE", KSC_GE},
+    {"SCMP_CMP_GT", KSC_GT},
     {"SCMP_CMP_MASKED_EQ", KSC_MASKED_EQ},
 };
 
@@ -53,11 +56,9 @@ static const struct named_value flags[] = {
     {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", KSC_FLAG_WAIT_KILLABLE_RECV},
 };
 
-static bool lookup(const struct named_value *table, size_t n, const struct kj_value *v,
-                   uint32_t *out) {
+static bool lookup(const struct named_value *table, size_t n, const struct kj_value *v, uint32_t *out) {
   for (size_t i = 0; i < n; i++) {
-    if (strlen(table[i].name) == v->u.string.len &&
-        memcmp(table[i].name, v->u.string.s, v->u.string.len) == 0) {
+    if (strlen(table[i].name) == v->u.string.len && memcmp(table[i].name, v->u.string.s, v->u.string.len) == 0) {
       *out = table[i].value;
       return true;
     }
@@ -65,8 +66,8 @@ static bool lookup(const struct named_value *table, size_t n, const struct kj_va
   return false;
 }
 
-static const struct kj_value *typed(struct parse *p, const struct kj_value *obj, const char *base,
-                                    const char *key, enum kj_type type, bool required) {
+static const struct kj_value *typed(struct parse *p, const struct kj_value *obj, const char *base, const char *key,
+                                    enum kj_type type, bool required) {
   const struct kj_value *v = kj_get(obj, key);
   if (!v) {
     if (required) problem(p, KAGO_ERROR, base, key, obj, "is required", NULL);
@@ -80,8 +81,8 @@ static const struct kj_value *typed(struct parse *p, const struct kj_value *obj,
   return v;
 }
 
-static bool get_u64(struct parse *p, const struct kj_value *obj, const char *base, const char *key,
-                    bool required, uint64_t max, uint64_t *out) {
+static bool get_u64(struct parse *p, const struct kj_value *obj, const char *base, const char *key, bool required,
+                    uint64_t max, uint64_t *out) {
   const struct kj_value *v = typed(p, obj, base, key, KJ_NUMBER, required);
   if (!v) return false;
   bool neg;
@@ -98,8 +99,8 @@ static bool get_u64(struct parse *p, const struct kj_value *obj, const char *bas
 /* The action with its data bits: runc passes errnoRet as the errno of
  * SCMP_ACT_ERRNO and as the tracer's value of SCMP_ACT_TRACE, EPERM when
  * absent; any other action with errnoRet is an error. */
-static bool get_action(struct parse *p, const struct kj_value *obj, const char *base,
-                       const char *key, const char *errno_key, uint32_t *out) {
+static bool get_action(struct parse *p, const struct kj_value *obj, const char *base, const char *key,
+                       const char *errno_key, uint32_t *out) {
   const struct kj_value *v = typed(p, obj, base, key, KJ_STRING, true);
   uint32_t act = 0;
   bool ok = v != NULL;
@@ -121,8 +122,7 @@ static bool get_action(struct parse *p, const struct kj_value *obj, const char *
   return true;
 }
 
-static bool parse_arg(struct parse *p, const struct kj_value *arg, const char *ptr,
-                      struct ksc_cond *c) {
+static bool parse_arg(struct parse *p, const struct kj_value *arg, const char *ptr, struct ksc_cond *c) {
   if (arg->type != KJ_OBJECT) {
     problem(p, KAGO_ERROR, ptr, NULL, arg, "must be an object", NULL);
     return false;
@@ -133,7 +133,8 @@ static bool parse_arg(struct parse *p, const struct kj_value *arg, const char *p
   if (kj_get(arg, "valueTwo")) ok = get_u64(p, arg, ptr, "valueTwo", false, UINT64_MAX, &two) && ok;
   const struct kj_value *op = typed(p, arg, ptr, "op", KJ_STRING, true);
   uint32_t opv = 0;
-  if (!op) ok = false;
+  if (!op)
+    ok = false;
   else if (!lookup(operators, sizeof operators / sizeof operators[0], op, &opv)) {
     problem(p, KAGO_ERROR, ptr, "op", op, "unknown operator", quoted(p, op));
     ok = false;
@@ -152,8 +153,7 @@ static bool parse_arg(struct parse *p, const struct kj_value *arg, const char *p
   return ok;
 }
 
-static bool parse_entry(struct parse *p, const struct kj_value *e, const char *ptr,
-                        struct ksc_profile_entry *out) {
+static bool parse_entry(struct parse *p, const struct kj_value *e, const char *ptr, struct ksc_profile_entry *out) {
   out->pointer = ptr;
   if (e->type != KJ_OBJECT) {
     problem(p, KAGO_ERROR, ptr, NULL, e, "must be an object", NULL);
@@ -169,14 +169,15 @@ static bool parse_entry(struct parse *p, const struct kj_value *e, const char *p
     }
     for (size_t i = 0; i < names->u.array.count; i++) {
       if (names->u.array.items[i]->type != KJ_STRING) {
-        problem(p, KAGO_ERROR, kj_pointer_index(p->a, nptr, i), NULL, names->u.array.items[i],
-                "must be a string", NULL);
+        problem(p, KAGO_ERROR, kj_pointer_index(p->a, nptr, i), NULL, names->u.array.items[i], "must be a string",
+                NULL);
         ok = false;
       }
     }
     out->names = (const struct kj_value *const *)names->u.array.items;
     out->nnames = names->u.array.count;
-  } else ok = false;
+  } else
+    ok = false;
 
   uint32_t action = 0;
   ok = get_action(p, e, ptr, "action", "errnoRet", &action) && ok;
@@ -219,8 +220,7 @@ static bool parse_entry(struct parse *p, const struct kj_value *e, const char *p
   for (size_t r = 0; r < out->nrules; r++) {
     out->rules[r].action = action;
     out->rules[r].ncond = (uint8_t)(repeated ? 1 : ncond);
-    memcpy(out->rules[r].cond, repeated ? &conds[r] : conds,
-           out->rules[r].ncond * sizeof conds[0]);
+    memcpy(out->rules[r].cond, repeated ? &conds[r] : conds, out->rules[r].ncond * sizeof conds[0]);
   }
   return true;
 }
@@ -248,8 +248,7 @@ bool ksc_parse_profile(struct kago_arena *a, const struct kj_value *obj, const c
       const char *aptr = kj_pointer_key(a, base, "architectures");
       for (size_t i = 0; i < arches->u.array.count; i++) {
         const struct kj_value *v = arches->u.array.items[i];
-        const struct ksc_arch *arch =
-            v->type == KJ_STRING ? ksc_arch_by_name(v->u.string.s, v->u.string.len) : NULL;
+        const struct ksc_arch *arch = v->type == KJ_STRING ? ksc_arch_by_name(v->u.string.s, v->u.string.len) : NULL;
         if (!arch) {
           problem(&p, KAGO_ERROR, kj_pointer_index(a, aptr, i), NULL, v, "unknown architecture",
                   v->type == KJ_STRING ? quoted(&p, v) : NULL);
@@ -283,8 +282,10 @@ bool ksc_parse_profile(struct kago_arena *a, const struct kj_value *obj, const c
 
   const struct kj_value *lp = kj_get(obj, "listenerPath");
   if (lp && lp->type != KJ_NULL) {
-    if (lp->type != KJ_STRING) problem(&p, KAGO_ERROR, base, "listenerPath", lp, "must be a string", NULL);
-    else out->listener_path = lp->u.string.s;
+    if (lp->type != KJ_STRING)
+      problem(&p, KAGO_ERROR, base, "listenerPath", lp, "must be a string", NULL);
+    else
+      out->listener_path = lp->u.string.s;
   }
 
   const struct kj_value *sys = kj_get(obj, "syscalls");

@@ -6,13 +6,13 @@
 #ifndef KSC_SECCOMP_H
 #define KSC_SECCOMP_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include "../common/arena.h"
 #include "../common/problems.h"
 #include "../json/json.h"
 #include "syscalls.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* SECCOMP_RET_* from include/uapi/linux/seccomp.h. The low 16 bits
  * (SECCOMP_RET_DATA) carry errno for ERRNO and the tracer's value for TRACE. */
@@ -44,10 +44,10 @@
 enum ksc_op { KSC_NE, KSC_LT, KSC_LE, KSC_EQ, KSC_GE, KSC_GT, KSC_MASKED_EQ };
 
 struct ksc_cond {
-  uint8_t index;   /* argument 0..5 */
-  uint8_t op;      /* enum ksc_op */
-  uint64_t value;  /* datum; for MASKED_EQ the value compared after masking */
-  uint64_t mask;   /* MASKED_EQ only */
+  uint8_t index; /* argument 0..5 */
+  uint8_t op; /* enum ksc_op */
+  uint64_t value; /* datum; for MASKED_EQ the value compared after masking */
+  uint64_t mask; /* MASKED_EQ only */
 };
 
 /* One OCI syscalls[] entry after runc's normalization: conditions on
@@ -64,7 +64,7 @@ struct ksc_rule {
 struct ksc_profile_entry {
   const struct kj_value *const *names; /* KJ_STRING values */
   size_t nnames;
-  const char *pointer;  /* of the entry, for problems */
+  const char *pointer; /* of the entry, for problems */
   struct ksc_rule *rules;
   size_t nrules;
 };
@@ -139,23 +139,22 @@ struct ksc_codegen_stats {
 
 /* Generates the filter. Returns false (with a problem) when the program would
  * exceed KSC_MAX_INSNS or memory runs out. */
-bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *policy,
-                 struct kago_problems *problems, struct ksc_program *out,
-                 struct ksc_codegen_stats *stats);
+bool ksc_codegen(struct kago_arena *a, const struct ksc_policy *policy, struct kago_problems *problems,
+                 struct ksc_program *out, struct ksc_codegen_stats *stats);
 
 struct ksc_verdict {
-  uint32_t ret;        /* the filter's return value */
-  size_t executed;     /* instructions executed, the ret included */
-  bool valid;          /* false: the program is malformed or ran off its end */
-  const char *error;   /* static text when !valid */
-  uint16_t path[64];   /* first instructions executed */
+  uint32_t ret; /* the filter's return value */
+  size_t executed; /* instructions executed, the ret included */
+  bool valid; /* false: the program is malformed or ran off its end */
+  const char *error; /* static text when !valid */
+  uint16_t path[64]; /* first instructions executed */
   size_t path_len;
 };
 
 /* Runs a filter over the seccomp_data the kernel would build for arch
  * (its audit value and word order), nr and args. */
-void ksc_simulate(const struct ksc_insn *insns, size_t len, const struct ksc_arch *arch,
-                  uint32_t nr, const uint64_t args[6], struct ksc_verdict *out);
+void ksc_simulate(const struct ksc_insn *insns, size_t len, const struct ksc_arch *arch, uint32_t nr,
+                  const uint64_t args[6], struct ksc_verdict *out);
 
 /* The OCI name of an action (without its data), "SCMP_ACT_ERRNO". */
 const char *ksc_action_name(uint32_t ret);
@@ -165,8 +164,8 @@ const char *ksc_action_name(uint32_t ret);
  * text is a seccomp object or a whole config.json; arches, when non-empty,
  * is a comma-separated list of OCI architecture names that replaces the
  * profile's. Always returns the report; program->len is 0 on errors. */
-const char *ksc_compile(struct kago_arena *a, const char *text, size_t len, const char *arches,
-                        size_t arches_len, struct ksc_program *program);
+const char *ksc_compile(struct kago_arena *a, const char *text, size_t len, const char *arches, size_t arches_len,
+                        struct ksc_program *program);
 
 /* A JSON verdict for one simulated call. */
 const char *ksc_verdict_json(struct kago_arena *a, const struct ksc_verdict *v);

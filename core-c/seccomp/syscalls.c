@@ -6,8 +6,7 @@
 static int compare_name(const char *a, const char *b, size_t blen) {
   size_t i = 0;
   for (; i < blen && a[i] != '\0'; i++) {
-    if ((unsigned char)a[i] != (unsigned char)b[i])
-      return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
+    if ((unsigned char)a[i] != (unsigned char)b[i]) return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
   }
   if (i < blen) return -1; /* a is a prefix of b */
   return a[i] == '\0' ? 0 : 1;
@@ -25,8 +24,10 @@ long ksc_syscall_index(const char *name, size_t len) {
     size_t mid = lo + (hi - lo) / 2;
     int c = compare_name(ksc_syscall_names[mid], name, len);
     if (c == 0) return (long)mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return -1;
 }
@@ -53,6 +54,4 @@ const char *ksc_syscall_name(const struct ksc_arch *arch, uint32_t nr) {
 /* For the spec validator (core-c/napi/spec_napi.c), which warns about names
  * no architecture knows. */
 bool kago_seccomp_syscall_name_known(const char *name, size_t len);
-bool kago_seccomp_syscall_name_known(const char *name, size_t len) {
-  return ksc_syscall_index(name, len) >= 0;
-}
+bool kago_seccomp_syscall_name_known(const char *name, size_t len) { return ksc_syscall_index(name, len) >= 0; }

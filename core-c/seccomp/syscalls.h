@@ -4,17 +4,17 @@
 #ifndef KSC_SYSCALLS_H
 #define KSC_SYSCALLS_H
 
+#include "syscalls.sizes.h"
 #include <stddef.h>
 #include <stdint.h>
-#include "syscalls.sizes.h"
 
 struct ksc_arch {
-  const char *name;     /* OCI name, "SCMP_ARCH_X86_64" */
-  uint32_t audit_arch;  /* seccomp_data.arch */
-  uint32_t nr_base;     /* added to the table's numbers */
-  uint8_t column;       /* column of ksc_syscall_numbers */
-  uint8_t big_endian;   /* word order of seccomp_data's u64 fields */
-  uint8_t arg_bits;     /* 32: comparisons see only the low word */
+  const char *name; /* OCI name, "SCMP_ARCH_X86_64" */
+  uint32_t audit_arch; /* seccomp_data.arch */
+  uint32_t nr_base; /* added to the table's numbers */
+  uint8_t column; /* column of ksc_syscall_numbers */
+  uint8_t big_endian; /* word order of seccomp_data's u64 fields */
+  uint8_t arg_bits; /* 32: comparisons see only the low word */
 };
 
 #define KSC_NR_ABSENT 0xffffu

@@ -80,7 +80,8 @@ static bool check_platform(struct spec_ctx *c, const struct kj_value *doc) {
   for (const char *const *p = other_platforms; *p != NULL; p++) {
     if (kj_get(doc, *p) != NULL) {
       spec_error(c, doc, NULL,
-                 "this configuration is for the '%s' platform (it has a '%s' object and no 'linux' object); kago runs Linux containers",
+                 "this configuration is for the '%s' platform (it has a '%s' object and no 'linux' object); kago runs "
+                 "Linux containers",
                  *p, *p);
       return false;
     }
@@ -109,8 +110,8 @@ static const struct {
   const char *name;
   unsigned bit;
 } namespace_bits[] = {
-    {"pid", SPEC_NS_PID},   {"network", SPEC_NS_NETWORK}, {"mount", SPEC_NS_MOUNT},   {"ipc", SPEC_NS_IPC},
-    {"uts", SPEC_NS_UTS},   {"user", SPEC_NS_USER},       {"cgroup", SPEC_NS_CGROUP}, {"time", SPEC_NS_TIME},
+    {"pid", SPEC_NS_PID}, {"network", SPEC_NS_NETWORK}, {"mount", SPEC_NS_MOUNT},   {"ipc", SPEC_NS_IPC},
+    {"uts", SPEC_NS_UTS}, {"user", SPEC_NS_USER},       {"cgroup", SPEC_NS_CGROUP}, {"time", SPEC_NS_TIME},
 };
 
 static void gather_namespaces(struct spec_ctx *c) {

@@ -7,13 +7,15 @@
 /* --- namespaces ---------------------------------------------------------- */
 
 static const char *const namespace_types[] = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time", NULL};
-static const struct spec_shape namespace_type = {.kind = SK_STRING, .type_name = "NamespaceType", .words = namespace_types};
+static const struct spec_shape namespace_type = {
+    .kind = SK_STRING, .type_name = "NamespaceType", .words = namespace_types};
 static const struct spec_field namespace_fields[] = {
     {"type", &namespace_type, SF_REQUIRED},
     {"path", &spec_absolute_path, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape namespace_entry = {.kind = SK_OBJECT, .type_name = "LinuxNamespace", .fields = namespace_fields};
+static const struct spec_shape namespace_entry = {
+    .kind = SK_OBJECT, .type_name = "LinuxNamespace", .fields = namespace_fields};
 
 static void check_namespaces(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: "If a namespace type is specified more than once, the
@@ -40,7 +42,8 @@ static const struct spec_shape namespaces = {.kind = SK_ARRAY, .item = &namespac
 
 static const char *const device_types[] = {"c", "b", "u", "p", NULL};
 static const struct spec_shape device_type = {
-    .kind = SK_STRING, .type_name = "LinuxDeviceType",
+    .kind = SK_STRING,
+    .type_name = "LinuxDeviceType",
     .words = device_types,
     .range_name = "a device type: \"c\" (character), \"b\" (block), \"u\" (unbuffered character) or \"p\" (FIFO)"};
 static const struct spec_shape file_mode = {
@@ -70,16 +73,18 @@ static const struct spec_field device_fields[] = {
     {"gid", &spec_uint32, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape device = {.kind = SK_OBJECT, .type_name = "LinuxDevice", .fields = device_fields, .check = check_device};
+static const struct spec_shape device = {
+    .kind = SK_OBJECT, .type_name = "LinuxDevice", .fields = device_fields, .check = check_device};
 static const struct spec_shape devices = {.kind = SK_ARRAY, .item = &device};
 
 /* --- rootfsPropagation ---------------------------------------------------- */
 
 /* The schema lists private/shared/slave/unbindable; runc, crun and youki also
  * accept the recursive forms, which is what engines write. */
-static const char *const propagations[] = {"private", "shared", "slave", "unbindable", "rprivate", "rshared",
-                                           "rslave", "runbindable", NULL};
-static const struct spec_shape propagation = {.kind = SK_STRING, .type_name = "RootfsPropagation", .words = propagations};
+static const char *const propagations[] = {"private", "shared", "slave",       "unbindable", "rprivate",
+                                           "rshared", "rslave", "runbindable", NULL};
+static const struct spec_shape propagation = {
+    .kind = SK_STRING, .type_name = "RootfsPropagation", .words = propagations};
 
 /* --- cgroupsPath ---------------------------------------------------------- */
 
@@ -104,14 +109,16 @@ static void check_cgroups_path(struct spec_ctx *c, const struct kj_value *v, con
      * empty slice means the default one and the unit is prefix-name.scope. */
     const char *second = memchr(colon + 1, ':', len - (size_t)(colon + 1 - s));
     if (second == NULL || memchr(second + 1, ':', len - (size_t)(second + 1 - s)) != NULL) {
-      spec_error(c, v, at, "must be a path, or \"slice:prefix:name\" for the systemd cgroup driver, found %s", spec_show(c, v));
+      spec_error(c, v, at, "must be a path, or \"slice:prefix:name\" for the systemd cgroup driver, found %s",
+                 spec_show(c, v));
       return;
     }
     size_t slice_len = (size_t)(colon - s);
     if (memchr(s, '/', len) != NULL) {
       spec_error(c, v, at, "a systemd \"slice:prefix:name\" must not contain '/', found %s", spec_show(c, v));
     } else if (slice_len != 0 && (slice_len < 7 || memcmp(colon - 6, ".slice", 6) != 0)) {
-      spec_error(c, v, at, "the slice of \"slice:prefix:name\" must end in \".slice\" (or be empty), found %s", spec_show(c, v));
+      spec_error(c, v, at, "the slice of \"slice:prefix:name\" must end in \".slice\" (or be empty), found %s",
+                 spec_show(c, v));
     } else if (second + 1 == s + len) {
       spec_error(c, v, at, "the name of \"slice:prefix:name\" must not be empty");
     }
@@ -120,7 +127,8 @@ static void check_cgroups_path(struct spec_ctx *c, const struct kj_value *v, con
   /* config-linux.md: "Runtimes MAY consider certain cgroupsPath values to be
    * invalid"; a ".." component would leave the cgroup hierarchy it is
    * relative to. */
-  if (has_dotdot_component(s, len)) spec_error(c, v, at, "must not contain a \"..\" component, found %s", spec_show(c, v));
+  if (has_dotdot_component(s, len))
+    spec_error(c, v, at, "must not contain a \"..\" component, found %s", spec_show(c, v));
 }
 
 static const struct spec_shape cgroups_path = {.kind = SK_STRING, .check = check_cgroups_path};
@@ -132,9 +140,9 @@ static const struct spec_shape cgroups_path = {.kind = SK_STRING, .check = check
  * vm.* setting is global, and writing it from a container would change the
  * host. runc and crun keep the same lists. */
 static const char *const ipc_sysctls[] = {
-    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax",
-    "kernel.shmmni", "kernel.shm_rmid_forced", "kernel.msg_next_id", "kernel.sem_next_id", "kernel.shm_next_id",
-    NULL,
+    "kernel.msgmax",      "kernel.msgmnb",      "kernel.msgmni",      "kernel.sem",
+    "kernel.shmall",      "kernel.shmmax",      "kernel.shmmni",      "kernel.shm_rmid_forced",
+    "kernel.msg_next_id", "kernel.sem_next_id", "kernel.shm_next_id", NULL,
 };
 static const char *const uts_sysctls[] = {"kernel.hostname", "kernel.domainname", NULL};
 
@@ -176,18 +184,23 @@ static void check_sysctl(struct spec_ctx *c, const struct kj_value *v, const str
     }
     if (has_prefix(name, len, "net.")) {
       if (!(c->ns_listed & SPEC_NS_NETWORK))
-        spec_error(c, m->value, &p, "needs a 'network' namespace in /linux/namespaces: without one it would change the host's network stack");
+        spec_error(
+            c, m->value, &p,
+            "needs a 'network' namespace in /linux/namespaces: without one it would change the host's network stack");
     } else if (name_in(name, len, ipc_sysctls) || has_prefix(name, len, "fs.mqueue.")) {
       if (!(c->ns_listed & SPEC_NS_IPC))
-        spec_error(c, m->value, &p, "needs an 'ipc' namespace in /linux/namespaces: without one it would change the host's IPC limits");
-    } else if (len == strlen("kernel.hostname") && memcmp(name, "kernel.hostname", len) == 0 && (c->ns_listed & SPEC_NS_UTS)) {
+        spec_error(c, m->value, &p,
+                   "needs an 'ipc' namespace in /linux/namespaces: without one it would change the host's IPC limits");
+    } else if (len == strlen("kernel.hostname") && memcmp(name, "kernel.hostname", len) == 0 &&
+               (c->ns_listed & SPEC_NS_UTS)) {
       /* runc refuses it with a UTS namespace whether /hostname is set or
        * not: two fields for one name, and the sysctl (written after
        * sethostname) would silently win over /hostname. */
       spec_error(c, m->value, &p, "conflicts with /hostname: set the container's hostname there");
     } else if (name_in(name, len, uts_sysctls)) {
       if (!(c->ns_listed & SPEC_NS_UTS))
-        spec_error(c, m->value, &p, "needs a 'uts' namespace in /linux/namespaces: without one it would rename the host");
+        spec_error(c, m->value, &p,
+                   "needs a 'uts' namespace in /linux/namespaces: without one it would rename the host");
     } else {
       spec_error(c, m->value, &p, "is not namespaced: setting it in a container would change it for the whole host");
     }
@@ -211,7 +224,8 @@ static const struct spec_field time_offset_fields[] = {
     {"nanosecs", &nanosecs, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape time_offset = {.kind = SK_OBJECT, .type_name = "LinuxTimeOffset", .fields = time_offset_fields};
+static const struct spec_shape time_offset = {
+    .kind = SK_OBJECT, .type_name = "LinuxTimeOffset", .fields = time_offset_fields};
 
 static void check_time_offsets(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   for (size_t i = 0; i < v->u.object.count; i++) {
@@ -221,7 +235,8 @@ static void check_time_offsets(struct spec_ctx *c, const struct kj_value *v, con
                  (m->key_len == 8 && memcmp(m->key, "boottime", 8) == 0);
     /* time_namespaces(7): only CLOCK_MONOTONIC and CLOCK_BOOTTIME have
      * offsets; config-linux.md: "The name of the clock is the entry key". */
-    if (!known) spec_error(c, m->value, &p, "is not a clock with a namespace offset: use \"monotonic\" or \"boottime\"");
+    if (!known)
+      spec_error(c, m->value, &p, "is not a clock with a namespace offset: use \"monotonic\" or \"boottime\"");
   }
   /* Offsets can only be written to a time namespace the runtime creates,
    * before its first process starts (time_namespaces(7)). */
@@ -254,14 +269,16 @@ static bool valid_interface_name(const char *s, size_t len) {
 
 static void check_net_device_name(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   if (!valid_interface_name(v->u.string.s, v->u.string.len))
-    spec_error(c, v, at, "must be a network interface name (1 to 15 characters, no '/', ':' or spaces), found %s", spec_show(c, v));
+    spec_error(c, v, at, "must be a network interface name (1 to 15 characters, no '/', ':' or spaces), found %s",
+               spec_show(c, v));
 }
 static const struct spec_shape net_device_name = {.kind = SK_STRING, .check = check_net_device_name};
 static const struct spec_field net_device_fields[] = {
     {"name", &net_device_name, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape net_device = {.kind = SK_OBJECT, .type_name = "LinuxNetDevice", .fields = net_device_fields};
+static const struct spec_shape net_device = {
+    .kind = SK_OBJECT, .type_name = "LinuxNetDevice", .fields = net_device_fields};
 
 static void check_net_devices(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   for (size_t i = 0; i < v->u.object.count; i++) {
@@ -289,20 +306,24 @@ static void check_clos_id(struct spec_ctx *c, const struct kj_value *v, const st
   size_t len = v->u.string.len;
   if (len == 0 || memchr(s, '/', len) != NULL || memchr(s, '\0', len) != NULL || (len == 1 && s[0] == '.') ||
       (len == 2 && s[0] == '.' && s[1] == '.'))
-    spec_error(c, v, at, "must be a directory name under the resctrl file system (no '/', not \".\" or \"..\"), found %s", spec_show(c, v));
+    spec_error(c, v, at,
+               "must be a directory name under the resctrl file system (no '/', not \".\" or \"..\"), found %s",
+               spec_show(c, v));
 }
 
 static void check_l3_schema(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: "The value SHOULD start with L3: and SHOULD NOT contain
    * newlines." */
-  if (v->u.string.len < 3 || memcmp(v->u.string.s, "L3:", 3) != 0 || memchr(v->u.string.s, '\n', v->u.string.len) != NULL)
+  if (v->u.string.len < 3 || memcmp(v->u.string.s, "L3:", 3) != 0 ||
+      memchr(v->u.string.s, '\n', v->u.string.len) != NULL)
     spec_warning(c, v, at, "should start with \"L3:\" and have no newline, found %s", spec_show(c, v));
 }
 
 static void check_mb_schema(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: "The value MUST start with MB: and MUST NOT contain
    * newlines." */
-  if (v->u.string.len < 3 || memcmp(v->u.string.s, "MB:", 3) != 0 || memchr(v->u.string.s, '\n', v->u.string.len) != NULL)
+  if (v->u.string.len < 3 || memcmp(v->u.string.s, "MB:", 3) != 0 ||
+      memchr(v->u.string.s, '\n', v->u.string.len) != NULL)
     spec_error(c, v, at, "must start with \"MB:\" and have no newline, found %s", spec_show(c, v));
 }
 
@@ -310,19 +331,17 @@ static const struct spec_shape clos_id = {.kind = SK_STRING, .check = check_clos
 static const struct spec_shape l3_schema = {.kind = SK_STRING, .check = check_l3_schema};
 static const struct spec_shape mb_schema = {.kind = SK_STRING, .check = check_mb_schema};
 static const struct spec_field intel_rdt_fields[] = {
-    {"closID", &clos_id, 0},
-    {"schemata", &spec_strings, 0},
-    {"l3CacheSchema", &l3_schema, 0},
-    {"memBwSchema", &mb_schema, 0},
-    {"enableMonitoring", &spec_bool, 0},
-    {NULL, NULL, 0},
+    {"closID", &clos_id, 0},        {"schemata", &spec_strings, 0},      {"l3CacheSchema", &l3_schema, 0},
+    {"memBwSchema", &mb_schema, 0}, {"enableMonitoring", &spec_bool, 0}, {NULL, NULL, 0},
 };
-static const struct spec_shape intel_rdt = {.kind = SK_OBJECT, .type_name = "LinuxIntelRdt", .fields = intel_rdt_fields};
+static const struct spec_shape intel_rdt = {
+    .kind = SK_OBJECT, .type_name = "LinuxIntelRdt", .fields = intel_rdt_fields};
 
 /* --- memoryPolicy ------------------------------------------------------------ */
 
-static const char *const mpol_modes[] = {"MPOL_DEFAULT", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-                                         "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL", NULL};
+static const char *const mpol_modes[] = {
+    "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+    "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",      NULL};
 static const char *const mpol_flags[] = {"MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL};
 static const struct spec_shape mpol_mode = {.kind = SK_STRING, .type_name = "MemoryPolicyMode", .words = mpol_modes};
 static const struct spec_shape mpol_flag = {.kind = SK_STRING, .type_name = "MemoryPolicyFlag", .words = mpol_flags};
@@ -331,7 +350,8 @@ static const struct spec_shape mpol_flag_list = {.kind = SK_ARRAY, .item = &mpol
 static void check_nodes(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* A node list as in cpuset(7) ("0-3,7"); an empty one is "no nodes". */
   if (v->u.string.len != 0 && !spec_parse_id_list(v->u.string.s, v->u.string.len, false, SPEC_MAX_MASK_BIT))
-    spec_error(c, v, at, "must be a list of NUMA nodes such as \"0-3,7\" (ranges in increasing order, nodes 0 to %u), found %s",
+    spec_error(c, v, at,
+               "must be a list of NUMA nodes such as \"0-3,7\" (ranges in increasing order, nodes 0 to %u), found %s",
                SPEC_MAX_MASK_BIT, spec_show(c, v));
 }
 static const struct spec_shape mpol_nodes = {.kind = SK_STRING, .check = check_nodes};
@@ -381,12 +401,14 @@ static const struct spec_field memory_policy_fields[] = {
     {"flags", &mpol_flag_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape memory_policy = {.kind = SK_OBJECT, .type_name = "LinuxMemoryPolicy", .fields = memory_policy_fields, .check = check_memory_policy};
+static const struct spec_shape memory_policy = {
+    .kind = SK_OBJECT, .type_name = "LinuxMemoryPolicy", .fields = memory_policy_fields, .check = check_memory_policy};
 
 /* --- personality -------------------------------------------------------------- */
 
 static const char *const personality_domains[] = {"LINUX", "LINUX32", NULL};
-static const struct spec_shape personality_domain = {.kind = SK_STRING, .type_name = "PersonalityDomain", .words = personality_domains};
+static const struct spec_shape personality_domain = {
+    .kind = SK_STRING, .type_name = "PersonalityDomain", .words = personality_domains};
 
 static void check_personality_flags(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: flags are "the additional flags to apply. Currently no
@@ -394,17 +416,20 @@ static void check_personality_flags(struct spec_ctx *c, const struct kj_value *v
   for (size_t i = 0; i < v->u.array.count; i++) {
     struct spec_path p = spec_index(at, i);
     if (v->u.array.items[i]->type == KJ_STRING)
-      spec_error(c, v->u.array.items[i], &p, "no personality flags are supported (runtime-spec 1.3.0), found %s", spec_show(c, v->u.array.items[i]));
+      spec_error(c, v->u.array.items[i], &p, "no personality flags are supported (runtime-spec 1.3.0), found %s",
+                 spec_show(c, v->u.array.items[i]));
   }
 }
-static const struct spec_shape personality_flags = {.kind = SK_ARRAY, .item = &spec_string, .check = check_personality_flags};
+static const struct spec_shape personality_flags = {
+    .kind = SK_ARRAY, .item = &spec_string, .check = check_personality_flags};
 static const struct spec_field personality_fields[] = {
     /* config-linux.md: domain is REQUIRED. */
     {"domain", &personality_domain, SF_REQUIRED},
     {"flags", &personality_flags, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape personality = {.kind = SK_OBJECT, .type_name = "LinuxPersonality", .fields = personality_fields};
+static const struct spec_shape personality = {
+    .kind = SK_OBJECT, .type_name = "LinuxPersonality", .fields = personality_fields};
 
 /* --- the linux object ----------------------------------------------------- */
 
@@ -417,11 +442,14 @@ static void check_linux(struct spec_ctx *c, const struct kj_value *v, const stru
     const struct kj_value *m = kj_get(v, maps[i]);
     struct spec_path p = spec_key(at, maps[i]);
     if (m == NULL && (c->ns_created & SPEC_NS_USER)) {
-      spec_error(c, v, &p, "is required when a new user namespace is created (a 'user' entry without a path in /linux/namespaces)");
+      spec_error(
+          c, v, &p,
+          "is required when a new user namespace is created (a 'user' entry without a path in /linux/namespaces)");
     } else if (m != NULL && !(c->ns_created & SPEC_NS_USER)) {
       /* Mappings are written once, into a user namespace the runtime
        * creates; a joined namespace already has its own. */
-      spec_warning(c, m, &p, "is ignored: no new user namespace is created (a 'user' entry without a path in /linux/namespaces)");
+      spec_warning(c, m, &p,
+                   "is ignored: no new user namespace is created (a 'user' entry without a path in /linux/namespaces)");
     }
   }
 }
@@ -448,4 +476,5 @@ static const struct spec_field linux_fields[] = {
     {"personality", &personality, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_linux = {.kind = SK_OBJECT, .type_name = "Linux", .fields = linux_fields, .check = check_linux};
+const struct spec_shape spec_linux = {
+    .kind = SK_OBJECT, .type_name = "Linux", .fields = linux_fields, .check = check_linux};

@@ -33,14 +33,11 @@ static const struct spec_shape device_number = {
     .kind = SK_INT, .min = INT64_MIN, .max = INT64_MAX, .range_name = "a 64-bit integer", .check = check_device_number};
 
 static const struct spec_field device_cgroup_fields[] = {
-    {"allow", &spec_bool, SF_REQUIRED},
-    {"type", &device_cgroup_type, 0},
-    {"major", &device_number, 0},
-    {"minor", &device_number, 0},
-    {"access", &access, 0},
-    {NULL, NULL, 0},
+    {"allow", &spec_bool, SF_REQUIRED}, {"type", &device_cgroup_type, 0}, {"major", &device_number, 0},
+    {"minor", &device_number, 0},       {"access", &access, 0},           {NULL, NULL, 0},
 };
-static const struct spec_shape device_cgroup = {.kind = SK_OBJECT, .type_name = "LinuxDeviceCgroup", .fields = device_cgroup_fields};
+static const struct spec_shape device_cgroup = {
+    .kind = SK_OBJECT, .type_name = "LinuxDeviceCgroup", .fields = device_cgroup_fields};
 static const struct spec_shape device_cgroups = {.kind = SK_ARRAY, .item = &device_cgroup};
 
 /* --- memory ------------------------------------------------------------------ */
@@ -48,7 +45,8 @@ static const struct spec_shape device_cgroups = {.kind = SK_ARRAY, .item = &devi
 static void check_memory_value(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config-linux.md: "Values for memory specify the limit in bytes, or -1 for
    * unlimited memory." */
-  if (spec_int_at_most(v, -2)) spec_error(c, v, at, "must be a number of bytes or -1 for unlimited, found %s", spec_show(c, v));
+  if (spec_int_at_most(v, -2))
+    spec_error(c, v, at, "must be a number of bytes or -1 for unlimited, found %s", spec_show(c, v));
 }
 static const struct spec_shape memory_value = {
     .kind = SK_INT, .min = INT64_MIN, .max = INT64_MAX, .range_name = "a 64-bit integer", .check = check_memory_value};
@@ -58,7 +56,8 @@ static void check_kernel_memory(struct spec_ctx *c, const struct kj_value *v, co
   /* config-linux.md marks kernel and kernelTCP "NOT RECOMMENDED" (1.1.0):
    * the kernel memory limit is gone from cgroup v2 and from v1 since Linux
    * 6.1. Accepted, as the spec still allows them, but said. */
-  spec_warning(c, v, at, "is NOT RECOMMENDED by runtime-spec 1.1+: Linux no longer enforces a separate kernel memory limit");
+  spec_warning(c, v, at,
+               "is NOT RECOMMENDED by runtime-spec 1.1+: Linux no longer enforces a separate kernel memory limit");
 }
 static const struct spec_shape kernel_memory = {
     .kind = SK_INT, .min = INT64_MIN, .max = INT64_MAX, .range_name = "a 64-bit integer", .check = check_kernel_memory};
@@ -73,23 +72,20 @@ static void check_memory(struct spec_ctx *c, const struct kj_value *v, const str
    * met (cgroup v1 refuses it with EINVAL, and runc/crun refuse it too). */
   if (lv && sv && kj_as_i64(lv, &limit) && kj_as_i64(sv, &swap) && limit > 0 && swap > 0 && swap < limit) {
     struct spec_path p = spec_key(at, "swap");
-    spec_error(c, sv, &p, "must not be less than limit (%lld): swap is the limit of memory plus swap", (long long)limit);
+    spec_error(c, sv, &p, "must not be less than limit (%lld): swap is the limit of memory plus swap",
+               (long long)limit);
   }
 }
 
 static const struct spec_field memory_fields[] = {
-    {"limit", &memory_value, 0},
-    {"reservation", &memory_value, 0},
-    {"swap", &memory_value, 0},
-    {"kernel", &kernel_memory, 0},
-    {"kernelTCP", &kernel_memory, 0},
-    {"swappiness", &swappiness, 0},
-    {"disableOOMKiller", &spec_bool, 0},
-    {"useHierarchy", &spec_bool, 0},
-    {"checkBeforeUpdate", &spec_bool, 0},
-    {NULL, NULL, 0},
+    {"limit", &memory_value, 0},          {"reservation", &memory_value, 0},
+    {"swap", &memory_value, 0},           {"kernel", &kernel_memory, 0},
+    {"kernelTCP", &kernel_memory, 0},     {"swappiness", &swappiness, 0},
+    {"disableOOMKiller", &spec_bool, 0},  {"useHierarchy", &spec_bool, 0},
+    {"checkBeforeUpdate", &spec_bool, 0}, {NULL, NULL, 0},
 };
-static const struct spec_shape memory = {.kind = SK_OBJECT, .type_name = "LinuxMemory", .fields = memory_fields, .check = check_memory};
+static const struct spec_shape memory = {
+    .kind = SK_OBJECT, .type_name = "LinuxMemory", .fields = memory_fields, .check = check_memory};
 
 /* --- cpu --------------------------------------------------------------------- */
 
@@ -99,7 +95,8 @@ static void check_cpu_list(struct spec_ctx *c, const struct kj_value *v, const s
     spec_error(c, v, at, "must be a list such as \"0-3,7\" (ranges in increasing order), found %s", spec_show(c, v));
 }
 static const struct spec_shape cpu_list = {.kind = SK_STRING, .check = check_cpu_list};
-static const struct spec_shape cpu_idle = {.kind = SK_INT, .min = 0, .max = 1, .range_name = "0 (default) or 1 (SCHED_IDLE)"};
+static const struct spec_shape cpu_idle = {
+    .kind = SK_INT, .min = 0, .max = 1, .range_name = "0 (default) or 1 (SCHED_IDLE)"};
 
 static void check_cpu(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   int64_t quota, rt_runtime;
@@ -131,7 +128,8 @@ static const struct spec_field cpu_fields[] = {
     {"idle", &cpu_idle, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape cpu = {.kind = SK_OBJECT, .type_name = "LinuxCpu", .fields = cpu_fields, .check = check_cpu};
+static const struct spec_shape cpu = {
+    .kind = SK_OBJECT, .type_name = "LinuxCpu", .fields = cpu_fields, .check = check_cpu};
 
 /* --- pids -------------------------------------------------------------------- */
 
@@ -157,7 +155,8 @@ static const struct spec_field weight_device_fields[] = {
     {"leafWeight", &spec_uint16, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape weight_device = {.kind = SK_OBJECT, .type_name = "LinuxWeightDevice", .fields = weight_device_fields, .check = check_weight_device};
+static const struct spec_shape weight_device = {
+    .kind = SK_OBJECT, .type_name = "LinuxWeightDevice", .fields = weight_device_fields, .check = check_weight_device};
 static const struct spec_shape weight_devices = {.kind = SK_ARRAY, .item = &weight_device};
 
 static const struct spec_field throttle_device_fields[] = {
@@ -167,7 +166,8 @@ static const struct spec_field throttle_device_fields[] = {
     {"rate", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape throttle_device = {.kind = SK_OBJECT, .type_name = "LinuxThrottleDevice", .fields = throttle_device_fields};
+static const struct spec_shape throttle_device = {
+    .kind = SK_OBJECT, .type_name = "LinuxThrottleDevice", .fields = throttle_device_fields};
 static const struct spec_shape throttle_devices = {.kind = SK_ARRAY, .item = &throttle_device};
 
 static const struct spec_field block_io_fields[] = {
@@ -201,7 +201,8 @@ static const struct spec_field hugepage_limit_fields[] = {
     {"limit", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape hugepage_limit = {.kind = SK_OBJECT, .type_name = "LinuxHugepageLimit", .fields = hugepage_limit_fields};
+static const struct spec_shape hugepage_limit = {
+    .kind = SK_OBJECT, .type_name = "LinuxHugepageLimit", .fields = hugepage_limit_fields};
 static const struct spec_shape hugepage_limits = {.kind = SK_ARRAY, .item = &hugepage_limit};
 
 /* --- network ------------------------------------------------------------------- */
@@ -211,7 +212,8 @@ static const struct spec_field priority_fields[] = {
     {"priority", &spec_uint32, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape priority = {.kind = SK_OBJECT, .type_name = "LinuxInterfacePriority", .fields = priority_fields};
+static const struct spec_shape priority = {
+    .kind = SK_OBJECT, .type_name = "LinuxInterfacePriority", .fields = priority_fields};
 static const struct spec_shape priorities = {.kind = SK_ARRAY, .item = &priority};
 static const struct spec_field network_fields[] = {
     {"classID", &spec_uint32, 0},
@@ -233,7 +235,8 @@ static const struct spec_field rdma_fields[] = {
     {"hcaObjects", &spec_uint32, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape rdma_entry = {.kind = SK_OBJECT, .type_name = "LinuxRdma", .fields = rdma_fields, .check = check_rdma_entry};
+static const struct spec_shape rdma_entry = {
+    .kind = SK_OBJECT, .type_name = "LinuxRdma", .fields = rdma_fields, .check = check_rdma_entry};
 static const struct spec_shape rdma = {.kind = SK_MAP, .item = &rdma_entry};
 
 /* --- unified ------------------------------------------------------------------------ */
@@ -244,9 +247,11 @@ static void check_unified(struct spec_ctx *c, const struct kj_value *v, const st
   for (size_t i = 0; i < v->u.object.count; i++) {
     const struct kj_member *m = &v->u.object.members[i];
     bool dots = (m->key_len == 1 && m->key[0] == '.') || (m->key_len == 2 && m->key[0] == '.' && m->key[1] == '.');
-    if (m->key_len == 0 || dots || memchr(m->key, '/', m->key_len) != NULL || memchr(m->key, '\0', m->key_len) != NULL) {
+    if (m->key_len == 0 || dots || memchr(m->key, '/', m->key_len) != NULL ||
+        memchr(m->key, '\0', m->key_len) != NULL) {
       struct spec_path p = {at, m->key, m->key_len, 0};
-      spec_error(c, m->value, &p, "is not a cgroup file name (such as \"memory.high\"): it must not be empty or contain '/'");
+      spec_error(c, m->value, &p,
+                 "is not a cgroup file name (such as \"memory.high\"): it must not be empty or contain '/'");
     }
   }
 }
@@ -266,4 +271,5 @@ static const struct spec_field resources_fields[] = {
     {"unified", &unified, 0},
     {NULL, NULL, 0},
 };
-const struct spec_shape spec_linux_resources = {.kind = SK_OBJECT, .type_name = "LinuxResources", .fields = resources_fields};
+const struct spec_shape spec_linux_resources = {
+    .kind = SK_OBJECT, .type_name = "LinuxResources", .fields = resources_fields};

@@ -7,27 +7,34 @@
 
 /* libseccomp's names (seccomp.h), as listed by runtime-spec 1.3.0. */
 static const char *const actions[] = {
-    "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
-    "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", NULL,
+    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
+    "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL,
 };
 static const char *const architectures[] = {
-    "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
-    "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64",
-    "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB",
-    "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64", NULL,
+    "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",     "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",    "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64", NULL,
 };
 static const char *const filter_flags[] = {
-    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
+    "SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+    NULL,
 };
 static const char *const operators[] = {
-    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
+    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
+    "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
 
 static const struct spec_shape action = {.kind = SK_STRING, .type_name = "SeccompAction", .words = actions};
-static const struct spec_shape architecture = {
-    .kind = SK_STRING, .type_name = "SeccompArch", .words = architectures, .range_name = "a libseccomp architecture such as \"SCMP_ARCH_X86_64\""};
+static const struct spec_shape architecture = {.kind = SK_STRING,
+                                               .type_name = "SeccompArch",
+                                               .words = architectures,
+                                               .range_name = "a libseccomp architecture such as \"SCMP_ARCH_X86_64\""};
 static const struct spec_shape architecture_list = {.kind = SK_ARRAY, .item = &architecture};
 static const struct spec_shape filter_flag = {.kind = SK_STRING, .type_name = "SeccompFlag", .words = filter_flags};
 static const struct spec_shape filter_flag_list = {.kind = SK_ARRAY, .item = &filter_flag};
@@ -36,7 +43,8 @@ static const struct spec_shape op = {.kind = SK_STRING, .type_name = "SeccompOpe
 static void check_errno_value(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* The errno travels in SECCOMP_RET_DATA, the filter result's low 16 bits;
    * a larger value would be cut (seccomp(2)). */
-  if (!spec_int_in(v, 0, 65535)) spec_error(c, v, at, "must fit in 16 bits (0 to 65535, SECCOMP_RET_DATA), found %s", spec_show(c, v));
+  if (!spec_int_in(v, 0, 65535))
+    spec_error(c, v, at, "must fit in 16 bits (0 to 65535, SECCOMP_RET_DATA), found %s", spec_show(c, v));
 }
 static const struct spec_shape errno_value = {.kind = SK_INT,
                                               .min = 0,
@@ -67,7 +75,8 @@ static void check_syscall_name(struct spec_ctx *c, const struct kj_value *v, con
    * written for a newer kernel), so an unknown name is a warning. */
   if (c->options->syscall_known != NULL &&
       !c->options->syscall_known(v->u.string.s, v->u.string.len, c->options->syscall_known_data))
-    spec_warning(c, v, at, "%s is not a syscall on any architecture kago knows; the rule does not apply to it", spec_show(c, v));
+    spec_warning(c, v, at, "%s is not a syscall on any architecture kago knows; the rule does not apply to it",
+                 spec_show(c, v));
 }
 static const struct spec_shape syscall_name = {.kind = SK_STRING, .check = check_syscall_name};
 /* config-linux.md: "names MUST contain at least one entry." */
@@ -86,7 +95,10 @@ static void check_arg(struct spec_ctx *c, const struct kj_value *v, const struct
 
 static const struct spec_shape arg_index = {
     /* A syscall has at most six arguments (syscall(2)). */
-    .kind = SK_INT, .min = 0, .max = 5, .range_name = "an argument index from 0 to 5"};
+    .kind = SK_INT,
+    .min = 0,
+    .max = 5,
+    .range_name = "an argument index from 0 to 5"};
 static const struct spec_field arg_fields[] = {
     {"index", &arg_index, SF_REQUIRED},
     {"value", &spec_uint64, SF_REQUIRED},
@@ -94,7 +106,8 @@ static const struct spec_field arg_fields[] = {
     {"op", &op, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape arg = {.kind = SK_OBJECT, .type_name = "LinuxSeccompArg", .fields = arg_fields, .check = check_arg};
+static const struct spec_shape arg = {
+    .kind = SK_OBJECT, .type_name = "LinuxSeccompArg", .fields = arg_fields, .check = check_arg};
 static const struct spec_shape arg_list = {.kind = SK_ARRAY, .item = &arg};
 
 static void check_syscall_rule(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
@@ -108,7 +121,8 @@ static const struct spec_field syscall_fields[] = {
     {"args", &arg_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape syscall_rule = {.kind = SK_OBJECT, .type_name = "LinuxSyscall", .fields = syscall_fields, .check = check_syscall_rule};
+static const struct spec_shape syscall_rule = {
+    .kind = SK_OBJECT, .type_name = "LinuxSyscall", .fields = syscall_fields, .check = check_syscall_rule};
 static const struct spec_shape syscall_rules = {.kind = SK_ARRAY, .item = &syscall_rule};
 
 static bool uses_notify(const struct kj_value *seccomp) {
@@ -158,13 +172,10 @@ static void check_listener_path(struct spec_ctx *c, const struct kj_value *v, co
 static const struct spec_shape listener_path = {.kind = SK_STRING, .check = check_listener_path};
 
 static const struct spec_field seccomp_fields[] = {
-    {"defaultAction", &action, SF_REQUIRED},
-    {"defaultErrnoRet", &errno_value, 0},
-    {"architectures", &architecture_list, 0},
-    {"flags", &filter_flag_list, 0},
-    {"listenerPath", &listener_path, 0},
-    {"listenerMetadata", &spec_string, 0},
-    {"syscalls", &syscall_rules, 0},
-    {NULL, NULL, 0},
+    {"defaultAction", &action, SF_REQUIRED},  {"defaultErrnoRet", &errno_value, 0},
+    {"architectures", &architecture_list, 0}, {"flags", &filter_flag_list, 0},
+    {"listenerPath", &listener_path, 0},      {"listenerMetadata", &spec_string, 0},
+    {"syscalls", &syscall_rules, 0},          {NULL, NULL, 0},
 };
-const struct spec_shape spec_linux_seccomp = {.kind = SK_OBJECT, .type_name = "LinuxSeccomp", .fields = seccomp_fields, .check = check_seccomp};
+const struct spec_shape spec_linux_seccomp = {
+    .kind = SK_OBJECT, .type_name = "LinuxSeccomp", .fields = seccomp_fields, .check = check_seccomp};

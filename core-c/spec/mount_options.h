@@ -9,13 +9,13 @@
 #include <stdint.h>
 
 enum spec_mount_effect {
-  SPEC_MOUNT_NONE,        /* "defaults": mount(8)'s name for no change */
-  SPEC_MOUNT_FLAG_SET,    /* a mount(2) flag (MS_*) to set */
-  SPEC_MOUNT_FLAG_CLEAR,  /* a mount(2) flag to clear ("rw" after a default "ro") */
+  SPEC_MOUNT_NONE, /* "defaults": mount(8)'s name for no change */
+  SPEC_MOUNT_FLAG_SET, /* a mount(2) flag (MS_*) to set */
+  SPEC_MOUNT_FLAG_CLEAR, /* a mount(2) flag to clear ("rw" after a default "ro") */
   SPEC_MOUNT_PROPAGATION, /* a propagation change made after the mount (MS_* | MS_REC) */
-  SPEC_MOUNT_ATTR_SET,    /* a mount_setattr(2) attribute set on the whole tree */
-  SPEC_MOUNT_ATTR_CLEAR,  /* ... cleared on the whole tree */
-  SPEC_MOUNT_ATTR_ATIME,  /* the tree's atime mode (MOUNT_ATTR__ATIME), replaced as a whole */
+  SPEC_MOUNT_ATTR_SET, /* a mount_setattr(2) attribute set on the whole tree */
+  SPEC_MOUNT_ATTR_CLEAR, /* ... cleared on the whole tree */
+  SPEC_MOUNT_ATTR_ATIME, /* the tree's atime mode (MOUNT_ATTR__ATIME), replaced as a whole */
   SPEC_MOUNT_BIND,
   SPEC_MOUNT_RBIND,
   SPEC_MOUNT_TMPCOPYUP,

@@ -41,14 +41,16 @@ static void check_mount(struct spec_ctx *c, const struct kj_value *v, const stru
    * (mount_setattr(2) MOUNT_ATTR_IDMAP); runc refuses one without the other. */
   if ((uid_maps == NULL) != (gid_maps == NULL)) {
     struct spec_path p = spec_key(at, uid_maps == NULL ? "uidMappings" : "gidMappings");
-    spec_error(c, v, &p, "is required with %s: an id-mapped mount needs both", uid_maps == NULL ? "gidMappings" : "uidMappings");
+    spec_error(c, v, &p, "is required with %s: an id-mapped mount needs both",
+               uid_maps == NULL ? "gidMappings" : "uidMappings");
   }
   if ((uid_maps != NULL || gid_maps != NULL || idmap) && !bind) {
     /* runc refuses id-mapped mounts other than bind mounts: it sets
      * MOUNT_ATTR_IDMAP (mount_setattr(2)) on a detached copy of the source
      * made with open_tree(OPEN_TREE_CLONE), which only a bind mount has. */
     struct spec_path p = spec_key(at, "options");
-    spec_error(c, options != NULL ? options : v, &p, "an id-mapped mount (idmap, ridmap or mappings) must be a bind mount (\"bind\" or \"rbind\")");
+    spec_error(c, options != NULL ? options : v, &p,
+               "an id-mapped mount (idmap, ridmap or mappings) must be a bind mount (\"bind\" or \"rbind\")");
   }
   if (bind && !spec_str_eq(type, "cgroup")) {
     /* A bind mount copies a place that exists; without a source there is
@@ -71,8 +73,9 @@ static void check_mount(struct spec_ctx *c, const struct kj_value *v, const stru
                       has_mappings(kj_get(linux_obj, "gidMappings"));
     if (!from_linux) {
       struct spec_path p = spec_key(at, "uidMappings");
-      spec_error(c, uid_maps != NULL ? uid_maps : v, &p,
-                 "an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container");
+      spec_error(
+          c, uid_maps != NULL ? uid_maps : v, &p,
+          "an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container");
     }
   }
   if (bind && options != NULL && options->type == KJ_ARRAY) {
@@ -82,7 +85,9 @@ static void check_mount(struct spec_ctx *c, const struct kj_value *v, const stru
         /* MS_BIND ignores the data argument of mount(2). */
         struct spec_path po = spec_key(at, "options");
         struct spec_path p = spec_index(&po, i);
-        spec_warning(c, o, &p, "%s is not a mount flag, and a bind mount takes no file system options: it has no effect", spec_show(c, o));
+        spec_warning(c, o, &p,
+                     "%s is not a mount flag, and a bind mount takes no file system options: it has no effect",
+                     spec_show(c, o));
       }
     }
   }
@@ -102,5 +107,6 @@ static const struct spec_field mount_fields[] = {
     {"gidMappings", &spec_id_mappings, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape mount = {.kind = SK_OBJECT, .type_name = "Mount", .fields = mount_fields, .check = check_mount};
+static const struct spec_shape mount = {
+    .kind = SK_OBJECT, .type_name = "Mount", .fields = mount_fields, .check = check_mount};
 const struct spec_shape spec_mounts = {.kind = SK_ARRAY, .item = &mount};

@@ -7,12 +7,8 @@
 /* --- user ---------------------------------------------------------------- */
 
 static const struct spec_field user_fields[] = {
-    {"uid", &spec_uint32, SF_REQUIRED},
-    {"gid", &spec_uint32, SF_REQUIRED},
-    {"umask", &spec_uint32, 0},
-    {"additionalGids", &spec_uint32s, 0},
-    {"username", &spec_string, 0},
-    {NULL, NULL, 0},
+    {"uid", &spec_uint32, SF_REQUIRED},   {"gid", &spec_uint32, SF_REQUIRED}, {"umask", &spec_uint32, 0},
+    {"additionalGids", &spec_uint32s, 0}, {"username", &spec_string, 0},      {NULL, NULL, 0},
 };
 static const struct spec_shape user = {.kind = SK_OBJECT, .type_name = "User", .fields = user_fields};
 
@@ -22,27 +18,60 @@ static const struct spec_shape user = {.kind = SK_OBJECT, .type_name = "User", .
  * config.md: "Any value which cannot be mapped to a relevant kernel interface
  * ... MUST cause the runtime to generate an error." */
 static const char *const capability_names[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-    "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
     NULL,
 };
-static const struct spec_shape capability = {
-    .kind = SK_STRING, .words = capability_names, .range_name = "a Linux capability name such as \"CAP_KILL\" (capabilities(7))"};
+static const struct spec_shape capability = {.kind = SK_STRING,
+                                             .words = capability_names,
+                                             .range_name =
+                                                 "a Linux capability name such as \"CAP_KILL\" (capabilities(7))"};
 static const struct spec_shape capability_list = {.kind = SK_ARRAY, .item = &capability};
 static const struct spec_field capabilities_fields[] = {
-    {"bounding", &capability_list, 0},
-    {"effective", &capability_list, 0},
-    {"inheritable", &capability_list, 0},
-    {"permitted", &capability_list, 0},
-    {"ambient", &capability_list, 0},
-    {NULL, NULL, 0},
+    {"bounding", &capability_list, 0},  {"effective", &capability_list, 0}, {"inheritable", &capability_list, 0},
+    {"permitted", &capability_list, 0}, {"ambient", &capability_list, 0},   {NULL, NULL, 0},
 };
-static const struct spec_shape capabilities = {.kind = SK_OBJECT, .type_name = "LinuxCapabilities", .fields = capabilities_fields};
+static const struct spec_shape capabilities = {
+    .kind = SK_OBJECT, .type_name = "LinuxCapabilities", .fields = capabilities_fields};
 
 /* --- rlimits ------------------------------------------------------------- */
 
@@ -50,12 +79,14 @@ static const struct spec_shape capabilities = {.kind = SK_OBJECT, .type_name = "
  * getrlimit(2) man page ... the runtime MUST generate an error for any values
  * which cannot be mapped to a relevant kernel interface." */
 static const char *const rlimit_names[] = {
-    "RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_LOCKS",
-    "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS",
-    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK", NULL,
+    "RLIMIT_AS",      "RLIMIT_CORE",     "RLIMIT_CPU",        "RLIMIT_DATA",   "RLIMIT_FSIZE", "RLIMIT_LOCKS",
+    "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",       "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS",
+    "RLIMIT_RTPRIO",  "RLIMIT_RTTIME",   "RLIMIT_SIGPENDING", "RLIMIT_STACK",  NULL,
 };
-static const struct spec_shape rlimit_type = {
-    .kind = SK_STRING, .words = rlimit_names, .range_name = "a resource name from getrlimit(2) such as \"RLIMIT_NOFILE\""};
+static const struct spec_shape rlimit_type = {.kind = SK_STRING,
+                                              .words = rlimit_names,
+                                              .range_name =
+                                                  "a resource name from getrlimit(2) such as \"RLIMIT_NOFILE\""};
 
 static void check_rlimit(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   const struct kj_value *soft = kj_get(v, "soft");
@@ -74,7 +105,8 @@ static const struct spec_field rlimit_fields[] = {
     {"hard", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape rlimit = {.kind = SK_OBJECT, .type_name = "PosixRlimit", .fields = rlimit_fields, .check = check_rlimit};
+static const struct spec_shape rlimit = {
+    .kind = SK_OBJECT, .type_name = "PosixRlimit", .fields = rlimit_fields, .check = check_rlimit};
 
 static void check_rlimits(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* config.md: "If rlimits contains duplicated entries with same type, the
@@ -103,11 +135,13 @@ static const char *const scheduler_policies[] = {
     "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE", NULL,
 };
 static const char *const scheduler_flags[] = {
-    "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM", "SCHED_FLAG_DL_OVERRUN", "SCHED_FLAG_KEEP_POLICY",
-    "SCHED_FLAG_KEEP_PARAMS", "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX", NULL,
+    "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",        "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
+    "SCHED_FLAG_KEEP_PARAMS",   "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX", NULL,
 };
-static const struct spec_shape scheduler_policy = {.kind = SK_STRING, .type_name = "SchedulerPolicy", .words = scheduler_policies};
-static const struct spec_shape scheduler_flag = {.kind = SK_STRING, .type_name = "SchedulerFlag", .words = scheduler_flags};
+static const struct spec_shape scheduler_policy = {
+    .kind = SK_STRING, .type_name = "SchedulerPolicy", .words = scheduler_policies};
+static const struct spec_shape scheduler_flag = {
+    .kind = SK_STRING, .type_name = "SchedulerFlag", .words = scheduler_flags};
 static const struct spec_shape scheduler_flag_list = {.kind = SK_ARRAY, .item = &scheduler_flag};
 
 static void check_nice(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
@@ -135,10 +169,11 @@ static void check_scheduler(struct spec_ctx *c, const struct kj_value *v, const 
                  policy->u.string.s);
     } else if (priority->type == KJ_NUMBER && spec_int_in(priority, INT32_MIN, INT32_MAX) &&
                !spec_int_in(priority, 1, 99)) {
-      spec_error(c, priority, &pp, "must be from 1 to 99 with %s, found %s", policy->u.string.s, spec_show(c, priority));
+      spec_error(c, priority, &pp, "must be from 1 to 99 with %s, found %s", policy->u.string.s,
+                 spec_show(c, priority));
     }
-  } else if (priority != NULL && priority->type == KJ_NUMBER &&
-             spec_int_in(priority, INT32_MIN, INT32_MAX) && !spec_int_in(priority, 0, 0)) {
+  } else if (priority != NULL && priority->type == KJ_NUMBER && spec_int_in(priority, INT32_MIN, INT32_MAX) &&
+             !spec_int_in(priority, 0, 0)) {
     spec_error(c, priority, &pp, "must be 0 with %s (only SCHED_FIFO and SCHED_RR have priorities), found %s",
                policy->u.string.s, spec_show(c, priority));
   }
@@ -170,16 +205,19 @@ static const struct spec_field scheduler_fields[] = {
     {"period", &spec_uint64, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape scheduler = {.kind = SK_OBJECT, .type_name = "Scheduler", .fields = scheduler_fields, .check = check_scheduler};
+static const struct spec_shape scheduler = {
+    .kind = SK_OBJECT, .type_name = "Scheduler", .fields = scheduler_fields, .check = check_scheduler};
 
 /* --- ioPriority ---------------------------------------------------------- */
 
 static const char *const io_priority_classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL};
-static const struct spec_shape io_priority_class = {.kind = SK_STRING, .type_name = "IoPriorityClass", .words = io_priority_classes};
+static const struct spec_shape io_priority_class = {
+    .kind = SK_STRING, .type_name = "IoPriorityClass", .words = io_priority_classes};
 
 static void check_io_priority_level(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at) {
   /* ioprio_set(2): levels 0 (highest) to 7 (lowest) for RT and BE. */
-  if (!spec_int_in(v, 0, 7)) spec_error(c, v, at, "must be a level from 0 (highest) to 7 (lowest), found %s", spec_show(c, v));
+  if (!spec_int_in(v, 0, 7))
+    spec_error(c, v, at, "must be a level from 0 (highest) to 7 (lowest), found %s", spec_show(c, v));
 }
 static const struct spec_shape io_priority_level = {.kind = SK_INT,
                                                     .min = INT32_MIN,
@@ -191,7 +229,8 @@ static const struct spec_field io_priority_fields[] = {
     {"priority", &io_priority_level, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape io_priority = {.kind = SK_OBJECT, .type_name = "IoPriority", .fields = io_priority_fields};
+static const struct spec_shape io_priority = {
+    .kind = SK_OBJECT, .type_name = "IoPriority", .fields = io_priority_fields};
 
 /* --- execCPUAffinity ----------------------------------------------------- */
 
@@ -200,7 +239,8 @@ static void check_cpu_list(struct spec_ctx *c, const struct kj_value *v, const s
    * example, 0-3,7"; the schema also allows spaces. Empty means unset. */
   if (v->u.string.len == 0) return;
   if (!spec_parse_id_list(v->u.string.s, v->u.string.len, true, SPEC_MAX_MASK_BIT)) {
-    spec_error(c, v, at, "must be a list of CPUs such as \"0-3,7\" (ranges in increasing order, CPUs 0 to %u), found %s",
+    spec_error(c, v, at,
+               "must be a list of CPUs such as \"0-3,7\" (ranges in increasing order, CPUs 0 to %u), found %s",
                SPEC_MAX_MASK_BIT, spec_show(c, v));
   }
 }
@@ -210,7 +250,8 @@ static const struct spec_field cpu_affinity_fields[] = {
     {"final", &cpu_list, 0},
     {NULL, NULL, 0},
 };
-static const struct spec_shape cpu_affinity = {.kind = SK_OBJECT, .type_name = "CpuAffinity", .fields = cpu_affinity_fields};
+static const struct spec_shape cpu_affinity = {
+    .kind = SK_OBJECT, .type_name = "CpuAffinity", .fields = cpu_affinity_fields};
 
 /* --- the process --------------------------------------------------------- */
 
@@ -226,7 +267,8 @@ static const struct spec_field console_size_fields[] = {
     {"width", &spec_uint64, SF_REQUIRED},
     {NULL, NULL, 0},
 };
-static const struct spec_shape console_size = {.kind = SK_OBJECT, .type_name = "ConsoleSize", .fields = console_size_fields};
+static const struct spec_shape console_size = {
+    .kind = SK_OBJECT, .type_name = "ConsoleSize", .fields = console_size_fields};
 
 static const struct spec_shape no_nul_string = {.kind = SK_STRING, .check = spec_check_no_nul};
 static const struct spec_shape args_item = {.kind = SK_STRING, .check = spec_check_no_nul};

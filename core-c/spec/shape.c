@@ -57,8 +57,8 @@ char *spec_pointer(struct spec_ctx *c, const struct spec_path *at) {
   return out;
 }
 
-static void report(struct spec_ctx *c, enum kago_severity sev, const struct kj_value *v,
-                   const struct spec_path *at, const char *fmt, va_list ap) {
+static void report(struct spec_ctx *c, enum kago_severity sev, const struct kj_value *v, const struct spec_path *at,
+                   const char *fmt, va_list ap) {
   char *ptr = spec_pointer(c, at);
   if (ptr == NULL) {
     c->problems->out_of_memory = true;
@@ -74,8 +74,7 @@ void spec_error(struct spec_ctx *c, const struct kj_value *v, const struct spec_
   va_end(ap);
 }
 
-void spec_warning(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at, const char *fmt,
-                  ...) {
+void spec_warning(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   report(c, KAGO_WARNING, v, at, fmt, ap);
@@ -118,40 +117,40 @@ bool spec_int_at_most(const struct kj_value *v, int64_t bound) {
 
 const char *spec_show(struct spec_ctx *c, const struct kj_value *v) {
   switch (v->type) {
-    case KJ_NUMBER: {
-      size_t n = v->u.number.len > 40 ? 40 : v->u.number.len;
-      const char *s = kago_arena_printf(c->arena, "%.*s%s", (int)n, v->u.number.text, n < v->u.number.len ? "..." : "");
-      return s ? s : "a number";
+  case KJ_NUMBER: {
+    size_t n = v->u.number.len > 40 ? 40 : v->u.number.len;
+    const char *s = kago_arena_printf(c->arena, "%.*s%s", (int)n, v->u.number.text, n < v->u.number.len ? "..." : "");
+    return s ? s : "a number";
+  }
+  case KJ_STRING: {
+    size_t n = v->u.string.len;
+    bool cut = false;
+    if (n > 60) {
+      n = 60;
+      /* Do not cut a UTF-8 sequence: the message must stay valid UTF-8. */
+      while (n > 0 && ((unsigned char)v->u.string.s[n] & 0xC0) == 0x80) n--;
+      cut = true;
     }
-    case KJ_STRING: {
-      size_t n = v->u.string.len;
-      bool cut = false;
-      if (n > 60) {
-        n = 60;
-        /* Do not cut a UTF-8 sequence: the message must stay valid UTF-8. */
-        while (n > 0 && ((unsigned char)v->u.string.s[n] & 0xC0) == 0x80) n--;
-        cut = true;
-      }
-      char *out = kago_arena_alloc(c->arena, n + 6);
-      if (out == NULL) return "a string";
-      char *o = out;
-      *o++ = '"';
-      for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)v->u.string.s[i];
-        *o++ = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
-      }
-      if (cut) {
-        memcpy(o, "...", 3);
-        o += 3;
-      }
-      *o++ = '"';
-      *o = '\0';
-      return out;
+    char *out = kago_arena_alloc(c->arena, n + 6);
+    if (out == NULL) return "a string";
+    char *o = out;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+      unsigned char ch = (unsigned char)v->u.string.s[i];
+      *o++ = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
     }
-    case KJ_BOOL: return v->u.boolean ? "true" : "false";
-    case KJ_NULL: return "null";
-    case KJ_ARRAY: return "an array";
-    case KJ_OBJECT: return "an object";
+    if (cut) {
+      memcpy(o, "...", 3);
+      o += 3;
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+  }
+  case KJ_BOOL: return v->u.boolean ? "true" : "false";
+  case KJ_NULL: return "null";
+  case KJ_ARRAY: return "an array";
+  case KJ_OBJECT: return "an object";
   }
   return "a value";
 }
@@ -201,26 +200,26 @@ bool spec_parse_id_list(const char *s, size_t len, bool allow_spaces, uint64_t m
 
 static const char *kind_noun(enum spec_kind k) {
   switch (k) {
-    case SK_STRING: return "a string";
-    case SK_BOOL: return "a boolean";
-    case SK_INT: return "an integer";
-    case SK_OBJECT:
-    case SK_MAP: return "an object";
-    case SK_ARRAY: return "an array";
-    case SK_ANY: return "a value";
+  case SK_STRING: return "a string";
+  case SK_BOOL: return "a boolean";
+  case SK_INT: return "an integer";
+  case SK_OBJECT:
+  case SK_MAP: return "an object";
+  case SK_ARRAY: return "an array";
+  case SK_ANY: return "a value";
   }
   return "a value";
 }
 
 static bool kind_matches(enum spec_kind k, enum kj_type t) {
   switch (k) {
-    case SK_ANY: return true;
-    case SK_STRING: return t == KJ_STRING;
-    case SK_BOOL: return t == KJ_BOOL;
-    case SK_INT: return t == KJ_NUMBER;
-    case SK_OBJECT:
-    case SK_MAP: return t == KJ_OBJECT;
-    case SK_ARRAY: return t == KJ_ARRAY;
+  case SK_ANY: return true;
+  case SK_STRING: return t == KJ_STRING;
+  case SK_BOOL: return t == KJ_BOOL;
+  case SK_INT: return t == KJ_NUMBER;
+  case SK_OBJECT:
+  case SK_MAP: return t == KJ_OBJECT;
+  case SK_ARRAY: return t == KJ_ARRAY;
   }
   return false;
 }
@@ -324,42 +323,39 @@ void spec_walk(struct spec_ctx *c, const struct spec_shape *shape, const struct 
     return;
   }
   switch (shape->kind) {
-    case SK_INT:
-      if (!check_int(c, shape, v, at)) return;
-      break;
-    case SK_STRING:
-      if (shape->words != NULL && !check_words(c, shape, v, at)) return;
-      break;
-    case SK_OBJECT:
-      walk_object(c, shape, v, at);
-      break;
-    case SK_ARRAY:
-      if (v->u.array.count < shape->min_items) {
-        if (shape->min_items == 1) {
-          spec_error(c, v, at, "must not be empty");
-        } else {
-          spec_error(c, v, at, "must have at least %zu items", shape->min_items);
-        }
+  case SK_INT:
+    if (!check_int(c, shape, v, at)) return;
+    break;
+  case SK_STRING:
+    if (shape->words != NULL && !check_words(c, shape, v, at)) return;
+    break;
+  case SK_OBJECT: walk_object(c, shape, v, at); break;
+  case SK_ARRAY:
+    if (v->u.array.count < shape->min_items) {
+      if (shape->min_items == 1) {
+        spec_error(c, v, at, "must not be empty");
+      } else {
+        spec_error(c, v, at, "must have at least %zu items", shape->min_items);
       }
-      if (shape->item != NULL) {
-        for (size_t i = 0; i < v->u.array.count; i++) {
-          struct spec_path child = spec_index(at, i);
-          spec_walk(c, shape->item, v->u.array.items[i], &child);
-        }
+    }
+    if (shape->item != NULL) {
+      for (size_t i = 0; i < v->u.array.count; i++) {
+        struct spec_path child = spec_index(at, i);
+        spec_walk(c, shape->item, v->u.array.items[i], &child);
       }
-      break;
-    case SK_MAP:
-      if (shape->item != NULL) {
-        for (size_t i = 0; i < v->u.object.count; i++) {
-          const struct kj_member *m = &v->u.object.members[i];
-          struct spec_path child = {at, m->key, m->key_len, 0};
-          spec_walk(c, shape->item, m->value, &child);
-        }
+    }
+    break;
+  case SK_MAP:
+    if (shape->item != NULL) {
+      for (size_t i = 0; i < v->u.object.count; i++) {
+        const struct kj_member *m = &v->u.object.members[i];
+        struct spec_path child = {at, m->key, m->key_len, 0};
+        spec_walk(c, shape->item, m->value, &child);
       }
-      break;
-    case SK_ANY:
-    case SK_BOOL:
-      break;
+    }
+    break;
+  case SK_ANY:
+  case SK_BOOL: break;
   }
   if (shape->check != NULL) shape->check(c, v, at);
 }
@@ -428,5 +424,6 @@ static void check_id_mapping(struct spec_ctx *c, const struct kj_value *v, const
   }
 }
 
-const struct spec_shape spec_id_mapping = {.kind = SK_OBJECT, .type_name = "LinuxIdMapping", .fields = id_mapping_fields, .check = check_id_mapping};
+const struct spec_shape spec_id_mapping = {
+    .kind = SK_OBJECT, .type_name = "LinuxIdMapping", .fields = id_mapping_fields, .check = check_id_mapping};
 const struct spec_shape spec_id_mappings = {.kind = SK_ARRAY, .item = &spec_id_mapping};

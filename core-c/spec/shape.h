@@ -6,14 +6,14 @@
 #ifndef KAGO_SPEC_SHAPE_H
 #define KAGO_SPEC_SHAPE_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 #include "../common/arena.h"
 #include "../common/problems.h"
 #include "../json/json.h"
 #include "validate.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Where a value is, as a chain up to the document; turned into a JSON pointer
  * only when a problem is reported, so a clean walk allocates nothing. */
@@ -42,8 +42,8 @@ struct spec_ctx {
   const struct kago_spec_options *options;
   const struct kj_value *root;
   /* Facts gathered before the walk, for rules that span fields. */
-  unsigned ns_listed;   /* a namespace entry of that type exists */
-  unsigned ns_created;  /* ... without a path: the runtime creates it */
+  unsigned ns_listed; /* a namespace entry of that type exists */
+  unsigned ns_created; /* ... without a path: the runtime creates it */
 };
 
 typedef void (*spec_check_fn)(struct spec_ctx *c, const struct kj_value *v, const struct spec_path *at);

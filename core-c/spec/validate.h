@@ -4,11 +4,11 @@
 #ifndef KAGO_SPEC_VALIDATE_H
 #define KAGO_SPEC_VALIDATE_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include "../common/arena.h"
 #include "../common/problems.h"
 #include "../json/json.h"
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Whether a seccomp syscall name is known on some architecture. The syscall
  * tables live in the seccomp module; the validator only asks. */
@@ -31,12 +31,10 @@ struct kago_spec_options {
  * (even with validation errors: the caller decides by problems->errors), NULL
  * on a syntax error (reported at pointer "" with line and column). */
 const struct kj_value *kago_spec_validate(struct kago_arena *a, const char *text, size_t len,
-                                          const struct kago_spec_options *options,
-                                          struct kago_problems *problems);
+                                          const struct kago_spec_options *options, struct kago_problems *problems);
 
 /* The checks on an already parsed document. */
 void kago_spec_validate_document(struct kago_arena *a, const struct kj_value *doc,
-                                 const struct kago_spec_options *options,
-                                 struct kago_problems *problems);
+                                 const struct kago_spec_options *options, struct kago_problems *problems);
 
 #endif

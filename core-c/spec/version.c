@@ -38,7 +38,8 @@ static const char *parse_semver(const char *s, size_t len, struct semver *out) {
       i++;
     }
     if (i == start) return "must be a semantic version MAJOR.MINOR.PATCH such as \"1.3.0\"";
-    if (s[start] == '0' && i - start > 1) return "must not have leading zeros in MAJOR.MINOR.PATCH (SemVer 2.0.0 rule 2)";
+    if (s[start] == '0' && i - start > 1)
+      return "must not have leading zeros in MAJOR.MINOR.PATCH (SemVer 2.0.0 rule 2)";
     *parts[k] = v;
     if (k < 2) {
       if (i >= len || s[i] != '.') return "must be a semantic version MAJOR.MINOR.PATCH such as \"1.3.0\"";

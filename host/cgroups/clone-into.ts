@@ -31,7 +31,9 @@ export function mappedRoot(mappings: readonly LinuxIdMapping[] | undefined): num
 export function processUserRoot(pid: number): number | undefined {
   try {
     const lines = readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split('\n');
-    return mappedRoot(lines.map((l) => l.trim().split(/\s+/).map(Number)).map(([containerID, hostID, size]) => ({ containerID: containerID!, hostID: hostID!, size: size! })));
+    return mappedRoot(
+      lines.map((l) => l.trim().split(/\s+/).map(Number)).map(([containerID, hostID, size]) => ({ containerID: containerID!, hostID: hostID!, size: size! })),
+    );
   } catch {
     return undefined;
   }

@@ -44,7 +44,9 @@ export function describeHost(hierarchies: readonly Hierarchy[]): CgroupHost {
   const swapAccounting = memoryV1
     ? existsSync(join(memoryV1.mountPoint, 'memory.memsw.limit_in_bytes'))
     : v2?.includes('memory') === true && existsSync('/proc/swaps');
-  const hugepageSizes = listOr('/sys/kernel/mm/hugepages').map(hugepageSizeName).filter((s): s is string => s !== null);
+  const hugepageSizes = listOr('/sys/kernel/mm/hugepages')
+    .map(hugepageSizeName)
+    .filter((s): s is string => s !== null);
   const kmemTcp = memoryV1 !== undefined && existsSync(join(memoryV1.mountPoint, 'memory.kmem.tcp.limit_in_bytes'));
   return { v1, v2, hugepageSizes, swapAccounting, bfq: bfqInUse(), kmemTcp };
 }

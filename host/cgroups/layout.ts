@@ -28,7 +28,22 @@ export function parseCgroupMounts(mountinfo: string): Hierarchy[] {
     const mountRoot = unescapeMountinfo(left[3] ?? '/');
     const mountPoint = unescapeMountinfo(left[4] ?? '');
     const version = fstype === 'cgroup2' ? 2 : 1;
-    const controllers = version === 2 ? [] : superOptions.split(',').filter((o) => o !== 'rw' && o !== 'ro' && !o.startsWith('release_agent') && o !== 'clone_children' && o !== 'noprefix' && o !== 'xattr' && o !== 'cpuset_v2_mode' && o !== 'nsdelegate');
+    const controllers =
+      version === 2
+        ? []
+        : superOptions
+            .split(',')
+            .filter(
+              (o) =>
+                o !== 'rw' &&
+                o !== 'ro' &&
+                !o.startsWith('release_agent') &&
+                o !== 'clone_children' &&
+                o !== 'noprefix' &&
+                o !== 'xattr' &&
+                o !== 'cpuset_v2_mode' &&
+                o !== 'nsdelegate',
+            );
     // The same hierarchy can be mounted more than once; the first mount is enough.
     const key = `${version}:${controllers.join(',')}`;
     if (seen.has(key)) continue;

@@ -104,7 +104,9 @@ export function createCgroupDirs(dirs: string[], hierarchies: Hierarchy[], place
 function subCgroups(dir: string): string[] {
   let entries: string[];
   try {
-    entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name));
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(dir, e.name));
   } catch {
     return [];
   }

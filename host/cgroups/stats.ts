@@ -141,13 +141,33 @@ export function collectStats(t: StatsTarget): Stats {
   if (mem1) {
     s.memory.raw = keyed(mem1, 'memory.stat');
     s.memory.cache = s.memory.raw.cache ?? 0;
-    s.memory.usage = { limit: num(mem1, 'memory.limit_in_bytes'), usage: num(mem1, 'memory.usage_in_bytes'), max: num(mem1, 'memory.max_usage_in_bytes'), failcnt: num(mem1, 'memory.failcnt') };
-    s.memory.swap = { limit: num(mem1, 'memory.memsw.limit_in_bytes'), usage: num(mem1, 'memory.memsw.usage_in_bytes'), max: num(mem1, 'memory.memsw.max_usage_in_bytes'), failcnt: num(mem1, 'memory.memsw.failcnt') };
+    s.memory.usage = {
+      limit: num(mem1, 'memory.limit_in_bytes'),
+      usage: num(mem1, 'memory.usage_in_bytes'),
+      max: num(mem1, 'memory.max_usage_in_bytes'),
+      failcnt: num(mem1, 'memory.failcnt'),
+    };
+    s.memory.swap = {
+      limit: num(mem1, 'memory.memsw.limit_in_bytes'),
+      usage: num(mem1, 'memory.memsw.usage_in_bytes'),
+      max: num(mem1, 'memory.memsw.max_usage_in_bytes'),
+      failcnt: num(mem1, 'memory.memsw.failcnt'),
+    };
   } else if (mem2) {
     s.memory.raw = keyed(mem2, 'memory.stat');
     s.memory.cache = s.memory.raw.file ?? 0;
-    s.memory.usage = { limit: num(mem2, 'memory.max'), usage: num(mem2, 'memory.current'), max: num(mem2, 'memory.peak'), failcnt: keyed(mem2, 'memory.events').max ?? 0 };
-    s.memory.swap = { limit: num(mem2, 'memory.swap.max'), usage: num(mem2, 'memory.swap.current'), max: num(mem2, 'memory.swap.peak'), failcnt: keyed(mem2, 'memory.swap.events').max ?? 0 };
+    s.memory.usage = {
+      limit: num(mem2, 'memory.max'),
+      usage: num(mem2, 'memory.current'),
+      max: num(mem2, 'memory.peak'),
+      failcnt: keyed(mem2, 'memory.events').max ?? 0,
+    };
+    s.memory.swap = {
+      limit: num(mem2, 'memory.swap.max'),
+      usage: num(mem2, 'memory.swap.current'),
+      max: num(mem2, 'memory.swap.peak'),
+      failcnt: keyed(mem2, 'memory.swap.events').max ?? 0,
+    };
   }
   // pids
   const pids = dirOf(t, 'pids', 1) ?? v2Has(t, 'pids');
@@ -165,7 +185,11 @@ export function collectStats(t: StatsTarget): Stats {
   const huge1 = dirOf(t, 'hugetlb', 1);
   const huge2 = v2Has(t, 'hugetlb');
   for (const size of hugetlbSizes(huge1, 'usage_in_bytes')) {
-    s.hugetlb[size] = { usage: num(huge1, `hugetlb.${size}.usage_in_bytes`), max: num(huge1, `hugetlb.${size}.max_usage_in_bytes`), failcnt: num(huge1, `hugetlb.${size}.failcnt`) };
+    s.hugetlb[size] = {
+      usage: num(huge1, `hugetlb.${size}.usage_in_bytes`),
+      max: num(huge1, `hugetlb.${size}.max_usage_in_bytes`),
+      failcnt: num(huge1, `hugetlb.${size}.failcnt`),
+    };
   }
   if (!huge1) {
     for (const size of hugetlbSizes(huge2, 'current')) {

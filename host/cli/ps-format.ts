@@ -37,7 +37,9 @@ export function readProcRow(pid: number): ProcRow | null {
     // Fields after "(comm) ": state is field 3, so index i is field i + 3 (proc(5)).
     const f = stat.slice(close + 2).split(' ');
     const status = readFileSync(`/proc/${pid}/status`, 'latin1');
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+      .split('\0')
+      .filter((a, i, all) => a !== '' || i < all.length - 1);
     return {
       pid,
       state: f[0]!,
@@ -146,8 +148,14 @@ function ttyName(r: ProcRow): string {
 
 /** procps' STAT: the state letter, then < or N (nice), L (locked pages), s (session leader), l (threads), + (foreground). */
 function statText(r: ProcRow): string {
-  return r.state + (r.nice < 0 ? '<' : r.nice > 0 ? 'N' : '') + (r.locked ? 'L' : '') + (r.sid === r.pid ? 's' : '') +
-    (r.threads > 1 ? 'l' : '') + (r.ttyNr !== 0 && r.tpgid === r.pgrp ? '+' : '');
+  return (
+    r.state +
+    (r.nice < 0 ? '<' : r.nice > 0 ? 'N' : '') +
+    (r.locked ? 'L' : '') +
+    (r.sid === r.pid ? 's' : '') +
+    (r.threads > 1 ? 'l' : '') +
+    (r.ttyNr !== 0 && r.tpgid === r.pgrp ? '+' : '')
+  );
 }
 
 function percent(part: number, whole: number): string {
@@ -177,7 +185,7 @@ const COLUMNS: Record<string, Column> = {
   stat: col('STAT', 4, false, statText),
   tty: col('TT', 8, false, ttyName),
   time: col('TIME', 8, true, (r) => cpuTime(r.cpuTicks)),
-  c: col('C', 2, true, (r, c) => String(Math.min(99, Math.floor(((r.cpuTicks / CLK_TCK) / elapsedSeconds(r, c)) * 100)))),
+  c: col('C', 2, true, (r, c) => String(Math.min(99, Math.floor((r.cpuTicks / CLK_TCK / elapsedSeconds(r, c)) * 100)))),
   stime: col('STIME', 5, false, startTime),
   rss: col('RSS', 5, true, (r) => String(r.rssKib)),
   vsz: col('VSZ', 6, true, (r) => String(r.vszKib)),
@@ -187,18 +195,48 @@ const COLUMNS: Record<string, Column> = {
   nlwp: col('NLWP', 4, true, (r) => String(r.threads)),
 };
 const ALIASES: Record<string, string> = {
-  command: 'args', tt: 'tty', tname: 'tty', cputime: 'time', start_time: 'stime', '%cpu': 'pcpu', '%mem': 'pmem',
-  rssize: 'rss', vsize: 'vsz', pgrp: 'pgid', sess: 'sid', session: 'sid', nice: 'ni', thcount: 'nlwp', s: 'stat', ucmd: 'comm',
+  command: 'args',
+  tt: 'tty',
+  tname: 'tty',
+  cputime: 'time',
+  start_time: 'stime',
+  '%cpu': 'pcpu',
+  '%mem': 'pmem',
+  rssize: 'rss',
+  vsize: 'vsz',
+  pgrp: 'pgid',
+  sess: 'sid',
+  session: 'sid',
+  nice: 'ni',
+  thcount: 'nlwp',
+  s: 'stat',
+  ucmd: 'comm',
 };
 
-const named = (name: string, header?: string, width?: number): Column => ({ ...COLUMNS[name]!, ...(header !== undefined ? { header } : {}), ...(width !== undefined ? { width } : {}) });
+const named = (name: string, header?: string, width?: number): Column => ({
+  ...COLUMNS[name]!,
+  ...(header !== undefined ? { header } : {}),
+  ...(width !== undefined ? { width } : {}),
+});
 
 // The formats procps chooses without -o.
 const UNIX_DEFAULT = [named('pid'), named('tty', 'TTY'), named('time'), named('comm', 'CMD', 0)];
 const UNIX_FULL = [named('user', 'UID'), named('pid'), named('ppid'), named('c'), named('stime'), named('tty', 'TTY'), named('time'), named('cmd')];
 const BSD_TIME = col('TIME', 6, true, (r) => bsdTime(r.cpuTicks));
 const BSD_X = [named('pid'), named('tty', 'TTY'), named('stat'), BSD_TIME, named('args')];
-const BSD_U = [named('user'), named('pid'), named('pcpu'), named('pmem'), named('vsz'), named('rss'), named('tty', 'TTY'), named('stat'), named('stime', 'START'), BSD_TIME, named('args')];
+const BSD_U = [
+  named('user'),
+  named('pid'),
+  named('pcpu'),
+  named('pmem'),
+  named('vsz'),
+  named('rss'),
+  named('tty', 'TTY'),
+  named('stat'),
+  named('stime', 'START'),
+  BSD_TIME,
+  named('args'),
+];
 
 export interface PsFormat {
   columns: Column[];
@@ -208,13 +246,16 @@ export interface PsFormat {
 
 function customColumns(list: string, option: string): Column[] {
   // "pid,comm", "pid comm", "pid=Process" (a header of its own; "=" alone: none)
-  return list.split(/[,\s]+/).filter(Boolean).map((spec) => {
-    const eq = spec.indexOf('=');
-    const name = (eq < 0 ? spec : spec.slice(0, eq)).toLowerCase();
-    const key = ALIASES[name] ?? name;
-    if (!COLUMNS[key]) throw new KagoError(`ps ${option} ${list}`, `unknown or unsupported column ${JSON.stringify(name)}`);
-    return named(key, eq < 0 ? undefined : spec.slice(eq + 1));
-  });
+  return list
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map((spec) => {
+      const eq = spec.indexOf('=');
+      const name = (eq < 0 ? spec : spec.slice(0, eq)).toLowerCase();
+      const key = ALIASES[name] ?? name;
+      if (!COLUMNS[key]) throw new KagoError(`ps ${option} ${list}`, `unknown or unsupported column ${JSON.stringify(name)}`);
+      return named(key, eq < 0 ? undefined : spec.slice(eq + 1));
+    });
 }
 
 /** The ps(1) arguments of `kago ps ID ARGS...`; none means runc's default, -ef. */
@@ -246,7 +287,11 @@ export function parsePsOptions(args: readonly string[]): PsFormat {
       else if (!unix && l === 'e') bsdE = true;
       // Selections: kago shows the container's processes, which is what runc keeps of ps's lines.
       else if (l === 'a' || (unix && l === 'd') || (!unix && l === 'w')) continue;
-      else throw new KagoError(`ps ${arg}`, `option ${JSON.stringify(unix ? `-${l}` : l)} is not supported (kago prints ps's columns itself; -e, -A, -a, -f, -o, a, x, u, e and w are)`);
+      else
+        throw new KagoError(
+          `ps ${arg}`,
+          `option ${JSON.stringify(unix ? `-${l}` : l)} is not supported (kago prints ps's columns itself; -e, -A, -a, -f, -o, a, x, u, e and w are)`,
+        );
     }
   }
   // procps: with BSD options, -e turns into BSD e and shows the environment.
@@ -258,14 +303,22 @@ export function parsePsOptions(args: readonly string[]): PsFormat {
 }
 
 export function renderPs(format: PsFormat, rows: readonly ProcRow[], c: PsContext): string {
-  const cells = rows.map((r) => format.columns.map((col, i) => {
-    const v = col.value(r, c);
-    return format.environment && i === format.columns.length - 1 && (col.header === 'COMMAND' || col.header === 'CMD') ? `${v} ${c.environ(r.pid)}`.trimEnd() : v;
-  }));
+  const cells = rows.map((r) =>
+    format.columns.map((col, i) => {
+      const v = col.value(r, c);
+      return format.environment && i === format.columns.length - 1 && (col.header === 'COMMAND' || col.header === 'CMD')
+        ? `${v} ${c.environ(r.pid)}`.trimEnd()
+        : v;
+    }),
+  );
   const table = [format.columns.map((col) => col.header), ...cells];
   const widths = format.columns.map((col, i) => Math.max(col.width, ...table.map((row) => row[i]!.length)));
   const last = format.columns.length - 1;
-  const lines = table.map((row) => row.map((cell, i) => (i === last && !format.columns[i]!.right ? cell : format.columns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' '));
+  const lines = table.map((row) =>
+    row
+      .map((cell, i) => (i === last && !format.columns[i]!.right ? cell : format.columns[i]!.right ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join(' '),
+  );
   return `${lines.map((l) => l.trimEnd()).join('\n')}\n`;
 }
 

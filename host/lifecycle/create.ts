@@ -161,7 +161,13 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   });
   if (spec.process?.terminal) facts.console = consoleSize(spec.process.consoleSize);
   const namespaces = spec.linux?.namespaces ?? [];
-  facts.cloneIntoCgroup = canCloneIntoCgroup({ dirs: leaves, version, systemd: systemd !== undefined, namespaces, userRoot: mappedRoot(spec.linux?.uidMappings) });
+  facts.cloneIntoCgroup = canCloneIntoCgroup({
+    dirs: leaves,
+    version,
+    systemd: systemd !== undefined,
+    namespaces,
+    userRoot: mappedRoot(spec.linux?.uidMappings),
+  });
   if (spec.linux?.namespaces?.some((ns) => ns.type === 'user' && !ns.path)) facts.setgroupsDenied = setgroupsWillBeDenied(spec.linux.gidMappings ?? []);
   if (spec.process) spec.process = withHome(spec.process, facts.rootfs);
   const listening = listenFds();
@@ -170,7 +176,13 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   const compiled: Compiled = { seccomp: compileSeccomp(spec, bytes) };
   compiled.seccomp = recordingSeccomp(opts.seccompRecord, spec, bundle, compiled.seccomp) ?? compiled.seccomp;
   const preserved = listening + (opts.preserveFds ?? 0);
-  const plan = buildCreatePlan(spec, facts, compiled, { noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, id: opts.id, preservedFds: preserved, callersStdio: opts.foreground === true && !opts.pipes });
+  const plan = buildCreatePlan(spec, facts, compiled, {
+    noPivot: opts.noPivot,
+    noNewKeyring: opts.noNewKeyring,
+    id: opts.id,
+    preservedFds: preserved,
+    callersStdio: opts.foreground === true && !opts.pipes,
+  });
   const inheritedMounts = spec.linux?.namespaces?.some((ns) => ns.type === 'mount') ? undefined : { rootfs: facts.rootfs, coveredMountId: facts.rootfsMountId };
   return { spec, bundle, preserved, plan, compiled, rootfs: facts.rootfs, inheritedMounts, cgroupLeaves: leaves, hierarchies, systemd };
 }
@@ -195,7 +207,14 @@ interface Creating {
  * file what `delete --force` needs if kago dies before it can undo.
  */
 const CREATE_STEPS: readonly ((c: Creating) => void)[] = [
-  writeState, makeExecFifo, encodePlanAhead, startSystemdUnit, makeCgroups, startPlanExecutor, runInitPlan, markCreated,
+  writeState,
+  makeExecFifo,
+  encodePlanAhead,
+  startSystemdUnit,
+  makeCgroups,
+  startPlanExecutor,
+  runInitPlan,
+  markCreated,
 ];
 
 export function createContainer(store: StateStore, opts: CreateOptions): Created {
@@ -364,7 +383,7 @@ function startPlanExecutor(c: Creating): void {
  * killed, and a rootfs bind in kago's own mount namespace released.
  */
 function runInitPlan(c: Creating): void {
-  c.undo.record('the container\'s processes', () => {
+  c.undo.record("the container's processes", () => {
     killAll(c.state);
     finishRecorder(c.state);
     releaseInheritedMounts(c.state);
@@ -375,7 +394,10 @@ function runInitPlan(c: Creating): void {
 
 /** What the host does when the executor asks, during the create plan. */
 function initEvents(c: Creating): ExecutorEvents {
-  const { state, prepared: { spec, bundle } } = c;
+  const {
+    state,
+    prepared: { spec, bundle },
+  } = c;
   return {
     started(pid) {
       // An executor started ahead is in the state since the claim.

@@ -35,11 +35,14 @@ const LIVENESS_MS = 100;
 export function streamEvents(store: StateStore, id: string, intervalMs: number, emit: (e: ContainerEvent) => void): Promise<void> {
   const state = liveState(store, id);
   const target = targetOf(state);
-  const memIndex = target.hierarchies.findIndex((h) => (h.version === 1 && h.controllers.includes('memory')));
+  const memIndex = target.hierarchies.findIndex((h) => h.version === 1 && h.controllers.includes('memory'));
   const v2Index = target.hierarchies.findIndex((h) => h.version === 2);
-  const oom = memIndex >= 0
-    ? watchOom(target.dirs[memIndex]!, 1, () => emit({ type: 'oom', id }))
-    : v2Index >= 0 ? watchOom(target.dirs[v2Index]!, 2, () => emit({ type: 'oom', id })) : null;
+  const oom =
+    memIndex >= 0
+      ? watchOom(target.dirs[memIndex]!, 1, () => emit({ type: 'oom', id }))
+      : v2Index >= 0
+        ? watchOom(target.dirs[v2Index]!, 2, () => emit({ type: 'oom', id }))
+        : null;
   return new Promise((resolve) => {
     const stats = intervalMs > 0 ? setInterval(() => emit({ type: 'stats', id, data: collectStats(target) }), intervalMs) : null;
     const live = setInterval(() => {

@@ -35,8 +35,14 @@ export interface ExecOptions {
 }
 
 const PROC_NS: [NamespaceType, string][] = [
-  ['user', 'user'], ['mount', 'mnt'], ['pid', 'pid'], ['network', 'net'],
-  ['ipc', 'ipc'], ['uts', 'uts'], ['cgroup', 'cgroup'], ['time', 'time'],
+  ['user', 'user'],
+  ['mount', 'mnt'],
+  ['pid', 'pid'],
+  ['network', 'net'],
+  ['ipc', 'ipc'],
+  ['uts', 'uts'],
+  ['cgroup', 'cgroup'],
+  ['time', 'time'],
 ];
 
 /** The init's namespaces that are not kago's own: those are the container's. */
@@ -86,7 +92,7 @@ function startExec(state: ContainerState, opts: ExecOptions, undo: UndoStack): S
   const forgetSocket = console ? undo.record('the console socket', () => closeSync(console.fd)) : undefined;
   let own = console?.own;
   if (own !== undefined) {
-    undo.record('kago\'s end of the console', () => {
+    undo.record("kago's end of the console", () => {
       if (own !== undefined) closeSync(own);
     });
   }
@@ -114,7 +120,13 @@ function startExec(state: ContainerState, opts: ExecOptions, undo: UndoStack): S
     started.master = master;
     undo.record('the pty master', () => closeSync(master));
   };
-  runExec(plan, executor, (child) => (started.pid = child), (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', started.pid), takeMaster);
+  runExec(
+    plan,
+    executor,
+    (child) => (started.pid = child),
+    (fd) => sendListenerToAgent(state.kago.seccomp!.listener!, fd, state, 'running', started.pid),
+    takeMaster,
+  );
   if (console) {
     forgetSocket!();
     closeSync(console.fd);
@@ -151,7 +163,13 @@ function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): 
   const systemd = state.kago.cgroup.systemd !== undefined;
   // Its cgroup namespace is joined after the fork when the process is cloned in (plan/exec.ts).
   const joinedBeforeFork = namespaces.filter((ns) => ns.type !== 'cgroup');
-  target.cloneIntoCgroup = canCloneIntoCgroup({ dirs: target.cgroupDirs, version, systemd, namespaces: joinedBeforeFork, userRoot: processUserRoot(state.pid) });
+  target.cloneIntoCgroup = canCloneIntoCgroup({
+    dirs: target.cgroupDirs,
+    version,
+    systemd,
+    namespaces: joinedBeforeFork,
+    userRoot: processUserRoot(state.pid),
+  });
   return buildExecPlan(withHome(opts.process, state.rootfs), target);
 }
 
@@ -182,7 +200,11 @@ function runExec(plan: Plan, executor: Executor, forked: (pid: number) => void, 
  * container's cgroup in every hierarchy, "controller:path" only in the
  * hierarchy of that controller. The sub-cgroup must exist already.
  */
-export function subCgroupDirs(dirs: readonly string[], specs: readonly string[], hierarchies: readonly Hierarchy[] = specs.length ? detectHierarchies() : []): string[] {
+export function subCgroupDirs(
+  dirs: readonly string[],
+  specs: readonly string[],
+  hierarchies: readonly Hierarchy[] = specs.length ? detectHierarchies() : [],
+): string[] {
   const out = [...dirs];
   // On v2 there is one hierarchy: a controller prefix names no other.
   const controllersOf = (dir: string) => {
@@ -193,7 +215,7 @@ export function subCgroupDirs(dirs: readonly string[], specs: readonly string[],
     const colon = spec.indexOf(':');
     const controller = colon >= 0 ? spec.slice(0, colon) : '';
     const sub = colon >= 0 ? spec.slice(colon + 1) : spec;
-    if (sub.split('/').includes('..')) throw new KagoError(`--cgroup ${spec}`, 'must stay inside the container\'s cgroup');
+    if (sub.split('/').includes('..')) throw new KagoError(`--cgroup ${spec}`, "must stay inside the container's cgroup");
     let matched = false;
     out.forEach((dir, i) => {
       const controllers = controllersOf(dir);

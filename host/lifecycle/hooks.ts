@@ -79,7 +79,7 @@ function runHook(kind: HookKind, index: number, hook: Hook, stdin: string, cwd: 
     // written (EPIPE), which says nothing about how the hook ended.
     const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
     if (r.error && code !== 'EPIPE') {
-      throw new KagoError(where, code === 'ETIMEDOUT' ? `timed out after ${hook.timeout} s` : code ?? r.error.message);
+      throw new KagoError(where, code === 'ETIMEDOUT' ? `timed out after ${hook.timeout} s` : (code ?? r.error.message));
     }
     if (r.signal) throw new KagoError(where, `killed by ${r.signal}${tail}`);
     if (r.status !== 0) throw new KagoError(where, `exited with status ${r.status}${tail}`);

@@ -19,7 +19,9 @@ const POINTER = 8;
 function stackLimit(proc: Process): number {
   const own = proc.rlimits?.find((r) => r.type === 'RLIMIT_STACK');
   if (own) return own.soft;
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max stack size'));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max stack size'));
   const soft = line?.split(/\s{2,}/)[1];
   return soft === undefined || soft === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(soft);
 }
@@ -31,10 +33,14 @@ const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`
 export function checkExecLimits(proc: Process, where: string): void {
   const args = proc.args ?? [];
   const env = proc.env ?? [];
-  for (const [field, list] of [['args', args], ['env', env]] as const) {
+  for (const [field, list] of [
+    ['args', args],
+    ['env', env],
+  ] as const) {
     list.forEach((s, i) => {
       const bytes = Buffer.byteLength(s) + 1;
-      if (bytes > MAX_ARG_STRLEN) throw new KagoError(`${where}/${field}/${i}`, `${bytes} bytes: longer than execve(2) takes for one string (${MAX_ARG_STRLEN})`);
+      if (bytes > MAX_ARG_STRLEN)
+        throw new KagoError(`${where}/${field}/${i}`, `${bytes} bytes: longer than execve(2) takes for one string (${MAX_ARG_STRLEN})`);
     });
   }
   const limit = Math.max(Math.min((STK_LIM / 4) * 3, Math.floor(stackLimit(proc) / 4)), ARG_MAX);

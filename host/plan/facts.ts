@@ -7,8 +7,17 @@ import { bindSource, isBindMount } from './rootfs.ts';
 import type { HostFacts } from './types.ts';
 
 const ROOTFS_PATHS_TO_CHECK = [
-  '/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/tty',
-  '/dev/fd', '/dev/stdin', '/dev/stdout', '/dev/stderr', '/dev/ptmx',
+  '/dev/null',
+  '/dev/zero',
+  '/dev/full',
+  '/dev/random',
+  '/dev/urandom',
+  '/dev/tty',
+  '/dev/fd',
+  '/dev/stdin',
+  '/dev/stdout',
+  '/dev/stderr',
+  '/dev/ptmx',
 ];
 
 export function resolveRootfs(spec: Spec, bundle: string): string {

@@ -33,15 +33,21 @@ export function buildIntermediateOps(spec: Spec, facts: HostFacts, slots: Create
   // with the user namespace (and owned by it).
   slots.sources = bindSourceSlots(spec, facts, slots.alloc);
   const early = slots.sources.size ? L.CLONE_NEWNS : 0;
-  addJoins(namespaceList(spec).filter((ns) => ns.path), wantsNew(spec, 'user'), slots.alloc, add, {
-    withUser: early,
-    asHostRoot: () => {
-      for (const [i, slot] of slots.sources) {
-        const source = bindSource(facts.bundle, spec.mounts![i]!.source!);
-        add({ op: 'open', path: source, flags: L.O_PATH, slot }, `open the bind source ${source}`);
-      }
+  addJoins(
+    namespaceList(spec).filter((ns) => ns.path),
+    wantsNew(spec, 'user'),
+    slots.alloc,
+    add,
+    {
+      withUser: early,
+      asHostRoot: () => {
+        for (const [i, slot] of slots.sources) {
+          const source = bindSource(facts.bundle, spec.mounts![i]!.source!);
+          add({ op: 'open', path: source, flags: L.O_PATH, slot }, `open the bind source ${source}`);
+        }
+      },
     },
-  });
+  );
 
   let flags = 0;
   for (const ns of namespaceList(spec)) {

@@ -16,7 +16,10 @@ type Add = (op: PlannedOp['op'], what: string) => void;
  */
 export function listToMaskWords(list: string): number[] {
   const bits: number[] = [];
-  for (const part of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     // The validator (core-c/spec, SPEC_MAX_MASK_BIT) refused any other form and numbers past 65535.
     const m = /^(\d+)\s*(?:-\s*(\d+))?$/.exec(part)!;
     const lo = Number(m[1]);
@@ -45,17 +48,33 @@ export function addSysctls(spec: Spec, add: Add): void {
 const PERSONA = { LINUX: 0x0000, LINUX32: 0x0008 } as const; // include/uapi/linux/personality.h
 
 const MPOL_MODE = {
-  MPOL_DEFAULT: 0, MPOL_PREFERRED: 1, MPOL_BIND: 2, MPOL_INTERLEAVE: 3, MPOL_LOCAL: 4,
-  MPOL_PREFERRED_MANY: 5, MPOL_WEIGHTED_INTERLEAVE: 6,
+  MPOL_DEFAULT: 0,
+  MPOL_PREFERRED: 1,
+  MPOL_BIND: 2,
+  MPOL_INTERLEAVE: 3,
+  MPOL_LOCAL: 4,
+  MPOL_PREFERRED_MANY: 5,
+  MPOL_WEIGHTED_INTERLEAVE: 6,
 } as const; // include/uapi/linux/mempolicy.h
 const MPOL_FLAG = { MPOL_F_STATIC_NODES: 1 << 15, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_NUMA_BALANCING: 1 << 13 } as const;
 
 const SCHED_POLICY = {
-  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_ISO: 4, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+  SCHED_OTHER: 0,
+  SCHED_FIFO: 1,
+  SCHED_RR: 2,
+  SCHED_BATCH: 3,
+  SCHED_ISO: 4,
+  SCHED_IDLE: 5,
+  SCHED_DEADLINE: 6,
 } as const; // include/uapi/linux/sched.h
 const SCHED_FLAG = {
-  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04, SCHED_FLAG_KEEP_POLICY: 0x08,
-  SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20, SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+  SCHED_FLAG_RESET_ON_FORK: 0x01,
+  SCHED_FLAG_RECLAIM: 0x02,
+  SCHED_FLAG_DL_OVERRUN: 0x04,
+  SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10,
+  SCHED_FLAG_UTIL_CLAMP_MIN: 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
 } as const;
 
 const IOPRIO_CLASS = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 } as const; // include/uapi/linux/ioprio.h
@@ -80,16 +99,19 @@ export function addProcessKernelSettings(spec: Spec, facts: HostFacts, add: Add)
   }
   const sched = proc.scheduler;
   if (sched) {
-    add({
-      op: 'sched_setattr',
-      policy: SCHED_POLICY[sched.policy],
-      flags: (sched.flags ?? []).reduce((acc, f) => acc | SCHED_FLAG[f], 0),
-      nice: sched.nice ?? 0,
-      priority: sched.priority ?? 0,
-      runtime: sched.runtime ?? 0,
-      deadline: sched.deadline ?? 0,
-      period: sched.period ?? 0,
-    }, `set the scheduler ${sched.policy}`);
+    add(
+      {
+        op: 'sched_setattr',
+        policy: SCHED_POLICY[sched.policy],
+        flags: (sched.flags ?? []).reduce((acc, f) => acc | SCHED_FLAG[f], 0),
+        nice: sched.nice ?? 0,
+        priority: sched.priority ?? 0,
+        runtime: sched.runtime ?? 0,
+        deadline: sched.deadline ?? 0,
+        period: sched.period ?? 0,
+      },
+      `set the scheduler ${sched.policy}`,
+    );
   }
   const io = proc.ioPriority;
   if (io) {
@@ -118,7 +140,8 @@ function addLsmLabels(spec: Spec, facts: HostFacts, add: Add): void {
 /** linux.intelRdt needs the resctrl file system, and kago does not write to it yet. */
 export function checkIntelRdt(spec: Spec, facts: HostFacts): void {
   if (!spec.linux?.intelRdt) return;
-  if (!facts.resctrl) throw new KagoError('config.json: /linux/intelRdt', 'resctrl is not mounted on this host (no Intel RDT / AMD QoS support); remove intelRdt');
+  if (!facts.resctrl)
+    throw new KagoError('config.json: /linux/intelRdt', 'resctrl is not mounted on this host (no Intel RDT / AMD QoS support); remove intelRdt');
   throw new KagoError('config.json: /linux/intelRdt', 'kago does not support Intel RDT yet');
 }
 

@@ -29,16 +29,41 @@ function apply(out: ParsedMountOptions, word: string): boolean {
   if (!option) return false;
   const { bits } = option;
   switch (option.effect) {
-    case 'none': break;
-    case 'bind': out.bind = true; break;
-    case 'rbind': out.bind = true; out.recursive = true; break;
-    case 'tmpcopyup': out.tmpcopyup = true; break;
-    case 'idmap': case 'ridmap': out.idmap = option.effect; break;
-    case 'flag-set': out.flags |= bits; out.clear &= ~bits; break;
-    case 'flag-clear': out.flags &= ~bits; out.clear |= bits; break;
-    case 'propagation': out.propagation.push(bits); break;
-    case 'attr-set': out.recursiveSet |= bits; out.recursiveClear &= ~bits; break;
-    case 'attr-clear': out.recursiveClear |= bits; out.recursiveSet &= ~bits; break;
+    case 'none':
+      break;
+    case 'bind':
+      out.bind = true;
+      break;
+    case 'rbind':
+      out.bind = true;
+      out.recursive = true;
+      break;
+    case 'tmpcopyup':
+      out.tmpcopyup = true;
+      break;
+    case 'idmap':
+    case 'ridmap':
+      out.idmap = option.effect;
+      break;
+    case 'flag-set':
+      out.flags |= bits;
+      out.clear &= ~bits;
+      break;
+    case 'flag-clear':
+      out.flags &= ~bits;
+      out.clear |= bits;
+      break;
+    case 'propagation':
+      out.propagation.push(bits);
+      break;
+    case 'attr-set':
+      out.recursiveSet |= bits;
+      out.recursiveClear &= ~bits;
+      break;
+    case 'attr-clear':
+      out.recursiveClear |= bits;
+      out.recursiveSet &= ~bits;
+      break;
     case 'attr-atime':
       // The atime modes are one field (MOUNT_ATTR__ATIME) that
       // mount_setattr(2) only changes as a whole; the last one wins, as with mount(8).
@@ -56,8 +81,16 @@ function apply(out: ParsedMountOptions, word: string): boolean {
 
 export function parseMountOptions(options: readonly string[] | undefined): ParsedMountOptions {
   const out: ParsedMountOptions = {
-    flags: 0, clear: 0, propagation: [], bind: false, recursive: false,
-    recursiveSet: 0, recursiveClear: 0, tmpcopyup: false, idmap: 'none', data: [],
+    flags: 0,
+    clear: 0,
+    propagation: [],
+    bind: false,
+    recursive: false,
+    recursiveSet: 0,
+    recursiveClear: 0,
+    tmpcopyup: false,
+    idmap: 'none',
+    data: [],
   };
   for (const o of options ?? []) {
     if (!apply(out, o)) out.data.push(o);

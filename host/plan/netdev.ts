@@ -41,7 +41,8 @@ export function moveNetDevices(spec: Spec, pid: number): void {
         const index = interfaceIndex(hostName);
         netlinkRequest(`move ${hostName}`, (seq) => newLinkMessage(index, netns, name, seq));
       } catch (e) {
-        if (e instanceof SyscallError) throw new KagoError(`config.json: /linux/netDevices/${hostName}`, `cannot move it into the container as ${name}: ${e.code}`, { cause: e });
+        if (e instanceof SyscallError)
+          throw new KagoError(`config.json: /linux/netDevices/${hostName}`, `cannot move it into the container as ${name}: ${e.code}`, { cause: e });
         throw e;
       }
     }

@@ -207,7 +207,10 @@ function addBindMount(m: Mount, index: number, dest: string, facts: HostFacts, s
     add({ op: 'bind_fd_in_root', slot: sourceSlot, root, target: dest, recursive: o.recursive ? 1 : 0 }, `bind ${source} on ${dest}`);
     slots.alloc.release(sourceSlot);
   } else {
-    add({ op: 'mount_in_root', source, root, target: dest, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' }, `bind ${source} on ${dest}`);
+    add(
+      { op: 'mount_in_root', source, root, target: dest, fstype: '', flags: L.MS_BIND | (o.recursive ? L.MS_REC : 0), data: '' },
+      `bind ${source} on ${dest}`,
+    );
   }
   // A bind mount ignores every flag but MS_REC on creation: read-only and the
   // like need a second, remounting call.
@@ -246,7 +249,8 @@ function addCgroupMount(m: Mount, dest: string, facts: HostFacts, root: number, 
     inRoot(sub, `bind cgroup ${dir} on ${sub}`, { source: dir, fstype: '', flags: L.MS_BIND | L.MS_REC, data: '' });
     if (flags) add({ op: 'remount_in_root', root, target: sub, flags }, `remount ${sub} with its options`);
   });
-  if (flags & L.MS_RDONLY) add({ op: 'remount_in_root', root, target: dest, flags: flags | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC }, `remount ${dest} read-only`);
+  if (flags & L.MS_RDONLY)
+    add({ op: 'remount_in_root', root, target: dest, flags: flags | L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC }, `remount ${dest} read-only`);
 }
 
 interface DeviceNode {
@@ -283,8 +287,13 @@ function devIsBound(spec: Spec): boolean {
 export function addDevices(spec: Spec, facts: HostFacts, root: number, add: Add): void {
   if (devIsBound(spec)) return;
   const configured: DeviceNode[] = (spec.linux?.devices ?? []).map((d) => ({
-    path: containerPath(d.path), type: d.type, major: d.major ?? 0, minor: d.minor ?? 0,
-    mode: d.fileMode ?? 0o666, uid: d.uid ?? 0, gid: d.gid ?? 0,
+    path: containerPath(d.path),
+    type: d.type,
+    major: d.major ?? 0,
+    minor: d.minor ?? 0,
+    mode: d.fileMode ?? 0o666,
+    uid: d.uid ?? 0,
+    gid: d.gid ?? 0,
   }));
   const devices = [...DEFAULT_DEVICES.filter((d) => !configured.some((c) => c.path === d.path)), ...configured];
   // A fresh /dev (a mount in config.json) is empty; otherwise leave what the image has.

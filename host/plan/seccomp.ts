@@ -42,7 +42,9 @@ export function compileSeccomp(spec: Spec, config: string | Uint8Array): Compile
   const errors = report.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0 || !report.ok) {
     const first = errors[0];
-    throw new KagoError(`config.json: ${first?.pointer ?? '/linux/seccomp'}`, first?.message ?? 'cannot be compiled', { details: errors.slice(1).map((p) => `config.json: ${p.pointer}: ${p.message}`) });
+    throw new KagoError(`config.json: ${first?.pointer ?? '/linux/seccomp'}`, first?.message ?? 'cannot be compiled', {
+      details: errors.slice(1).map((p) => `config.json: ${p.pointer}: ${p.message}`),
+    });
   }
   const compiled: CompiledSeccomp = { flags: report.flags ?? 0, filter: new Uint8Array(bpf) };
   if (report.notify) {

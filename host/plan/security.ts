@@ -15,7 +15,10 @@ type Add = (op: PlannedOp['op'], what: string) => void;
 export function addLimits(spec: Spec, add: Add): void {
   const proc = spec.process!;
   (proc.rlimits ?? []).forEach((r, i) => {
-    add({ op: 'setrlimit', resource: rlimitNumber(r.type, `/process/rlimits/${i}/type`), soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) }, `set ${r.type}`);
+    add(
+      { op: 'setrlimit', resource: rlimitNumber(r.type, `/process/rlimits/${i}/type`), soft: rlimitValue(r.soft), hard: rlimitValue(r.hard) },
+      `set ${r.type}`,
+    );
   });
   if (proc.oomScoreAdj !== undefined) {
     add({ op: 'write_file', path: '/proc/self/oom_score_adj', data: String(proc.oomScoreAdj) }, `set oom_score_adj to ${proc.oomScoreAdj}`);
@@ -45,7 +48,10 @@ export function addUserAndCapabilities(spec: Spec, facts: Pick<HostFacts, 'lastC
   if (!facts.setgroupsDenied) {
     add({ op: 'setgroups', gids: user.additionalGids ?? [] }, 'set the supplementary groups');
   } else if (user.additionalGids?.length) {
-    throw new KagoError('config.json: /process/user/additionalGids', 'need setgroups, which a user namespace that maps only the caller\'s gid denies (map more gids, through newgidmap)');
+    throw new KagoError(
+      'config.json: /process/user/additionalGids',
+      "need setgroups, which a user namespace that maps only the caller's gid denies (map more gids, through newgidmap)",
+    );
   }
   add({ op: 'drop_bounding', keep: caps.bounding, last: facts.lastCap }, 'limit the bounding capability set');
   // Without KEEPCAPS, leaving uid 0 would empty the permitted set before capset could choose from it.

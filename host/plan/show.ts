@@ -14,7 +14,9 @@ function formatValue(name: string, v: unknown): string {
 }
 
 export function formatOp(op: PlanOp): string {
-  const args = Object.entries(op).filter(([k]) => k !== 'op').map(([k, v]) => `${k}=${formatValue(k, v)}`);
+  const args = Object.entries(op)
+    .filter(([k]) => k !== 'op')
+    .map(([k, v]) => `${k}=${formatValue(k, v)}`);
   return `${op.op}(${args.join(', ')})`;
 }
 

@@ -13,7 +13,10 @@ export class SlotAllocator {
   take(what: string, where = 'plan'): number {
     const slot = this.lowestFree();
     if (slot === undefined) {
-      throw new KagoError(where, `no descriptor slot is left for ${what}: the executor has ${SLOT_COUNT}, which id-mapped mounts, bind sources and joined namespaces share`);
+      throw new KagoError(
+        where,
+        `no descriptor slot is left for ${what}: the executor has ${SLOT_COUNT}, which id-mapped mounts, bind sources and joined namespaces share`,
+      );
     }
     this.held.add(slot);
     return slot;
@@ -50,7 +53,8 @@ export function checkSlots(ops: readonly PlanOp[]): void {
     }
     if (format.fills) {
       const slot = slotOf(format.fills);
-      if (slot < 0 || slot >= SLOT_COUNT || held.has(slot)) throw new Error(`plan builder: operation ${i} (${op.op}) fills slot ${slot}, which is taken or does not exist`);
+      if (slot < 0 || slot >= SLOT_COUNT || held.has(slot))
+        throw new Error(`plan builder: operation ${i} (${op.op}) fills slot ${slot}, which is taken or does not exist`);
       held.add(slot);
     }
   });

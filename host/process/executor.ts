@@ -69,7 +69,7 @@ export function startExecutor(io: ExecutorIo, primeCgroup?: string): Executor {
     let pid: number;
     try {
       // The container's stdio is kago's own, or the pipes kago relays (lifecycle/stdio.ts).
-      pid = spawnWithFds(executorPath, args, [...(io.stdio ?? ['inherit', 'inherit', 'inherit'] as const), childEnd, ...(io.extraFds ?? [])], env);
+      pid = spawnWithFds(executorPath, args, [...(io.stdio ?? (['inherit', 'inherit', 'inherit'] as const)), childEnd, ...(io.extraFds ?? [])], env);
     } catch (e) {
       throw new KagoError('executor', `cannot start ${executorPath}: ${(e as Error).message}`, { cause: e });
     }
@@ -128,7 +128,10 @@ function silentDeath(plan: Plan, pid: number | undefined): KagoError {
   const refused = load?.op === 'seccomp' ? refusedByFilter(load.filter, CALLS_AFTER_SECCOMP) : [];
   if (refused.length) {
     // A refused exit_group leaves glibc's _exit to fault (SIGSEGV): the filter is the cause whatever the signal.
-    return new KagoError('container init', `${how} during setup: the seccomp profile (/linux/seccomp) refuses ${refused.join(', ')}, which init needs after loading it to start the program`);
+    return new KagoError(
+      'container init',
+      `${how} during setup: the seccomp profile (/linux/seccomp) refuses ${refused.join(', ')}, which init needs after loading it to start the program`,
+    );
   }
   if (end.signal === SIGSYS) return new KagoError('container init', `${how} during setup: a seccomp filter killed a system call init made`);
   return new KagoError('container init', `${SILENT} (${how})`);

@@ -95,13 +95,17 @@ const EPERM = 1;
 function argRules(name: string, rule: ArgRule, values: Set<bigint>): OciRule[] | null {
   // A value JSON cannot carry exactly: the bare name is the safe superset.
   if ([...values].some((v) => v > BigInt(Number.MAX_SAFE_INTEGER))) return null;
-  return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((v) => ({
-    names: [name],
-    action: 'SCMP_ACT_ALLOW',
-    args: [rule.mask === undefined
-      ? { index: rule.index, value: Number(v), op: 'SCMP_CMP_EQ' }
-      : { index: rule.index, value: Number(rule.mask), valueTwo: Number(v), op: 'SCMP_CMP_MASKED_EQ' }],
-  }));
+  return [...values]
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map((v) => ({
+      names: [name],
+      action: 'SCMP_ACT_ALLOW',
+      args: [
+        rule.mask === undefined
+          ? { index: rule.index, value: Number(v), op: 'SCMP_CMP_EQ' }
+          : { index: rule.index, value: Number(rule.mask), valueTwo: Number(v), op: 'SCMP_CMP_MASKED_EQ' },
+      ],
+    }));
 }
 
 /** arches: the config's architectures (or kago's default set); any other one a call came from is added. */

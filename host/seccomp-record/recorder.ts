@@ -117,6 +117,10 @@ export function runRecorder(payload: string | undefined): number {
   const profile = recordedProfile(recording, request.arches);
   const write = request.fresh ? createNewFile : replaceFile;
   write('--seccomp-record ', request.file, `${JSON.stringify(profile, null, 2)}\n`, 0o644);
-  if (recording.unnamed.size) log('warning', `--seccomp-record ${request.file}: left out calls no syscall table names (an OCI profile lists names): ${[...recording.unnamed].sort().join(', ')}`);
+  if (recording.unnamed.size)
+    log(
+      'warning',
+      `--seccomp-record ${request.file}: left out calls no syscall table names (an OCI profile lists names): ${[...recording.unnamed].sort().join(', ')}`,
+    );
   return 0;
 }

@@ -101,15 +101,27 @@ function checkDestination(file: string, where: string, fresh: boolean): void {
  * with NEW_LISTENER (EINVAL, seccomp_set_mode_filter) unless
  * TSYNC_ESRCH, which Linux 5.7 added, comes with it.
  */
-export function recordingSeccomp(flag: RecordOptions | undefined, spec: RecordedConfig, bundle: string, original: CompiledSeccomp | undefined): RecordingSeccomp | undefined {
+export function recordingSeccomp(
+  flag: RecordOptions | undefined,
+  spec: RecordedConfig,
+  bundle: string,
+  original: CompiledSeccomp | undefined,
+): RecordingSeccomp | undefined {
   const request = requested(flag, spec, bundle);
   if (!request) return undefined;
   // The recorder takes the listener with pidfd_getfd, which needs ptrace access to init; init is not
   // dumpable (native/main.c), so without CAP_SYS_PTRACE on the host the kernel refuses it.
-  if (process.geteuid?.() !== 0) throw new KagoError(request.where, 'recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE');
+  if (process.geteuid?.() !== 0)
+    throw new KagoError(
+      request.where,
+      'recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE',
+    );
   checkDestination(request.file, request.where, request.fresh === true);
   if (original?.listener) {
-    throw new KagoError('config.json: /linux/seccomp/listenerPath', 'a recorded container cannot also hand its listener to an agent: the recording answers every call itself');
+    throw new KagoError(
+      'config.json: /linux/seccomp/listenerPath',
+      'a recorded container cannot also hand its listener to an agent: the recording answers every call itself',
+    );
   }
   const native = NATIVE_ARCH[process.arch];
   const configured = (spec.linux?.seccomp?.architectures ?? []).filter((a): a is string => typeof a === 'string');

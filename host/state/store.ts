@@ -1,7 +1,21 @@
 // The state directory: one directory per container under --root, holding
 // state.json and the exec FIFO. Creating the directory is the atomic step that
 // decides which of two concurrent `create`s of one id wins.
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  type Stats,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { freezerOf, isFrozen } from '../cgroups/freezer.ts';
 import { KagoError } from '../errors.ts';
@@ -53,8 +67,13 @@ export class StateStore {
     }
     const euid = process.geteuid?.() ?? 0;
     if (!st.isDirectory()) throw new KagoError(`--root ${this.root}`, 'is not a directory');
-    if (st.uid !== euid) throw new KagoError(`--root ${this.root}`, `belongs to uid ${st.uid}, not to kago's user (${euid}): refused, its states decide what kago kills and runs`);
-    if (st.mode & 0o022) throw new KagoError(`--root ${this.root}`, `can be written by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): refused, its states decide what kago kills and runs`);
+    if (st.uid !== euid)
+      throw new KagoError(`--root ${this.root}`, `belongs to uid ${st.uid}, not to kago's user (${euid}): refused, its states decide what kago kills and runs`);
+    if (st.mode & 0o022)
+      throw new KagoError(
+        `--root ${this.root}`,
+        `can be written by other users (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}): refused, its states decide what kago kills and runs`,
+      );
     this.rootChecked = true;
   }
 
@@ -94,7 +113,8 @@ export class StateStore {
     let reason = fileErrorReason(failure);
     try {
       const st = lstatSync(this.root);
-      if (st.isSymbolicLink()) reason = `is a symbolic link to ${readlinkSync(this.root)}, which ${existsSync(this.root) ? 'is not a directory' : 'does not exist'}`;
+      if (st.isSymbolicLink())
+        reason = `is a symbolic link to ${readlinkSync(this.root)}, which ${existsSync(this.root) ? 'is not a directory' : 'does not exist'}`;
       else if (!st.isDirectory()) reason = 'is not a directory';
     } catch {
       // mkdir's reason is the one

@@ -74,9 +74,9 @@ export class Writer {
     this.pad(bytes);
     const buf = new DataView(new ArrayBuffer(bytes));
     if (bytes === 1) buf.setUint8(0, Number(v));
-    else if (bytes === 2) (signed ? buf.setInt16(0, Number(v), true) : buf.setUint16(0, Number(v), true));
-    else if (bytes === 4) (signed ? buf.setInt32(0, Number(v), true) : buf.setUint32(0, Number(v), true));
-    else (signed ? buf.setBigInt64(0, BigInt(v), true) : buf.setBigUint64(0, BigInt(v), true));
+    else if (bytes === 2) signed ? buf.setInt16(0, Number(v), true) : buf.setUint16(0, Number(v), true);
+    else if (bytes === 4) signed ? buf.setInt32(0, Number(v), true) : buf.setUint32(0, Number(v), true);
+    else signed ? buf.setBigInt64(0, BigInt(v), true) : buf.setBigUint64(0, BigInt(v), true);
     this.raw(new Uint8Array(buf.buffer));
   }
   private patchU32(at: number, v: number): void {
@@ -90,11 +90,17 @@ export class Writer {
       throw new DBusWireError(`a value of type ${sig} cannot be ${JSON.stringify(value)}`);
     };
     switch (c) {
-      case 'y': case 'n': case 'q': case 'i': case 'u': case 'h':
+      case 'y':
+      case 'n':
+      case 'q':
+      case 'i':
+      case 'u':
+      case 'h':
         if (typeof value !== 'number' || !Number.isInteger(value)) fail();
         this.int(c === 'y' ? 1 : c === 'n' || c === 'q' ? 2 : 4, value as number, c === 'n' || c === 'i');
         return;
-      case 'x': case 't':
+      case 'x':
+      case 't':
         if (typeof value !== 'bigint' && (typeof value !== 'number' || !Number.isInteger(value))) fail();
         this.int(8, value as number | bigint, c === 'x');
         return;
@@ -110,7 +116,8 @@ export class Writer {
         if (typeof value !== 'boolean') fail();
         this.int(4, value ? 1 : 0, false);
         return;
-      case 's': case 'o': {
+      case 's':
+      case 'o': {
         if (typeof value !== 'string') fail();
         const b = new TextEncoder().encode(value as string);
         this.int(4, b.length, false);
@@ -147,7 +154,8 @@ export class Writer {
         this.patchU32(at, this.chunks.length - start);
         return;
       }
-      case '(': case '{': {
+      case '(':
+      case '{': {
         if (!Array.isArray(value)) fail();
         const fields = splitSignature(sig.slice(1, -1));
         const values = value as DBusValue[];
@@ -190,26 +198,46 @@ export class Reader {
   read(sig: string): DBusValue {
     const c = sig[0];
     switch (c) {
-      case 'y': this.need(1); return this.buf[this.pos++]!;
-      case 'n': case 'q': {
+      case 'y':
+        this.need(1);
+        return this.buf[this.pos++]!;
+      case 'n':
+      case 'q': {
         this.align(2);
         this.need(2);
         const v = c === 'n' ? this.view.getInt16(this.pos, true) : this.view.getUint16(this.pos, true);
         this.pos += 2;
         return v;
       }
-      case 'i': { this.align(4); this.need(4); const v = this.view.getInt32(this.pos, true); this.pos += 4; return v; }
-      case 'u': case 'h': return this.u32();
-      case 'b': return this.u32() !== 0;
-      case 'x': case 't': {
+      case 'i': {
+        this.align(4);
+        this.need(4);
+        const v = this.view.getInt32(this.pos, true);
+        this.pos += 4;
+        return v;
+      }
+      case 'u':
+      case 'h':
+        return this.u32();
+      case 'b':
+        return this.u32() !== 0;
+      case 'x':
+      case 't': {
         this.align(8);
         this.need(8);
         const v = c === 'x' ? this.view.getBigInt64(this.pos, true) : this.view.getBigUint64(this.pos, true);
         this.pos += 8;
         return v;
       }
-      case 'd': { this.align(8); this.need(8); const v = this.view.getFloat64(this.pos, true); this.pos += 8; return v; }
-      case 's': case 'o': {
+      case 'd': {
+        this.align(8);
+        this.need(8);
+        const v = this.view.getFloat64(this.pos, true);
+        this.pos += 8;
+        return v;
+      }
+      case 's':
+      case 'o': {
         const n = this.u32();
         this.need(n + 1);
         const s = new TextDecoder().decode(this.buf.subarray(this.pos, this.pos + n));
@@ -239,7 +267,8 @@ export class Reader {
         if (this.pos !== end) throw new DBusWireError('array length does not match its elements');
         return out;
       }
-      case '(': case '{': {
+      case '(':
+      case '{': {
         this.align(8);
         return splitSignature(sig.slice(1, -1)).map((f) => this.read(f));
       }

@@ -23,7 +23,14 @@ let koffi: Koffi | null = null;
 
 export function loadKoffi(): Koffi {
   if (koffi) return koffi;
-  const prebuilt = join(installRoot, 'node_modules', '@koromix', `koffi-${process.platform}-${process.arch}`, `${process.platform}_${process.arch}`, 'koffi.node');
+  const prebuilt = join(
+    installRoot,
+    'node_modules',
+    '@koromix',
+    `koffi-${process.platform}-${process.arch}`,
+    `${process.platform}_${process.arch}`,
+    'koffi.node',
+  );
   if (existsSync(prebuilt)) {
     const module = { exports: {} as Koffi };
     process.dlopen(module, prebuilt);

@@ -60,17 +60,33 @@ function load(): { libc: Libc; koffi: Koffi } {
   k.alias('ssize_t', 'intptr_t');
   k.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });
   k.struct('msghdr', {
-    msg_name: 'void *', msg_namelen: 'uint32_t', msg_iov: 'iovec *', msg_iovlen: 'size_t',
-    msg_control: 'void *', msg_controllen: 'size_t', msg_flags: 'int',
+    msg_name: 'void *',
+    msg_namelen: 'uint32_t',
+    msg_iov: 'iovec *',
+    msg_iovlen: 'size_t',
+    msg_control: 'void *',
+    msg_controllen: 'size_t',
+    msg_flags: 'int',
   });
   // union bpf_attr, the members for BPF_PROG_LOAD and BPF_PROG_ATTACH/DETACH
   // (include/uapi/linux/bpf.h); the kernel takes a shorter attr than its own.
   k.struct('kago_bpf_prog_load', {
-    prog_type: 'uint32_t', insn_cnt: 'uint32_t', insns: 'const uint8_t *', license: 'const char *',
-    log_level: 'uint32_t', log_size: 'uint32_t', log_buf: 'uint8_t *', kern_version: 'uint32_t', prog_flags: 'uint32_t',
+    prog_type: 'uint32_t',
+    insn_cnt: 'uint32_t',
+    insns: 'const uint8_t *',
+    license: 'const char *',
+    log_level: 'uint32_t',
+    log_size: 'uint32_t',
+    log_buf: 'uint8_t *',
+    kern_version: 'uint32_t',
+    prog_flags: 'uint32_t',
   });
   k.struct('kago_bpf_prog_attach', {
-    target_fd: 'uint32_t', attach_bpf_fd: 'uint32_t', attach_type: 'uint32_t', attach_flags: 'uint32_t', replace_bpf_fd: 'uint32_t',
+    target_fd: 'uint32_t',
+    attach_bpf_fd: 'uint32_t',
+    attach_type: 'uint32_t',
+    attach_flags: 'uint32_t',
+    replace_bpf_fd: 'uint32_t',
   });
   const declared: Partial<Libc> = {};
   const libc = {} as Libc;
@@ -186,9 +202,7 @@ export function reapIfExited(pid: number): WaitResult {
   if (sipid === 0) return { exited: false };
   const code = view.getInt32(8, true);
   const status = view.getInt32(24, true);
-  return code === CLD_EXITED
-    ? { exited: true, code: status, signal: 0 }
-    : { exited: true, code: 128 + status, signal: status };
+  return code === CLD_EXITED ? { exited: true, code: status, signal: 0 } : { exited: true, code: 128 + status, signal: status };
 }
 
 /** A pidfd pins the process: signals sent through it cannot hit a reused pid. */
@@ -201,7 +215,6 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
 }
 
 const SOL_SOCKET = 1;
-
 
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_ATTACH = 8;
@@ -216,8 +229,15 @@ export function bpfProgLoad(progType: number, insns: Uint8Array, license: string
   const { libc: c, koffi: k } = load();
   const attempt = (log: Uint8Array | null) => {
     const attr = {
-      prog_type: progType, insn_cnt: insns.length / 8, insns, license,
-      log_level: log ? 1 : 0, log_size: log ? log.length : 0, log_buf: log, kern_version: 0, prog_flags: 0,
+      prog_type: progType,
+      insn_cnt: insns.length / 8,
+      insns,
+      license,
+      log_level: log ? 1 : 0,
+      log_size: log ? log.length : 0,
+      log_buf: log,
+      kern_version: 0,
+      prog_flags: 0,
     };
     return c.syscall(SYS_bpf, 'int', BPF_PROG_LOAD, 'kago_bpf_prog_load *', attr, 'uint', k.sizeof('kago_bpf_prog_load'));
   };
@@ -277,8 +297,13 @@ export function recvWithFd(fd: number, maxLength: number): Received {
   const data = new Uint8Array(maxLength);
   const control = new Uint8Array(64);
   const msg = {
-    msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: data, iov_len: maxLength }], msg_iovlen: 1,
-    msg_control: control, msg_controllen: control.length, msg_flags: 0,
+    msg_name: null,
+    msg_namelen: 0,
+    msg_iov: [{ iov_base: data, iov_len: maxLength }],
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: control.length,
+    msg_flags: 0,
   };
   let n: number;
   for (;;) {
@@ -304,8 +329,13 @@ export function sendWithFd(fd: number, data: Uint8Array, passed: number): void {
   view.setInt32(12, SCM_RIGHTS, true);
   view.setInt32(16, passed, true);
   const msg = {
-    msg_name: null, msg_namelen: 0, msg_iov: [{ iov_base: data, iov_len: data.length }], msg_iovlen: 1,
-    msg_control: control, msg_controllen: FD_CONTROL_SIZE, msg_flags: 0,
+    msg_name: null,
+    msg_namelen: 0,
+    msg_iov: [{ iov_base: data, iov_len: data.length }],
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: FD_CONTROL_SIZE,
+    msg_flags: 0,
   };
   check('sendmsg', c.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */));
 }

@@ -100,7 +100,7 @@ export function netlinkRequest(what: string, build: (seq: number) => Uint8Array)
       const n = c.recv(sock, reply, reply.length, 0);
       if (n < 0) throw new SyscallError(what, koffi.errno());
       const v = new DataView(reply.buffer);
-      for (let at = 0; at + NLMSG_HDRLEN <= n;) {
+      for (let at = 0; at + NLMSG_HDRLEN <= n; ) {
         const len = v.getUint32(at, true);
         const type = v.getUint16(at + 4, true);
         if (type === NLMSG_ERROR && v.getUint32(at + 8, true) === seq) {

@@ -91,7 +91,13 @@ export function receiveNotification(listener: number): Notification | null {
   }
   const args: bigint[] = [];
   for (let i = 0; i < 6; i++) args.push(notifView.getBigUint64(32 + 8 * i, true));
-  return { id: notifView.getBigUint64(0, true), pid: notifView.getUint32(8, true), nr: notifView.getInt32(16, true), arch: notifView.getUint32(20, true), args };
+  return {
+    id: notifView.getBigUint64(0, true),
+    pid: notifView.getUint32(8, true),
+    nr: notifView.getInt32(16, true),
+    arch: notifView.getUint32(20, true),
+    args,
+  };
 }
 
 /**

@@ -67,16 +67,27 @@ describe('applying v2 writes to a scratch cgroup tree', function () {
     for (const [file, value] of Object.entries(expected)) assert.equal(readFileSync(join(leaf, file), 'utf8'), value, file);
     // A controller must be enabled by every ancestor (the root included) to appear in the leaf.
     for (const dir of [mount, join(mount, 'kago')]) {
-      assert.deepEqual(readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8').split(' ').sort(), ['+cpu', '+cpuset', '+hugetlb', '+io', '+memory', '+pids', '+rdma']);
+      assert.deepEqual(readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8').split(' ').sort(), [
+        '+cpu',
+        '+cpuset',
+        '+hugetlb',
+        '+io',
+        '+memory',
+        '+pids',
+        '+rdma',
+      ]);
     }
   });
 
   it('a failing write names the file, the value and the errno', function () {
     const { writes } = cgroups.cgroupWrites({ pids: { limit: 5 } }, V2);
-    assert.throws(() => applyWrites(writes, targetFromDirs([leaf], hierarchies)), (e: unknown) => {
-      assert.ok(e instanceof KagoError);
-      assert.equal(e.message, `cgroup ${join(leaf, 'pids.max')}: write "5": open: ENOENT`);
-      return true;
-    });
+    assert.throws(
+      () => applyWrites(writes, targetFromDirs([leaf], hierarchies)),
+      (e: unknown) => {
+        assert.ok(e instanceof KagoError);
+        assert.equal(e.message, `cgroup ${join(leaf, 'pids.max')}: write "5": open: ENOENT`);
+        return true;
+      },
+    );
   });
 });

@@ -65,8 +65,14 @@ describe('cgroup v1 limits on real containers', function () {
     const result = await run;
     assert.equal(result.code, 137, result.stderr);
     assert.equal(await eventsDone, 0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string });
-    assert.ok(lines.some((e) => e.type === 'oom' && e.id === c.id), out);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; id: string });
+    assert.ok(
+      lines.some((e) => e.type === 'oom' && e.id === c.id),
+      out,
+    );
   });
 
   it('a pids limit makes fork fail', function () {
@@ -124,15 +130,31 @@ describe('cgroup v1 limits on real containers', function () {
     const c = container(shell('sleep 1000 & sleep 1000'));
     kago.ok(['run', '--detach', '--bundle', c.bundle.dir, c.id]);
     c.pids.push(kago.state(c.id).pid);
-    waitFor(() => readFileSync(join(V1, 'pids', 'kago', c.id, 'cgroup.procs'), 'utf8').trim().split('\n').length >= 2);
-    c.pids.push(...readFileSync(join(V1, 'pids', 'kago', c.id, 'cgroup.procs'), 'utf8').trim().split('\n').map(Number));
+    waitFor(
+      () =>
+        readFileSync(join(V1, 'pids', 'kago', c.id, 'cgroup.procs'), 'utf8')
+          .trim()
+          .split('\n').length >= 2,
+    );
+    c.pids.push(
+      ...readFileSync(join(V1, 'pids', 'kago', c.id, 'cgroup.procs'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(Number),
+    );
     kago.ok(['pause', c.id]);
     kago.ok(['delete', '--force', c.id]);
   });
 
   it('a device rule denies reading /dev/null while writing stays allowed', function () {
     const c = container(shell('echo x > /dev/null && echo write-ok; cat /dev/null'), (s) => {
-      s.linux!.resources = { ...s.linux!.resources, devices: [{ allow: false, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'r' }] };
+      s.linux!.resources = {
+        ...s.linux!.resources,
+        devices: [
+          { allow: false, access: 'rwm' },
+          { allow: false, type: 'c', major: 1, minor: 3, access: 'r' },
+        ],
+      };
     });
     const r = runToEnd(c);
     assert.match(r.stdout, /write-ok/);
@@ -168,7 +190,7 @@ describe('cgroup v1 limits on real containers', function () {
     assert.match(table[1]!, new RegExp(`^root\\s+${pid}\\s+\\d+\\s+\\d+\\s+\\S+\\s+\\?\\s+\\d\\d:\\d\\d:\\d\\d sleep 1000$`));
   });
 
-  it('events --stats prints one stats object in runc\'s shape', function () {
+  it("events --stats prints one stats object in runc's shape", function () {
     const c = container(['sleep', '1000'], (s) => {
       s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 * 1024 * 1024 }, pids: { limit: 10 } };
     });

@@ -48,7 +48,11 @@ describe('cgroup v2 on the unified mount', function () {
     kago.ok(['create', '--bundle', c.bundle.dir, c.id]);
     const pid = kago.state(c.id).pid;
     c.pids.push(pid);
-    assert.ok(readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)));
+    assert.ok(
+      readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .includes(String(pid)),
+    );
     kago.ok(['start', c.id]);
     const f = { version: 2 as const, dir: v2Dir(c.id) };
     freeze(f);
@@ -62,14 +66,24 @@ describe('cgroup v2 on the unified mount', function () {
     const c = container(shell('sleep 1000 & sleep 1000 & wait'));
     kago.ok(['run', '--detach', '--bundle', c.bundle.dir, c.id]);
     c.pids.push(kago.state(c.id).pid);
-    waitFor(() => readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8').trim().split('\n').length === 3);
-    c.pids.push(...readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8').trim().split('\n').map(Number));
+    waitFor(
+      () =>
+        readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8')
+          .trim()
+          .split('\n').length === 3,
+    );
+    c.pids.push(
+      ...readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(Number),
+    );
     killCgroupProcesses([v2Dir(c.id)]);
     waitFor(() => readFileSync(join(v2Dir(c.id), 'cgroup.procs'), 'utf8').trim() === '');
     waitFor(() => kago.state(c.id).status === 'stopped');
   });
 
-  it('the eBPF device program attached to the container\'s v2 cgroup denies a device', function () {
+  it("the eBPF device program attached to the container's v2 cgroup denies a device", function () {
     const c = container(shell('cat /dev/null 2>/tmp/read; echo x > /dev/null && echo write-ok > /tmp/write; head -c 1 /dev/zero > /tmp/zero'), (s) => {
       s.root!.readonly = false;
     });
@@ -77,7 +91,10 @@ describe('cgroup v2 on the unified mount', function () {
     c.pids.push(kago.state(c.id).pid);
     // This host enforces devices with the v1 controller; the program is
     // attached here as it is on a v2 host, to the container's own cgroup.
-    const program = getCore().cgroups.deviceProgram([{ allow: false, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'r' }]);
+    const program = getCore().cgroups.deviceProgram([
+      { allow: false, access: 'rwm' },
+      { allow: false, type: 'c', major: 1, minor: 3, access: 'r' },
+    ]);
     attachDeviceProgram(v2Dir(c.id), program);
     kago.ok(['start', c.id]);
     waitFor(() => kago.state(c.id).status === 'stopped');

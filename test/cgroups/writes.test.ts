@@ -14,22 +14,38 @@ const V1: CgroupHost = {
   swapAccounting: true,
   bfq: false,
 };
-const V2: CgroupHost = { v1: [], v2: ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma', 'misc'], hugepageSizes: ['2MB', '1GB'], swapAccounting: true, bfq: false };
+const V2: CgroupHost = {
+  v1: [],
+  v2: ['cpuset', 'cpu', 'io', 'memory', 'hugetlb', 'pids', 'rdma', 'misc'],
+  hugepageSizes: ['2MB', '1GB'],
+  swapAccounting: true,
+  bfq: false,
+};
 const HYBRID: CgroupHost = { ...V1, v1: ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids'], v2: ['hugetlb'] };
 
 /** [file, value] of every write but the device ones, in order. */
 function files(resources: unknown, host: CgroupHost = V1): [string, string][] {
   const r = cgroups.cgroupWrites(resources, host);
-  assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), [], 'no errors');
+  assert.deepEqual(
+    r.problems.filter((p) => p.severity === 'error'),
+    [],
+    'no errors',
+  );
   return r.writes.filter((w) => w.controller !== 'devices').map((w) => [w.file, w.value]);
 }
 
 function errors(resources: unknown, host: CgroupHost = V1): string[] {
-  return cgroups.cgroupWrites(resources, host).problems.filter((p) => p.severity === 'error').map((p) => `${p.pointer}: ${p.message}`);
+  return cgroups
+    .cgroupWrites(resources, host)
+    .problems.filter((p) => p.severity === 'error')
+    .map((p) => `${p.pointer}: ${p.message}`);
 }
 
 function warnings(resources: unknown, host: CgroupHost = V1): string[] {
-  return cgroups.cgroupWrites(resources, host).problems.filter((p) => p.severity === 'warning').map((p) => p.pointer);
+  return cgroups
+    .cgroupWrites(resources, host)
+    .problems.filter((p) => p.severity === 'warning')
+    .map((p) => p.pointer);
 }
 
 describe('cgroup writes computed by the core', function () {
@@ -44,8 +60,14 @@ describe('cgroup writes computed by the core', function () {
         ['memory.use_hierarchy', '1'],
       ]);
       // runc's order: an unlimited memory+swap first, or the kernel refuses the memory limit above it.
-      assert.deepEqual(files({ memory: { limit: -1, swap: -1 } }), [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', '-1']]);
-      assert.deepEqual(files({ memory: { limit: -1 } }), [['memory.memsw.limit_in_bytes', '-1'], ['memory.limit_in_bytes', '-1']]);
+      assert.deepEqual(files({ memory: { limit: -1, swap: -1 } }), [
+        ['memory.memsw.limit_in_bytes', '-1'],
+        ['memory.limit_in_bytes', '-1'],
+      ]);
+      assert.deepEqual(files({ memory: { limit: -1 } }), [
+        ['memory.memsw.limit_in_bytes', '-1'],
+        ['memory.limit_in_bytes', '-1'],
+      ]);
     });
 
     it('v1: kernelTCP goes to memory.kmem.tcp.limit_in_bytes where the host has it, else a warning', function () {
@@ -61,14 +83,25 @@ describe('cgroup writes computed by the core', function () {
         ['memory.swap.max', '2097152'],
         ['memory.low', '524288'],
       ]);
-      assert.deepEqual(files({ memory: { limit: -1 } }, V2), [['memory.max', 'max'], ['memory.swap.max', 'max']]);
-      assert.deepEqual(files({ memory: { limit: 1000, swap: -1 } }, V2), [['memory.max', '1000'], ['memory.swap.max', 'max']]);
+      assert.deepEqual(files({ memory: { limit: -1 } }, V2), [
+        ['memory.max', 'max'],
+        ['memory.swap.max', 'max'],
+      ]);
+      assert.deepEqual(files({ memory: { limit: 1000, swap: -1 } }, V2), [
+        ['memory.max', '1000'],
+        ['memory.swap.max', 'max'],
+      ]);
       assert.deepEqual(files({ memory: { limit: 1000, swap: 0 } }, V2), [['memory.max', '1000']]);
-      assert.deepEqual(files({ memory: { limit: 1000, swap: 1000 } }, V2), [['memory.max', '1000'], ['memory.swap.max', '0']]);
+      assert.deepEqual(files({ memory: { limit: 1000, swap: 1000 } }, V2), [
+        ['memory.max', '1000'],
+        ['memory.swap.max', '0'],
+      ]);
     });
 
     it('refuses swap below the limit, swap without a limit on v2, and swap without accounting', function () {
-      assert.deepEqual(errors({ memory: { limit: 2000, swap: 1000 } }), ['/linux/resources/memory/swap: memory+swap (1000) must not be less than the memory limit (2000)']);
+      assert.deepEqual(errors({ memory: { limit: 2000, swap: 1000 } }), [
+        '/linux/resources/memory/swap: memory+swap (1000) must not be less than the memory limit (2000)',
+      ]);
       assert.match(errors({ memory: { swap: 1000 } }, V2)[0]!, /^\/linux\/resources\/memory\/swap: a swap limit needs a memory limit/);
       assert.match(errors({ memory: { limit: 1000, swap: 2000 } }, { ...V1, swapAccounting: false })[0]!, /swap accounting is not enabled/);
       assert.match(errors({ memory: { swappiness: 101 } })[0]!, /^\/linux\/resources\/memory\/swappiness: must be between 0 and 100/);
@@ -86,17 +119,20 @@ describe('cgroup writes computed by the core', function () {
 
   describe('cpu', function () {
     it('v1: shares, period before quota, burst, rt period before runtime, idle, cpuset', function () {
-      assert.deepEqual(files({ cpu: { shares: 512, quota: 50000, period: 100000, burst: 1000, realtimeRuntime: 950, realtimePeriod: 1000, idle: 1, cpus: '0-1', mems: '0' } }), [
-        ['cpu.shares', '512'],
-        ['cpu.cfs_period_us', '100000'],
-        ['cpu.cfs_quota_us', '50000'],
-        ['cpu.cfs_burst_us', '1000'],
-        ['cpu.rt_period_us', '1000'],
-        ['cpu.rt_runtime_us', '950'],
-        ['cpu.idle', '1'],
-        ['cpuset.cpus', '0-1'],
-        ['cpuset.mems', '0'],
-      ]);
+      assert.deepEqual(
+        files({ cpu: { shares: 512, quota: 50000, period: 100000, burst: 1000, realtimeRuntime: 950, realtimePeriod: 1000, idle: 1, cpus: '0-1', mems: '0' } }),
+        [
+          ['cpu.shares', '512'],
+          ['cpu.cfs_period_us', '100000'],
+          ['cpu.cfs_quota_us', '50000'],
+          ['cpu.cfs_burst_us', '1000'],
+          ['cpu.rt_period_us', '1000'],
+          ['cpu.rt_runtime_us', '950'],
+          ['cpu.idle', '1'],
+          ['cpuset.cpus', '0-1'],
+          ['cpuset.mems', '0'],
+        ],
+      );
     });
 
     it('v2: cpu.weight from shares (runc: 1 + (shares-2)*9999/262142), cpu.max, cpu.max.burst', function () {
@@ -131,33 +167,63 @@ describe('cgroup writes computed by the core', function () {
     });
 
     it('hugetlb per page size, v1 and v2, only the sizes the host has', function () {
-      const limits = { hugepageLimits: [{ pageSize: '2MB', limit: 4194304 }, { pageSize: '1GB', limit: -1 }] };
-      assert.deepEqual(files(limits), [['hugetlb.2MB.limit_in_bytes', '4194304'], ['hugetlb.1GB.limit_in_bytes', '-1']]);
-      assert.deepEqual(files(limits, V2), [['hugetlb.2MB.max', '4194304'], ['hugetlb.1GB.max', 'max']]);
-      assert.deepEqual(errors({ hugepageLimits: [{ pageSize: '64KB', limit: 0 }] }), ['/linux/resources/hugepageLimits/0/pageSize: this host has no 64KB huge pages']);
+      const limits = {
+        hugepageLimits: [
+          { pageSize: '2MB', limit: 4194304 },
+          { pageSize: '1GB', limit: -1 },
+        ],
+      };
+      assert.deepEqual(files(limits), [
+        ['hugetlb.2MB.limit_in_bytes', '4194304'],
+        ['hugetlb.1GB.limit_in_bytes', '-1'],
+      ]);
+      assert.deepEqual(files(limits, V2), [
+        ['hugetlb.2MB.max', '4194304'],
+        ['hugetlb.1GB.max', 'max'],
+      ]);
+      assert.deepEqual(errors({ hugepageLimits: [{ pageSize: '64KB', limit: 0 }] }), [
+        '/linux/resources/hugepageLimits/0/pageSize: this host has no 64KB huge pages',
+      ]);
     });
 
     it('a hybrid host writes each controller where it is mounted', function () {
       const r = cgroups.cgroupWrites({ memory: { limit: 4096 }, hugepageLimits: [{ pageSize: '2MB', limit: 0 }] }, HYBRID);
-      assert.deepEqual(r.writes.filter((w) => w.controller !== 'devices').map((w) => [w.version, w.file, w.value]), [
-        [1, 'memory.limit_in_bytes', '4096'],
-        [2, 'hugetlb.2MB.max', '0'],
-      ]);
+      assert.deepEqual(
+        r.writes.filter((w) => w.controller !== 'devices').map((w) => [w.version, w.file, w.value]),
+        [
+          [1, 'memory.limit_in_bytes', '4096'],
+          [2, 'hugetlb.2MB.max', '0'],
+        ],
+      );
     });
 
     it('net_cls and net_prio on v1 only', function () {
-      assert.deepEqual(files({ network: { classID: 1048577, priorities: [{ name: 'eth0', priority: 5 }, { name: 'lo', priority: 2 }] } }), [
-        ['net_cls.classid', '1048577'],
-        ['net_prio.ifpriomap', 'eth0 5'],
-        ['net_prio.ifpriomap', 'lo 2'],
-      ]);
+      assert.deepEqual(
+        files({
+          network: {
+            classID: 1048577,
+            priorities: [
+              { name: 'eth0', priority: 5 },
+              { name: 'lo', priority: 2 },
+            ],
+          },
+        }),
+        [
+          ['net_cls.classid', '1048577'],
+          ['net_prio.ifpriomap', 'eth0 5'],
+          ['net_prio.ifpriomap', 'lo 2'],
+        ],
+      );
       assert.match(errors({ network: { classID: 1 } }, V2)[0]!, /^\/linux\/resources\/network\/classID: needs the cgroup v1 net_cls controller/);
       assert.match(errors({ network: { classID: 1 } }, HYBRID)[0]!, /net_cls/);
     });
 
     it('rdma.max per device', function () {
       const rdma = { rdma: { mlx5_1: { hcaHandles: 3, hcaObjects: 10000 }, mlx4_0: { hcaObjects: 100 } } };
-      assert.deepEqual(files(rdma, V2), [['rdma.max', 'mlx5_1 hca_handle=3 hca_object=10000'], ['rdma.max', 'mlx4_0 hca_object=100']]);
+      assert.deepEqual(files(rdma, V2), [
+        ['rdma.max', 'mlx5_1 hca_handle=3 hca_object=10000'],
+        ['rdma.max', 'mlx4_0 hca_object=100'],
+      ]);
       assert.match(errors(rdma, HYBRID)[0]!, /^\/linux\/resources\/rdma: needs the rdma cgroup controller/);
     });
   });
@@ -185,7 +251,10 @@ describe('cgroup writes computed by the core', function () {
         ['blkio.throttle.read_iops_device', '8:16 100'],
         ['blkio.throttle.write_iops_device', '8:16 200'],
       ]);
-      assert.deepEqual(files(bio, { ...V1, bfq: true }).slice(0, 2), [['blkio.bfq.weight', '500'], ['blkio.bfq.weight_device', '8:0 100']]);
+      assert.deepEqual(files(bio, { ...V1, bfq: true }).slice(0, 2), [
+        ['blkio.bfq.weight', '500'],
+        ['blkio.bfq.weight_device', '8:0 100'],
+      ]);
     });
 
     it('v2: io.weight (runc: 1 + (weight-10)*9999/990) or io.bfq.weight, io.max', function () {
@@ -233,16 +302,37 @@ describe('cgroup writes computed by the core', function () {
       const r = cgroups.cgroupWrites({ devices: rules }, V1);
       return r.writes.filter((w) => w.controller === 'devices').map((w) => `${w.file} ${w.value}`);
     }
-    const STANDARD = ['c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm', 'c 10:200 rwm'].map((r) => `devices.allow ${r}`);
+    const STANDARD = [
+      'c *:* m',
+      'b *:* m',
+      'c 1:3 rwm',
+      'c 1:5 rwm',
+      'c 1:7 rwm',
+      'c 1:8 rwm',
+      'c 1:9 rwm',
+      'c 5:0 rwm',
+      'c 5:1 rwm',
+      'c 5:2 rwm',
+      'c 136:* rwm',
+      'c 10:200 rwm',
+    ].map((r) => `devices.allow ${r}`);
 
     it('v1: deny all, the rules in their order, then the standard devices less what a rule denies', function () {
-      assert.deepEqual(deviceWrites([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' }, { allow: false, type: 'c', major: 1, minor: 3, access: 'r' }, { allow: true, type: 'b', major: 8, access: 'r' }]), [
-        'devices.deny a',
-        'devices.allow c 10:229 rwm',
-        'devices.deny c 1:3 r',
-        'devices.allow b 8:* r',
-        ...STANDARD.map((w) => (w === 'devices.allow c 1:3 rwm' ? 'devices.allow c 1:3 wm' : w)),
-      ]);
+      assert.deepEqual(
+        deviceWrites([
+          { allow: false, access: 'rwm' },
+          { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' },
+          { allow: false, type: 'c', major: 1, minor: 3, access: 'r' },
+          { allow: true, type: 'b', major: 8, access: 'r' },
+        ]),
+        [
+          'devices.deny a',
+          'devices.allow c 10:229 rwm',
+          'devices.deny c 1:3 r',
+          'devices.allow b 8:* r',
+          ...STANDARD.map((w) => (w === 'devices.allow c 1:3 rwm' ? 'devices.allow c 1:3 wm' : w)),
+        ],
+      );
     });
 
     it('v1: a deny of every char device leaves the char standard devices out', function () {
@@ -250,12 +340,21 @@ describe('cgroup writes computed by the core', function () {
     });
 
     it('v1: allow all switches the default; a rule for all types becomes two', function () {
-      assert.deepEqual(deviceWrites([{ allow: true, access: 'rwm' }, { allow: false, major: 10, minor: 200 }]), ['devices.allow a', 'devices.deny c 10:200 rwm', 'devices.deny b 10:200 rwm']);
+      assert.deepEqual(
+        deviceWrites([
+          { allow: true, access: 'rwm' },
+          { allow: false, major: 10, minor: 200 },
+        ]),
+        ['devices.allow a', 'devices.deny c 10:200 rwm', 'devices.deny b 10:200 rwm'],
+      );
     });
 
     it('v1: warns when a deny cannot narrow a wider allow', function () {
       const r = cgroups.cgroupWrites({ devices: [{ allow: false, type: 'c', major: 1, minor: 3, access: 'm' }] }, V1);
-      assert.deepEqual(r.problems.map((p) => [p.pointer, p.severity]), [['/linux/resources/devices/0', 'warning']]);
+      assert.deepEqual(
+        r.problems.map((p) => [p.pointer, p.severity]),
+        [['/linux/resources/devices/0', 'warning']],
+      );
     });
 
     it('v2 and no v1 devices controller: an eBPF program instead of writes', function () {
@@ -273,7 +372,10 @@ describe('cgroup writes computed by the core', function () {
     });
 
     it('update leaves the device rules alone', function () {
-      assert.deepEqual(cgroups.cgroupWrites({ pids: { limit: 3 } }, { ...V1, skipDevices: true }).writes.map((w) => w.file), ['pids.max']);
+      assert.deepEqual(
+        cgroups.cgroupWrites({ pids: { limit: 3 } }, { ...V1, skipDevices: true }).writes.map((w) => w.file),
+        ['pids.max'],
+      );
     });
   });
 

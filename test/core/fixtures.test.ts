@@ -34,7 +34,10 @@ describe('core: runtime-spec v1.3.0 fixtures', () => {
 
   it('refuses minimal.json for create: a process is required to start', () => {
     const r = validate(readSpecFile('test/config/good/minimal.json'), true);
-    assert.deepEqual(errorsOf(r).map((e) => [e.pointer, e.message]), [['/process', 'is required to create and start a container']]);
+    assert.deepEqual(
+      errorsOf(r).map((e) => [e.pointer, e.message]),
+      [['/process', 'is required to create and start a container']],
+    );
   });
 });
 
@@ -47,7 +50,10 @@ describe('core: runtime-spec v1.3.0 bad fixtures', () => {
   for (const [file, pointer, message] of cases) {
     it(`refuses bad/${file} at ${pointer}`, () => {
       const errors = errorsOf(validate(readSpecFile(`test/config/bad/${file}`)));
-      assert.deepEqual(errors.map((e) => e.pointer), [pointer]);
+      assert.deepEqual(
+        errors.map((e) => e.pointer),
+        [pointer],
+      );
       assert.match(errors[0]!.message, message);
     });
   }

@@ -112,7 +112,10 @@ describe('core: JSON syntax (RFC 8259, strict)', () => {
     assert.deepEqual(errorsOf(validate(rule('18446744073709551615'))), []);
     // A double cannot tell these two apart; the core does.
     const over = errorsOf(validate(rule('18446744073709551616')));
-    assert.deepEqual(over.map((e) => e.pointer), ['/linux/seccomp/syscalls/0/args/0/value']);
+    assert.deepEqual(
+      over.map((e) => e.pointer),
+      ['/linux/seccomp/syscalls/0/args/0/value'],
+    );
     assert.match(over[0]!.message, /found 18446744073709551616/);
   });
 

@@ -18,7 +18,10 @@ describe('core: large and hostile input', () => {
     for (let i = 0; i < 20000; i++) env.push(`V${i}=${'y'.repeat(100)}`);
     env[15321] = 'NO_EQUALS_SIGN';
     const r = validate(edit(validConfig(), '/process/env', env));
-    assert.deepEqual(errorsOf(r).map((e) => e.pointer), ['/process/env/15321']);
+    assert.deepEqual(
+      errorsOf(r).map((e) => e.pointer),
+      ['/process/env/15321'],
+    );
   });
 
   it('handles a one-line document of 200000 small values', () => {

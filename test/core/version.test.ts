@@ -39,16 +39,21 @@ describe('core: ociVersion', () => {
   it('accepts a pre-release of another version with a warning (the spec example is "0.5.0-dev")', () => {
     const r = check('0.5.0-dev');
     assert.deepEqual(errorsOf(r), []);
-    assert.deepEqual(r.problems.map((p) => [p.pointer, p.severity]), [['/ociVersion', 'warning']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.pointer, p.severity]),
+      [['/ociVersion', 'warning']],
+    );
     assert.match(r.problems[0]!.message, /pre-release .* validated as 1\.3\.0/);
   });
 
   it('requires ociVersion, as a string', () => {
-    assert.deepEqual(errorsOf(validate(edit(validConfig(), '/ociVersion', undefined))).map((e) => [e.pointer, e.message]), [
-      ['/ociVersion', 'is required'],
-    ]);
-    assert.deepEqual(errorsOf(validate(edit(validConfig(), '/ociVersion', 1))).map((e) => [e.pointer, e.message]), [
-      ['/ociVersion', 'must be a string, found number'],
-    ]);
+    assert.deepEqual(
+      errorsOf(validate(edit(validConfig(), '/ociVersion', undefined))).map((e) => [e.pointer, e.message]),
+      [['/ociVersion', 'is required']],
+    );
+    assert.deepEqual(
+      errorsOf(validate(edit(validConfig(), '/ociVersion', 1))).map((e) => [e.pointer, e.message]),
+      [['/ociVersion', 'must be a string, found number']],
+    );
   });
 });

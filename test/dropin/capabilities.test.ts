@@ -59,8 +59,8 @@ for (const bin of [kagoBin, runcBin]) {
       assert.equal(r.code, 0, r.stderr);
       const added = capSets(r.stdout);
       for (const set of ['Bnd', 'Eff', 'Prm']) assert.equal(added[set], plain[set]! | CAP_SYS_ADMIN, set);
-      assert.equal(added.Inh, CAP_KILL, 'CapInh is the config\'s');
-      assert.equal(added.Amb, CAP_KILL, 'CapAmb is the config\'s');
+      assert.equal(added.Inh, CAP_KILL, "CapInh is the config's");
+      assert.equal(added.Amb, CAP_KILL, "CapAmb is the config's");
     });
 
     describe('a capability this kernel does not have', function () {
@@ -78,8 +78,26 @@ for (const bin of [kagoBin, runcBin]) {
         const { id, bundle } = h.bundle(['grep', 'Cap', '/proc/self/status'], (s) => {
           for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set] = ['CAP_KILL', 'CAP_CHECKPOINT_RESTORE'];
         });
-        const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /proc/sys/kernel/cap_last_cap && exec "$@"',
-          fake, bin, '--root', h.kago.root, 'run', '--bundle', bundle.dir, id], { encoding: 'utf8', timeout: 30_000 });
+        const r = spawnSync(
+          'unshare',
+          [
+            '-m',
+            '--propagation',
+            'private',
+            'sh',
+            '-c',
+            'mount --bind "$0" /proc/sys/kernel/cap_last_cap && exec "$@"',
+            fake,
+            bin,
+            '--root',
+            h.kago.root,
+            'run',
+            '--bundle',
+            bundle.dir,
+            id,
+          ],
+          { encoding: 'utf8', timeout: 30_000 },
+        );
         assert.equal(r.status, 0, r.stderr);
         const caps = capSets(r.stdout);
         assert.equal(caps.Eff, CAP_KILL);

@@ -42,7 +42,9 @@ function cgroupOf(pid: number, controller: string): string {
 
 /** Every mounted hierarchy, name=systemd and the cgroup2 one included: runc makes its cgroups in all of them. */
 function hierarchies(): string[] {
-  return readdirSync(V1).map((d) => join(V1, d)).filter((d) => existsSync(join(d, 'cgroup.procs')));
+  return readdirSync(V1)
+    .map((d) => join(V1, d))
+    .filter((d) => existsSync(join(d, 'cgroup.procs')));
 }
 
 /** Removes what a test made by hand (and what a runtime made beside it) in every hierarchy, deepest first. */
@@ -71,17 +73,20 @@ for (const bin of [kagoBin, runcBin]) {
         // check ("The runtime MUST apply entries in the listed order").
         if (bin === runcBin) this.skip();
         const path = `/dropin-${uniqueId('dev')}`;
-        const { id, bundle } = h.bundle(['sleep', '1000'], fromRuncSpec((s) => {
-          s.linux!.cgroupsPath = path;
-          s.linux!.resources = {
-            devices: [
-              { allow: false, access: 'rwm' },
-              { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' },
-              { allow: true, type: 'b', major: 8, minor: 20, access: 'rw' },
-              { allow: true, type: 'b', major: 10, minor: 200, access: 'r' },
-            ],
-          };
-        }));
+        const { id, bundle } = h.bundle(
+          ['sleep', '1000'],
+          fromRuncSpec((s) => {
+            s.linux!.cgroupsPath = path;
+            s.linux!.resources = {
+              devices: [
+                { allow: false, access: 'rwm' },
+                { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' },
+                { allow: true, type: 'b', major: 8, minor: 20, access: 'rw' },
+                { allow: true, type: 'b', major: 10, minor: 200, access: 'r' },
+              ],
+            };
+          }),
+        );
         h.kago.ok(['create', '--bundle', bundle.dir, id]);
         const list = read(join(V1, 'devices', path, 'devices.list')).split('\n');
         assert.deepEqual(list.slice(0, 3), ['c 10:229 rwm', 'b 8:20 rw', 'b 10:200 r']);
@@ -90,13 +95,19 @@ for (const bin of [kagoBin, runcBin]) {
       });
 
       it('a device in linux.devices stays closed under a deny-all rule (/dev/kmsg)', function () {
-        const r = h.runIn(shell('head -c 1 /dev/kmsg >/dev/null 2>&1 && echo read || echo no-read; (echo kago-devices-test >/dev/kmsg) 2>/dev/null && echo write || echo no-write; echo >/dev/null && echo null'), fromRuncSpec((s) => {
-          s.linux!.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }];
-          // runc spec's own rule list: deny everything
-          s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }] };
-          // reading the kernel log needs CAP_SYSLOG too (dmesg_restrict): only the device rule may refuse it
-          for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set] = [...(s.process!.capabilities![set] ?? []), 'CAP_SYSLOG'];
-        }));
+        const r = h.runIn(
+          shell(
+            'head -c 1 /dev/kmsg >/dev/null 2>&1 && echo read || echo no-read; (echo kago-devices-test >/dev/kmsg) 2>/dev/null && echo write || echo no-write; echo >/dev/null && echo null',
+          ),
+          fromRuncSpec((s) => {
+            s.linux!.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }];
+            // runc spec's own rule list: deny everything
+            s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }] };
+            // reading the kernel log needs CAP_SYSLOG too (dmesg_restrict): only the device rule may refuse it
+            for (const set of ['bounding', 'effective', 'permitted'] as const)
+              s.process!.capabilities![set] = [...(s.process!.capabilities![set] ?? []), 'CAP_SYSLOG'];
+          }),
+        );
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(r.stdout.trim().split('\n'), ['no-read', 'no-write', 'null']);
       });
@@ -111,10 +122,13 @@ for (const bin of [kagoBin, runcBin]) {
         // runc 1.1.5 ignores kernelTCP (runtime-tools' "memory kernelTCP" fails for it).
         if (bin === runcBin || !existsSync(join(V1, 'memory', 'memory.kmem.tcp.limit_in_bytes'))) this.skip();
         const path = `/dropin-${uniqueId('tcp')}`;
-        const { id, bundle } = h.bundle(['sleep', '1000'], fromRuncSpec((s) => {
-          s.linux!.cgroupsPath = path;
-          s.linux!.resources = { memory: { kernelTCP: 50 * 1024 * 1024 } };
-        }));
+        const { id, bundle } = h.bundle(
+          ['sleep', '1000'],
+          fromRuncSpec((s) => {
+            s.linux!.cgroupsPath = path;
+            s.linux!.resources = { memory: { kernelTCP: 50 * 1024 * 1024 } };
+          }),
+        );
         h.kago.ok(['create', '--bundle', bundle.dir, id]);
         assert.equal(read(join(V1, 'memory', path, 'memory.kmem.tcp.limit_in_bytes')), String(50 * 1024 * 1024));
       });
@@ -122,10 +136,13 @@ for (const bin of [kagoBin, runcBin]) {
       it('update --memory -1 lifts a memory+swap limit too', function () {
         if (!existsSync(join(V1, 'memory', 'memory.memsw.limit_in_bytes'))) this.skip();
         const path = `/dropin-${uniqueId('swap')}`;
-        const { id, bundle } = h.bundle(['sleep', '1000'], fromRuncSpec((s) => {
-          s.linux!.cgroupsPath = path;
-          s.linux!.resources = { memory: { limit: 64 * 1024 * 1024, swap: 128 * 1024 * 1024 } };
-        }));
+        const { id, bundle } = h.bundle(
+          ['sleep', '1000'],
+          fromRuncSpec((s) => {
+            s.linux!.cgroupsPath = path;
+            s.linux!.resources = { memory: { limit: 64 * 1024 * 1024, swap: 128 * 1024 * 1024 } };
+          }),
+        );
         h.kago.ok(['create', '--bundle', bundle.dir, id]);
         const dir = join(V1, 'memory', path);
         assert.equal(read(join(dir, 'memory.memsw.limit_in_bytes')), String(128 * 1024 * 1024));
@@ -155,9 +172,12 @@ for (const bin of [kagoBin, runcBin]) {
         });
         writeFileSync(join(frozen, 'freezer.state'), 'FROZEN');
         waitFor(() => read(join(frozen, 'freezer.state')) === 'FROZEN');
-        const { id, bundle } = h.bundle(['true'], fromRuncSpec((s) => {
-          s.linux!.cgroupsPath = path;
-        }));
+        const { id, bundle } = h.bundle(
+          ['true'],
+          fromRuncSpec((s) => {
+            s.linux!.cgroupsPath = path;
+          }),
+        );
         // The guard only stops a hanging create from hanging the test run.
         const r = h.kago.run(['create', '--bundle', bundle.dir, id], { timeoutMs: 20_000 });
         assert.equal(r.signal, null, 'create hung in the frozen cgroup');
@@ -165,7 +185,11 @@ for (const bin of [kagoBin, runcBin]) {
         assert.match(r.stderr, /container's cgroup unexpectedly frozen/);
         assert.notEqual(h.kago.run(['state', id]).code, 0, 'no container left');
         assert.equal(read(join(frozen, 'cgroup.procs')), '', 'nothing joined the frozen cgroup');
-        assert.deepEqual(hierarchies().filter((d) => d !== join(V1, 'freezer') && existsSync(join(d, path))), [], 'no cgroup made');
+        assert.deepEqual(
+          hierarchies().filter((d) => d !== join(V1, 'freezer') && existsSync(join(d, path))),
+          [],
+          'no cgroup made',
+        );
       });
 
       it('a cgroupsPath below a frozen cgroup is refused too, and what was made is removed', function () {
@@ -180,14 +204,21 @@ for (const bin of [kagoBin, runcBin]) {
         });
         writeFileSync(join(frozen, 'freezer.state'), 'FROZEN');
         waitFor(() => read(join(frozen, 'freezer.state')) === 'FROZEN');
-        const { id, bundle } = h.bundle(['true'], fromRuncSpec((s) => {
-          s.linux!.cgroupsPath = `${parent}/c`;
-        }));
+        const { id, bundle } = h.bundle(
+          ['true'],
+          fromRuncSpec((s) => {
+            s.linux!.cgroupsPath = `${parent}/c`;
+          }),
+        );
         const r = h.kago.run(['create', '--bundle', bundle.dir, id], { timeoutMs: 20_000 });
         assert.equal(r.signal, null, 'create hung in the frozen cgroup');
         assert.notEqual(r.code, 0);
         assert.match(r.stderr, /container's cgroup unexpectedly frozen/);
-        assert.deepEqual(hierarchies().filter((d) => existsSync(join(d, parent, 'c'))), [], 'no cgroup left');
+        assert.deepEqual(
+          hierarchies().filter((d) => existsSync(join(d, parent, 'c'))),
+          [],
+          'no cgroup left',
+        );
       });
 
       it('a non-empty cgroupsPath gets a warning, and the container is created', async function () {
@@ -199,9 +230,12 @@ for (const bin of [kagoBin, runcBin]) {
         h.defer(() => rmdirAll(path));
         try {
           writeFileSync(join(busy, 'cgroup.procs'), String(squatter.pid));
-          const { id, bundle } = h.bundle(['sleep', '1000'], fromRuncSpec((s) => {
-            s.linux!.cgroupsPath = path;
-          }));
+          const { id, bundle } = h.bundle(
+            ['sleep', '1000'],
+            fromRuncSpec((s) => {
+              s.linux!.cgroupsPath = path;
+            }),
+          );
           const r = h.kago.run(['create', '--bundle', bundle.dir, id]);
           assert.equal(r.code, 0, r.stderr);
           assert.match(r.stderr, /container's cgroup is not empty: 1 process\(es\) found/);
@@ -216,9 +250,12 @@ for (const bin of [kagoBin, runcBin]) {
         mkdirSync(join(V1, 'cpuset', parent));
         assert.equal(read(join(V1, 'cpuset', parent, 'cpuset.cpus')), '');
         h.defer(() => rmdirAll(`${parent}/c`, parent));
-        const r = h.runIn(['true'], fromRuncSpec((s) => {
-          s.linux!.cgroupsPath = `${parent}/c`;
-        }));
+        const r = h.runIn(
+          ['true'],
+          fromRuncSpec((s) => {
+            s.linux!.cgroupsPath = `${parent}/c`;
+          }),
+        );
         assert.equal(r.code, 0, r.stderr);
         assert.equal(read(join(V1, 'cpuset', parent, 'cpuset.cpus')), read(join(V1, 'cpuset', 'cpuset.cpus')));
       });
@@ -231,10 +268,13 @@ for (const bin of [kagoBin, runcBin]) {
       });
 
       it('realtimeRuntime works in the default cgroup, without cgroupsPath', function () {
-        const { id, bundle } = h.bundle(['sleep', '1000'], fromRuncSpec((s) => {
-          delete s.linux!.cgroupsPath;
-          s.linux!.resources = { cpu: { realtimeRuntime: 10000, realtimePeriod: 1000000 } };
-        }));
+        const { id, bundle } = h.bundle(
+          ['sleep', '1000'],
+          fromRuncSpec((s) => {
+            delete s.linux!.cgroupsPath;
+            s.linux!.resources = { cpu: { realtimeRuntime: 10000, realtimePeriod: 1000000 } };
+          }),
+        );
         const r = h.kago.run(['create', '--bundle', bundle.dir, id]);
         assert.equal(r.code, 0, r.stderr);
         const dir = cgroupOf(h.kago.state(id).pid, 'cpu');
@@ -258,10 +298,13 @@ describe('the v2 device program as kago attaches it', function () {
     const dir = join(unified!.mountPoint, `dropin-${uniqueId('bpf')}`);
     mkdirSync(dir);
     try {
-      const spec: Spec = { ociVersion: '1.0.2', linux: {
-        devices: [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11 }],
-        resources: { devices: [{ allow: false, access: 'rwm' }] },
-      } };
+      const spec: Spec = {
+        ociVersion: '1.0.2',
+        linux: {
+          devices: [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11 }],
+          resources: { devices: [{ allow: false, access: 'rwm' }] },
+        },
+      };
       // The caller's own v1 devices cgroup allows everything: only the program decides.
       applyCgroupLimits(spec.linux!.resources, { hierarchies: [unified!], dirs: [dir] });
       const probe = (path: string) => spawnSync('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec head -c 1 ${path}`], { encoding: 'utf8' });
@@ -282,14 +325,22 @@ describe('the v2 device program as kago attaches it', function () {
     const h = new Kago();
     try {
       writeFileSync(join(frozen, 'cgroup.freeze'), '1');
-      const bundle = makeBundle(['true'], fromRuncSpec((s) => {
-        s.linux!.cgroupsPath = `${parent}/c`;
-      }), 'runc');
+      const bundle = makeBundle(
+        ['true'],
+        fromRuncSpec((s) => {
+          s.linux!.cgroupsPath = `${parent}/c`;
+        }),
+        'runc',
+      );
       try {
         const r = h.run(['run', '--bundle', bundle.dir, uniqueId('v2frozen')], { timeoutMs: 20_000 });
         assert.equal(r.signal, null, 'run hung in the frozen cgroup');
         assert.match(r.stderr, /container's cgroup unexpectedly frozen/);
-        assert.deepEqual(hierarchies().filter((d) => existsSync(join(d, parent, 'c'))), [], 'no cgroup left');
+        assert.deepEqual(
+          hierarchies().filter((d) => existsSync(join(d, parent, 'c'))),
+          [],
+          'no cgroup left',
+        );
       } finally {
         bundle.remove();
       }

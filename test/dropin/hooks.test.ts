@@ -31,7 +31,7 @@ for (const bin of [kagoBin, runcBin]) {
     const h = harness({ bin, base: 'runc' });
     const kago = h.kago;
 
-    it('run in the bundle (createContainer: the rootfs; startContainer: the process cwd) with the runtime\'s environment when they have none', function () {
+    it("run in the bundle (createContainer: the rootfs; startContainer: the process cwd) with the runtime's environment when they have none", function () {
       const { id, bundle } = h.bundle(['true'], (s) => {
         s.root!.readonly = false;
         s.process!.cwd = '/tmp';
@@ -49,14 +49,22 @@ for (const bin of [kagoBin, runcBin]) {
       kago.ok(['delete', id], { env: env({ DELETE_ENV: 'yes' }), cwd: '/' });
 
       const inContainer = join(bundle.rootfs, 'tmp');
-      const dirOf = (k: Kind) => (k === 'startContainer' ? inContainer : k === 'createContainer' ? bundle.rootfs : k === 'poststop' && name === 'runc' ? '/' : bundle.dir);
+      const dirOf = (k: Kind) =>
+        k === 'startContainer' ? inContainer : k === 'createContainer' ? bundle.rootfs : k === 'poststop' && name === 'runc' ? '/' : bundle.dir;
       const read = (k: Kind, what: string) => readFileSync(join(dirOf(k), `${k}.${what}`), 'utf8');
       for (const k of KINDS) {
         const wanted = k === 'startContainer' ? '/tmp' : dirOf(k);
         assert.equal(read(k, 'pwd').trim(), wanted, `${k} runs in ${wanted}`);
       }
       // runc 1.1.5 runs poststart in `runc create` (fixed in 1.2); kago in `kago start`, after the program started.
-      const runtimeEnv: Record<Kind, string> = { prestart: 'CREATE_ENV', createRuntime: 'CREATE_ENV', poststart: name === 'runc' ? 'CREATE_ENV' : 'START_ENV', poststop: 'DELETE_ENV', createContainer: '', startContainer: '' };
+      const runtimeEnv: Record<Kind, string> = {
+        prestart: 'CREATE_ENV',
+        createRuntime: 'CREATE_ENV',
+        poststart: name === 'runc' ? 'CREATE_ENV' : 'START_ENV',
+        poststop: 'DELETE_ENV',
+        createContainer: '',
+        startContainer: '',
+      };
       for (const k of ['prestart', 'createRuntime', 'poststart', 'poststop'] as const) {
         assert.match(read(k, 'env'), new RegExp(`^${runtimeEnv[k]}=yes$`, 'm'), `${k} gets the runtime's environment`);
       }
@@ -82,7 +90,9 @@ for (const bin of [kagoBin, runcBin]) {
       });
       kago.ok(['create', '--bundle', bundle.dir, id], { cwd: bundle.dir });
       kago.ok(['delete', '--force', id], { cwd: bundle.dir });
-      const seen = readFileSync(join(bundle.dir, 'poststop.env'), 'utf8').split('\n').filter((l) => l && !/^(PWD|SHLVL|_)=/.test(l));
+      const seen = readFileSync(join(bundle.dir, 'poststop.env'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !/^(PWD|SHLVL|_)=/.test(l));
       assert.deepEqual(seen, ['ONLY=this']);
     });
   });

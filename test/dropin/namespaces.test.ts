@@ -17,7 +17,9 @@ function withoutAmbient(s: Spec): void {
 }
 
 function mountsOf(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(dir));
 }
 
 for (const bin of [kagoBin, runcBin]) {
@@ -61,7 +63,11 @@ describe("mount namespace from runc spec's config (kago)", function () {
     // Its own root, /proc and masked paths all the same, in this namespace.
     assert.equal(readlinkSync(`/proc/${pid}/root`), bundle.rootfs);
     const mounts = mountsOf(bundle.rootfs);
-    for (const path of ['', '/proc', '/dev', '/dev/pts', '/sys']) assert.ok(mounts.some((l) => l.split(' ')[4] === bundle.rootfs + path), `no ${path || '/'}:\n${mounts.join('\n')}`);
+    for (const path of ['', '/proc', '/dev', '/dev/pts', '/sys'])
+      assert.ok(
+        mounts.some((l) => l.split(' ')[4] === bundle.rootfs + path),
+        `no ${path || '/'}:\n${mounts.join('\n')}`,
+      );
     // exec enters the container's root, not kago's.
     // runc spec's root is read-only: the bind of it is, the host's / is not.
     const r = h.kago.ok(['exec', id, 'sh', '-c', 'ls /; touch /kago-probe 2>/dev/null || echo RO']);

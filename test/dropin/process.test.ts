@@ -63,7 +63,9 @@ for (const bin of [kagoBin, runcBin]) {
       check(spawnSync(bin, ['--root', kago.root, 'run', '--bundle', bundle.dir, id], { input: 'input\n', encoding: 'utf8', timeout: 30_000 }));
       const c = h.bundle(['sleep', '1000']);
       kago.ok(['run', '-d', '--bundle', c.bundle.dir, c.id]);
-      check(spawnSync(bin, ['--root', kago.root, 'exec', '--user', '1000:1000', c.id, 'sh', '-c', script], { input: 'input\n', encoding: 'utf8', timeout: 30_000 }));
+      check(
+        spawnSync(bin, ['--root', kago.root, 'exec', '--user', '1000:1000', c.id, 'sh', '-c', script], { input: 'input\n', encoding: 'utf8', timeout: 30_000 }),
+      );
     });
 
     it("leaves the caller's own files alone in a foreground run, and gives them to the user when detached", function () {
@@ -74,7 +76,11 @@ for (const bin of [kagoBin, runcBin]) {
         const file = join(bundle.dir, 'stdout');
         const fd = openSync(file, 'w');
         try {
-          const r = spawnSync(bin, ['--root', kago.root, 'run', ...(detach ? ['--detach'] : []), '--bundle', bundle.dir, id], { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000 });
+          const r = spawnSync(bin, ['--root', kago.root, 'run', ...(detach ? ['--detach'] : []), '--bundle', bundle.dir, id], {
+            stdio: ['ignore', fd, 'pipe'],
+            encoding: 'utf8',
+            timeout: 30_000,
+          });
           assert.equal(r.status, 0, r.stderr);
         } finally {
           closeSync(fd);
@@ -130,9 +136,18 @@ for (const bin of [kagoBin, runcBin]) {
       });
       assert.equal(r.code, 0, r.stderr);
       const env = r.stdout.trim().split('\n');
-      assert.deepEqual(env.filter((e) => e.startsWith('HOME=')), ['HOME=/root']);
-      assert.deepEqual(env.filter((e) => e.startsWith('ONE=')), ['ONE=again']);
-      assert.deepEqual(env.filter((e) => e.startsWith('TWO=')), ['TWO=']);
+      assert.deepEqual(
+        env.filter((e) => e.startsWith('HOME=')),
+        ['HOME=/root'],
+      );
+      assert.deepEqual(
+        env.filter((e) => e.startsWith('ONE=')),
+        ['ONE=again'],
+      );
+      assert.deepEqual(
+        env.filter((e) => e.startsWith('TWO=')),
+        ['TWO='],
+      );
     });
 
     describe('commands', function () {
@@ -184,7 +199,11 @@ for (const bin of [kagoBin, runcBin]) {
         assert.match(rows[1]!, /^ *\d+ \? {8}S {6}0:00 sleep 1000 .*PATH=/);
         // pids differ in width: each number becomes N
         const shape = (l: string) => l.replace(/(^| +)\d+(?= |$)/g, ' N').trimStart();
-        assert.deepEqual(lines(['-o', 'pid,ppid,comm,args']).map(shape), ['PID  PPID COMMAND         COMMAND', 'N N sleep           sleep N', 'N N sleep           sleep N']);
+        assert.deepEqual(lines(['-o', 'pid,ppid,comm,args']).map(shape), [
+          'PID  PPID COMMAND         COMMAND',
+          'N N sleep           sleep N',
+          'N N sleep           sleep N',
+        ]);
         assert.deepEqual(lines(['-e']).map(shape), ['PID TTY          TIME CMD', 'N ?        00:00:00 sleep', 'N ?        00:00:00 sleep']);
         assert.equal(lines(['x'])[0], '  PID TTY      STAT   TIME COMMAND');
         assert.equal(lines(['aux'])[0], 'USER       PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND');
@@ -229,7 +248,7 @@ for (const bin of [kagoBin, runcBin]) {
         return { id, bundle };
       }
 
-      it('reads --process from a pipe; without user the process is uid 0, gid 0, with the container\'s capabilities', function () {
+      it("reads --process from a pipe; without user the process is uid 0, gid 0, with the container's capabilities", function () {
         const c = running((s) => {
           s.process!.user = USER;
         });

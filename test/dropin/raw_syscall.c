@@ -12,8 +12,10 @@ int main(int argc, char **argv) {
     long nr = strtol(argv[i], NULL, 0);
     errno = 0;
     long r = syscall(nr, 0L, 0L, 0L, 0L, 0L, 0L);
-    if (r == -1) printf("%ld %d\n", nr, errno);
-    else printf("%ld ok\n", nr);
+    if (r == -1)
+      printf("%ld %d\n", nr, errno);
+    else
+      printf("%ld ok\n", nr);
   }
   return 0;
 }

@@ -57,7 +57,8 @@ for (const bin of [kagoBin, runcBin]) {
         s.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
       });
       assert.equal(r.code, 0, r.stderr);
-      for (const name of ['null', 'zero', 'urandom', 'tty', 'pts', 'shm', 'fd', 'ptmx']) assert.ok(r.stdout.split('\n').includes(name), `no /dev/${name}:\n${r.stdout}`);
+      for (const name of ['null', 'zero', 'urandom', 'tty', 'pts', 'shm', 'fd', 'ptmx'])
+        assert.ok(r.stdout.split('\n').includes(name), `no /dev/${name}:\n${r.stdout}`);
       assert.ok(mountLine(r.stdout, '/dev')[5]!.split(',').includes('ro'), r.stdout);
       assert.ok(r.stdout.includes('REFUSED'), r.stdout);
     });
@@ -72,7 +73,12 @@ for (const bin of [kagoBin, runcBin]) {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^crw-rw-rw-\s+1 root\s+root\s+1,\s+3 /m);
       assert.ok(r.stdout.includes('WRITTEN'), r.stdout);
-      assert.deepEqual(readdirSync('/dev').sort().filter((n) => !before.includes(n)), []);
+      assert.deepEqual(
+        readdirSync('/dev')
+          .sort()
+          .filter((n) => !before.includes(n)),
+        [],
+      );
     });
 
     it('a bind destination that is a dangling symlink has its target made inside the root file system', function () {
@@ -81,17 +87,21 @@ for (const bin of [kagoBin, runcBin]) {
       const file = join(scratchDir('kago-srcfile-'), 'file');
       writeFileSync(file, 'file\n');
       let bundle: Bundle | undefined;
-      const r = h.runIn(shell('ls /etc/not-existing; cat /etc/not-a-file; ls /foo/bar/not/here; cat /foo/x'), (s) => {
-        withoutAmbient(s);
-        s.mounts!.push({ destination: '/etc/not-existing', type: 'bind', source: dir, options: ['rbind'] });
-        s.mounts!.push({ destination: '/etc/not-a-file', type: 'bind', source: file, options: ['bind'] });
-      }, {
-        prepare: (b) => {
-          bundle = b;
-          symlinkSync('../foo/bar/not/here', join(b.rootfs, 'etc', 'not-existing'));
-          symlinkSync('/foo/x', join(b.rootfs, 'etc', 'not-a-file'));
+      const r = h.runIn(
+        shell('ls /etc/not-existing; cat /etc/not-a-file; ls /foo/bar/not/here; cat /foo/x'),
+        (s) => {
+          withoutAmbient(s);
+          s.mounts!.push({ destination: '/etc/not-existing', type: 'bind', source: dir, options: ['rbind'] });
+          s.mounts!.push({ destination: '/etc/not-a-file', type: 'bind', source: file, options: ['bind'] });
         },
-      });
+        {
+          prepare: (b) => {
+            bundle = b;
+            symlinkSync('../foo/bar/not/here', join(b.rootfs, 'etc', 'not-existing'));
+            symlinkSync('/foo/x', join(b.rootfs, 'etc', 'not-a-file'));
+          },
+        },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.stdout.trim().split('\n'), ['inside', 'file', 'inside', 'file']);
       assert.ok(statSync(join(bundle!.rootfs, 'foo', 'bar', 'not', 'here')).isDirectory());
@@ -103,15 +113,19 @@ for (const bin of [kagoBin, runcBin]) {
       const secret = join(scratchDir('kago-secret-', 0o700), 'data');
       mkdirSync(secret);
       writeFileSync(join(secret, 'f'), 'secret\n');
-      const r = h.runIn(shell('cat /secret/f; grep " /secret " /proc/self/mountinfo'), (s) => {
-        withoutAmbient(s);
-        s.linux!.namespaces!.push({ type: 'user' });
-        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-        // A v1 cgroup mount needs root of the host's user namespace (runc refuses it too).
-        s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
-        s.mounts.push({ destination: '/secret', type: 'bind', source: secret, options: ['rbind', 'ro'] });
-      }, { prepare: (b) => spawnSync('chown', ['-R', '100000:100000', b.rootfs]) });
+      const r = h.runIn(
+        shell('cat /secret/f; grep " /secret " /proc/self/mountinfo'),
+        (s) => {
+          withoutAmbient(s);
+          s.linux!.namespaces!.push({ type: 'user' });
+          s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+          s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+          // A v1 cgroup mount needs root of the host's user namespace (runc refuses it too).
+          s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+          s.mounts.push({ destination: '/secret', type: 'bind', source: secret, options: ['rbind', 'ro'] });
+        },
+        { prepare: (b) => spawnSync('chown', ['-R', '100000:100000', b.rootfs]) },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.split('\n')[0], 'secret');
       assert.ok(mountLine(r.stdout, '/secret')[5]!.split(',').includes('ro'), r.stdout);
@@ -126,10 +140,14 @@ for (const bin of [kagoBin, runcBin]) {
      */
     it('--no-pivot: a process inside cannot mount a fresh proc from a nested user, mount and pid namespace', function () {
       const script = '/usr/bin/unshare -Umpf --mount-proc true && echo PROC; /usr/bin/unshare -Umpf --mount-proc=/mnt true && echo MNT; echo end';
-      const r = h.runIn(shell(script), (s) => {
-        withoutAmbient(s);
-        s.root!.readonly = false;
-      }, { flags: ['--no-pivot'], prepare: (b) => addUtilLinuxUnshare(b.rootfs) });
+      const r = h.runIn(
+        shell(script),
+        (s) => {
+          withoutAmbient(s);
+          s.root!.readonly = false;
+        },
+        { flags: ['--no-pivot'], prepare: (b) => addUtilLinuxUnshare(b.rootfs) },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.stdout.trim().split('\n'), ['end']);
       assert.match(r.stderr, /mount \/proc failed: Operation not permitted/);
@@ -137,20 +155,24 @@ for (const bin of [kagoBin, runcBin]) {
 
     it('--no-pivot with a user namespace: the host proc is covered where it cannot be detached', function () {
       const script = '/usr/bin/unshare -Umpf --mount-proc true && echo PROC; /usr/bin/unshare -Umpf --mount-proc=/mnt true && echo MNT; echo end';
-      const r = h.runIn(shell(script), (s) => {
-        withoutAmbient(s);
-        s.root!.readonly = false;
-        s.linux!.namespaces!.push({ type: 'user' });
-        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-        s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
-      }, {
-        flags: ['--no-pivot'],
-        prepare: (b) => {
-          addUtilLinuxUnshare(b.rootfs);
-          spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
+      const r = h.runIn(
+        shell(script),
+        (s) => {
+          withoutAmbient(s);
+          s.root!.readonly = false;
+          s.linux!.namespaces!.push({ type: 'user' });
+          s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+          s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+          s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
         },
-      });
+        {
+          flags: ['--no-pivot'],
+          prepare: (b) => {
+            addUtilLinuxUnshare(b.rootfs);
+            spawnSync('chown', ['-R', '100000:100000', b.rootfs]);
+          },
+        },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(r.stdout.trim().split('\n'), ['end']);
     });
@@ -161,7 +183,7 @@ for (const bin of [kagoBin, runcBin]) {
 describe("rootfsPropagation from runc spec's config (kago)", function () {
   const h = harness({ base: 'runc' });
 
-  it('unbindable makes the container\'s / unbindable', function () {
+  it("unbindable makes the container's / unbindable", function () {
     const r = h.runIn(shell('cat /proc/self/mountinfo'), (s) => {
       withoutAmbient(s);
       s.linux!.rootfsPropagation = 'unbindable';

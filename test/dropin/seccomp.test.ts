@@ -29,8 +29,16 @@ const ENOSYS = 38;
 
 /** runc spec's kind of profile: an allow list and a default errno of its own (EACCES, which no kernel path gives here). */
 function ownProfile(): Profile {
-  const allowed = docker.syscalls!.filter((e) => e.action === 'SCMP_ACT_ALLOW' && !e.args?.length).flatMap((e) => e.names ?? []).filter((n) => n !== 'acct');
-  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 13, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'], syscalls: [{ names: allowed, action: 'SCMP_ACT_ALLOW' }] };
+  const allowed = docker
+    .syscalls!.filter((e) => e.action === 'SCMP_ACT_ALLOW' && !e.args?.length)
+    .flatMap((e) => e.names ?? [])
+    .filter((n) => n !== 'acct');
+  return {
+    defaultAction: 'SCMP_ACT_ERRNO',
+    defaultErrnoRet: 13,
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    syscalls: [{ names: allowed, action: 'SCMP_ACT_ALLOW' }],
+  };
 }
 
 for (const bin of [kagoBin, runcBin]) {
@@ -43,7 +51,9 @@ for (const bin of [kagoBin, runcBin]) {
       if (process.arch !== 'x64') this.skip(); // the numbers below are x86_64's
       const dir = mkdtempSync(join(tmpdir(), 'kago-raw-syscall-'));
       helper = join(dir, 'raw_syscall');
-      const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helper, join(repoRoot, 'test/dropin/raw_syscall.c')], { encoding: 'utf8' });
+      const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', helper, join(repoRoot, 'test/dropin/raw_syscall.c')], {
+        encoding: 'utf8',
+      });
       assert.equal(cc.status, 0, cc.stderr);
     });
     after(() => {
@@ -59,7 +69,12 @@ for (const bin of [kagoBin, runcBin]) {
       copyFileSync(helper, join(bundle.rootfs, 'bin', 'raw_syscall'));
       const r = h.kago.run(['run', '--bundle', bundle.dir, id]);
       assert.equal(r.code, 0, r.stderr);
-      return Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+      return Object.fromEntries(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ') as [string, string]),
+      );
     }
 
     it("with Docker's default profile (defaultErrnoRet EPERM)", function () {
@@ -98,10 +113,22 @@ describe('drop-in: seccomp compiler: which numbers are newer than the profile', 
     return v.ret >>> 0;
   }
 
-  const allowRead = (arches: string[], o: object = {}) => ({ defaultAction: 'SCMP_ACT_ERRNO', architectures: arches, syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }], ...o });
+  const allowRead = (arches: string[], o: object = {}) => ({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    architectures: arches,
+    syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }],
+    ...o,
+  });
 
   it('above the highest name, whatever its action; not below it', function () {
-    const p = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+    const p = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['mkdir'], action: 'SCMP_ACT_ERRNO' },
+      ],
+    };
     assert.equal(verdictOf(p, 'SCMP_ARCH_X86_64', 83), ERRNO | 1, 'mkdir (83): named, with the default action');
     assert.equal(verdictOf(p, 'SCMP_ARCH_X86_64', 40), ERRNO | 1, 'below the highest name: the default');
     assert.equal(verdictOf(p, 'SCMP_ARCH_X86_64', 84), ERRNO | ENOSYS);
@@ -111,7 +138,14 @@ describe('drop-in: seccomp compiler: which numbers are newer than the profile', 
     assert.equal(verdictOf(allowRead(['SCMP_ARCH_X86_64'], { defaultAction: 'SCMP_ACT_KILL_PROCESS' }), 'SCMP_ARCH_X86_64', NEWER), ERRNO | ENOSYS);
     assert.equal(verdictOf(allowRead(['SCMP_ARCH_X86_64'], { defaultAction: 'SCMP_ACT_TRAP' }), 'SCMP_ARCH_X86_64', NEWER), ERRNO | ENOSYS);
     assert.equal(verdictOf(allowRead(['SCMP_ARCH_X86_64'], { defaultAction: 'SCMP_ACT_TRACE', defaultErrnoRet: 5 }), 'SCMP_ARCH_X86_64', NEWER), 0x7ff00005);
-    assert.equal(verdictOf({ defaultAction: 'SCMP_ACT_LOG', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO' }] }, 'SCMP_ARCH_X86_64', NEWER), 0x7ffc0000);
+    assert.equal(
+      verdictOf(
+        { defaultAction: 'SCMP_ACT_LOG', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['read'], action: 'SCMP_ACT_ERRNO' }] },
+        'SCMP_ARCH_X86_64',
+        NEWER,
+      ),
+      0x7ffc0000,
+    );
   });
 
   it("x86_64 and x32 apart by bit 30; -1 is x32's; an architecture the filter lacks is still killed", function () {
@@ -134,7 +168,14 @@ describe('drop-in: kago seccomp explain says why a syscall gets ENOSYS', functio
   let dir = '';
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'kago-explain-'));
-    writeFileSync(join(dir, 'profile.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['read', 'openat'], action: 'SCMP_ACT_ALLOW' }] }));
+    writeFileSync(
+      join(dir, 'profile.json'),
+      JSON.stringify({
+        defaultAction: 'SCMP_ACT_ERRNO',
+        architectures: ['SCMP_ARCH_X86_64'],
+        syscalls: [{ names: ['read', 'openat'], action: 'SCMP_ACT_ALLOW' }],
+      }),
+    );
   });
   after(() => {
     kago.cleanup();

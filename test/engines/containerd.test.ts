@@ -86,7 +86,10 @@ describe('containerd (ctr and the runc v2 shim) runs its containers on kago', fu
     assert.ok(calls.length >= 3 && calls.every((c) => c.startsWith(prefix)), calls.join('\n'));
     assert.match(calls[0]!.slice(prefix.length), /^create --bundle \S+ --pid-file \S+\/init\.pid c-rm$/);
     assert.equal(calls[1]!.slice(prefix.length), 'start c-rm');
-    assert.ok(calls.slice(2).some((c) => c.slice(prefix.length).startsWith('delete')), calls.join('\n'));
+    assert.ok(
+      calls.slice(2).some((c) => c.slice(prefix.length).startsWith('delete')),
+      calls.join('\n'),
+    );
     assert.equal(kagoState(scratch, kagoRootOf(), 'c-rm'), null);
     assert.deepEqual(cgroupDirs(`${NAMESPACE}/c-rm`), []);
   });
@@ -121,7 +124,24 @@ describe('containerd (ctr and the runc v2 shim) runs its containers on kago', fu
   });
 
   it('task exec -t gives the program a terminal', function () {
-    const r = runOnTerminal(scratch, ['ctr', '--address', containerd!.socket, '--namespace', NAMESPACE, 'task', 'exec', '-t', '--exec-id', 'e2', '--fifo-dir', fifoDir, 'c-d', 'sh', '-c', 'tty; exit 6']);
+    const r = runOnTerminal(scratch, [
+      'ctr',
+      '--address',
+      containerd!.socket,
+      '--namespace',
+      NAMESPACE,
+      'task',
+      'exec',
+      '-t',
+      '--exec-id',
+      'e2',
+      '--fifo-dir',
+      fifoDir,
+      'c-d',
+      'sh',
+      '-c',
+      'tty; exit 6',
+    ]);
     assert.equal(r.code, 6, r.stdout);
     assert.match(r.stdout, /^\/dev\/pts\/\d+$/m);
     assert.ok(recorder.callsFor('c-d').some((c) => / exec --process \S+ --console-socket \S+ --detach --pid-file \S+\/e2\.pid c-d$/.test(c)));
@@ -161,7 +181,10 @@ describe('containerd (ctr and the runc v2 shim) runs its containers on kago', fu
       assert.equal(kagoState(scratch, kagoRootOf(), id), null);
       assert.deepEqual(cgroupDirs(`${NAMESPACE}/${id}`), []);
     }
-    const kills = recorder.calls().filter((c) => / kill /.test(c)).map((c) => c.replace(/^.* kill /, 'kill '));
+    const kills = recorder
+      .calls()
+      .filter((c) => / kill /.test(c))
+      .map((c) => c.replace(/^.* kill /, 'kill '));
     assert.deepEqual(kills, ['kill c-term 15', 'kill c-d 9']);
   });
 });

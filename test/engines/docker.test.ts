@@ -126,11 +126,35 @@ describe('Docker runs its containers on kago', function () {
 
   it('applies Docker’s default seccomp profile', function () {
     // the profile refuses unshare without CAP_SYS_ADMIN; the kernel alone would allow a user namespace
-    const confined = docker(['run', '--rm', '--runtime', 'kago', '--network', 'none', IMAGE, 'sh', '-c', 'grep "^Seccomp:" /proc/self/status; unshare -U true']);
+    const confined = docker([
+      'run',
+      '--rm',
+      '--runtime',
+      'kago',
+      '--network',
+      'none',
+      IMAGE,
+      'sh',
+      '-c',
+      'grep "^Seccomp:" /proc/self/status; unshare -U true',
+    ]);
     assert.match(confined.stdout, /^Seccomp:\s+2$/m);
     assert.notEqual(confined.code, 0);
     assert.match(confined.stderr, /Operation not permitted/);
-    const unconfined = docker(['run', '--rm', '--runtime', 'kago', '--network', 'none', '--security-opt', 'seccomp=unconfined', IMAGE, 'sh', '-c', 'grep "^Seccomp:" /proc/self/status; unshare -U true']);
+    const unconfined = docker([
+      'run',
+      '--rm',
+      '--runtime',
+      'kago',
+      '--network',
+      'none',
+      '--security-opt',
+      'seccomp=unconfined',
+      IMAGE,
+      'sh',
+      '-c',
+      'grep "^Seccomp:" /proc/self/status; unshare -U true',
+    ]);
     assert.equal(unconfined.code, 0, unconfined.stderr);
     assert.match(unconfined.stdout, /^Seccomp:\s+0$/m);
   });
@@ -176,18 +200,46 @@ describe('Docker runs its containers on kago', function () {
   });
 
   it('stop sends TERM, and KILL after the timeout to a container that ignores it', function () {
-    ok(docker(['run', '-d', '--runtime', 'kago', '--network', 'none', '--name', 'k-term', IMAGE, 'sh', '-c', 'trap "exit 42" TERM; while :; do sleep 0.1; done']), 'run -d');
+    ok(
+      docker([
+        'run',
+        '-d',
+        '--runtime',
+        'kago',
+        '--network',
+        'none',
+        '--name',
+        'k-term',
+        IMAGE,
+        'sh',
+        '-c',
+        'trap "exit 42" TERM; while :; do sleep 0.1; done',
+      ]),
+      'run -d',
+    );
     const polite = idOf('k-term');
     const shell = Number(inspect('k-term', '{{.State.Pid}}'));
     waitFor(() => catchesSignal(shell, 15));
     ok(docker(['stop', '--time', '30', 'k-term']), 'stop');
     assert.equal(inspect('k-term', '{{.State.ExitCode}}'), '42');
-    assert.deepEqual(recorder.callsFor(polite).filter((c) => / kill /.test(c)).map((c) => c.replace(/^.* kill /, 'kill ')), [`kill ${polite} 15`]);
+    assert.deepEqual(
+      recorder
+        .callsFor(polite)
+        .filter((c) => / kill /.test(c))
+        .map((c) => c.replace(/^.* kill /, 'kill ')),
+      [`kill ${polite} 15`],
+    );
 
     const stubborn = idOf('k-d');
     ok(docker(['stop', '--time', '1', 'k-d']), 'stop');
     assert.equal(inspect('k-d', '{{.State.ExitCode}}'), '137');
-    assert.deepEqual(recorder.callsFor(stubborn).filter((c) => / kill /.test(c)).map((c) => c.replace(/^.* kill /, 'kill ')), [`kill ${stubborn} 15`, `kill ${stubborn} 9`]);
+    assert.deepEqual(
+      recorder
+        .callsFor(stubborn)
+        .filter((c) => / kill /.test(c))
+        .map((c) => c.replace(/^.* kill /, 'kill ')),
+      [`kill ${stubborn} 15`, `kill ${stubborn} 9`],
+    );
     assert.equal(kagoState(scratch, kagoRoot(), stubborn), null);
   });
 

@@ -20,7 +20,10 @@ describe('docs/engines.md', function () {
         .filter((l) => !l.startsWith('#') && /runtime|kago|@KAGO@/.test(l))
         .map((l) => l.replaceAll('@KAGO@', DOCUMENTED_PATH).trim());
       assert.ok(lines.length >= 2, 'the template names a runtime');
-      assert.deepEqual(lines.filter((l) => !docLines.has(l)), []);
+      assert.deepEqual(
+        lines.filter((l) => !docLines.has(l)),
+        [],
+      );
     });
   }
 

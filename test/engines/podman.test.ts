@@ -91,21 +91,41 @@ describe('podman runs its containers on kago', function () {
     const calls = recorder.callsFor(id);
     // runtime_supports_json: podman passes kago's log to read its errors
     assert.match(calls[0] ?? '', /^--log-format=json --log \S+ create --bundle \S+ --pid-file \S+ [0-9a-f]{64}$/);
-    assert.ok(calls.some((c) => c.startsWith('start ')), calls.join('\n'));
-    assert.ok(calls.some((c) => c.startsWith('delete --force ')), calls.join('\n'));
+    assert.ok(
+      calls.some((c) => c.startsWith('start ')),
+      calls.join('\n'),
+    );
+    assert.ok(
+      calls.some((c) => c.startsWith('delete --force ')),
+      calls.join('\n'),
+    );
     assert.equal(kagoState(scratch, KAGO_ROOT, id), null, 'kago forgot the container');
   });
 
   it('records a seccomp profile when asked by annotation, under podman’s own profile (docs/seccomp-record.md)', function () {
     const file = join(scratch, 'recorded.json');
-    const r = podman(['run', '--rm', '--network', 'none', '--annotation', `org.kago.seccomp.record=${file}`, IMAGE, 'sh', '-c', 'ls / | wc -l; date -s 2020-01-01 >/dev/null']);
+    const r = podman([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--annotation',
+      `org.kago.seccomp.record=${file}`,
+      IMAGE,
+      'sh',
+      '-c',
+      'ls / | wc -l; date -s 2020-01-01 >/dev/null',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     // Setting the clock: refused by podman's profile (and, beneath it, by the missing CAP_SYS_TIME).
     assert.match(r.stderr, /can't set date: Operation not permitted/, r.stdout);
     const profile = JSON.parse(readFileSync(file, 'utf8')) as { syscalls: { names: string[]; action: string }[] };
     const allowed = profile.syscalls.find((s) => s.action === 'SCMP_ACT_ALLOW')?.names ?? [];
     assert.ok(allowed.includes('execve') && allowed.includes('getdents64'), allowed.join(' '));
-    assert.ok(profile.syscalls.some((s) => s.action === 'SCMP_ACT_ERRNO' && s.names.some((n) => n === 'clock_settime' || n === 'settimeofday')), JSON.stringify(profile.syscalls));
+    assert.ok(
+      profile.syscalls.some((s) => s.action === 'SCMP_ACT_ERRNO' && s.names.some((n) => n === 'clock_settime' || n === 'settimeofday')),
+      JSON.stringify(profile.syscalls),
+    );
   });
 
   it('applies podman’s seccomp profile and capabilities', function () {
@@ -166,19 +186,28 @@ describe('podman runs its containers on kago', function () {
   });
 
   it('stop sends TERM, and KILL after the timeout to a container that ignores it', function () {
-    ok(podman(['run', '-d', '--network', 'none', '--name', 'k-term', IMAGE, 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done']), 'run -d');
+    ok(
+      podman(['run', '-d', '--network', 'none', '--name', 'k-term', IMAGE, 'sh', '-c', 'trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done']),
+      'run -d',
+    );
     const polite = cidOf('k-term');
     const shell = Number(inspect('k-term', '{{.State.Pid}}'));
     waitFor(() => catchesSignal(shell, 15));
     ok(podman(['stop', '--time', '30', 'k-term']), 'stop');
     assert.equal(inspect('k-term', '{{.State.ExitCode}}'), '42');
-    assert.deepEqual(recorder.callsFor(polite).filter((c) => c.startsWith('kill')), [`kill ${polite} 15`]);
+    assert.deepEqual(
+      recorder.callsFor(polite).filter((c) => c.startsWith('kill')),
+      [`kill ${polite} 15`],
+    );
 
     // pid 1 gets no default action for TERM: sleep ignores it
     const stubborn = cidOf('k-exec');
     ok(podman(['stop', '--time', '1', 'k-exec']), 'stop');
     assert.equal(inspect('k-exec', '{{.State.ExitCode}}'), '137');
-    assert.deepEqual(recorder.callsFor(stubborn).filter((c) => c.startsWith('kill')), [`kill ${stubborn} 15`, `kill ${stubborn} 9`]);
+    assert.deepEqual(
+      recorder.callsFor(stubborn).filter((c) => c.startsWith('kill')),
+      [`kill ${stubborn} 15`, `kill ${stubborn} 9`],
+    );
     assert.equal(kagoState(scratch, KAGO_ROOT, stubborn), null);
   });
 

@@ -10,7 +10,9 @@ function processesInCgroup(id: string): number[] {
     .filter((n) => /^\d+$/.test(n))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').some((l) => l.endsWith(marker));
+        return readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+          .split('\n')
+          .some((l) => l.endsWith(marker));
       } catch {
         return false;
       }

@@ -14,7 +14,8 @@ import type { Result } from './kago.ts';
 
 /** The v1 and v2 cgroup mount points of the host. */
 function hostCgroupMounts(): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
     .filter((l) => / - cgroup2? /.test(l))
     .map((l) => l.split(' ')[4]!)
     .filter((m, k, all) => all.indexOf(m) === k);
@@ -85,7 +86,14 @@ export class SystemdMachine {
   /** Boots and waits until systemd says it is running (or degraded). */
   boot(): void {
     const started = Date.now();
-    const r = spawnSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=/,upperdir=${join(this.base, 'upper')},workdir=${join(this.base, 'work')}`, this.root]);
+    const r = spawnSync('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=/,upperdir=${join(this.base, 'upper')},workdir=${join(this.base, 'work')}`,
+      this.root,
+    ]);
     if (r.status !== 0) throw new Error(`mount overlay: ${r.stderr}`);
     for (const dir of this.cgroups) {
       mkdirSync(dir);
@@ -97,8 +105,21 @@ export class SystemdMachine {
     const log = openSync(join(this.base, 'console.log'), 'w');
     const join1 = this.cgroups.map((d) => `echo $$ > ${d}/cgroup.procs`).join(' && ');
     const nspawn = [
-      'systemd-nspawn', '-q', '-D', this.root, '--register=no', '--keep-unit', '-M', this.name, '--console=pipe', '--private-network', '-b',
-      `--bind-ro=${repoRoot}:/kago`, `--bind=${this.scratch}:/x`, '--', 'systemd.unit=basic.target',
+      'systemd-nspawn',
+      '-q',
+      '-D',
+      this.root,
+      '--register=no',
+      '--keep-unit',
+      '-M',
+      this.name,
+      '--console=pipe',
+      '--private-network',
+      '-b',
+      `--bind-ro=${repoRoot}:/kago`,
+      `--bind=${this.scratch}:/x`,
+      '--',
+      'systemd.unit=basic.target',
     ];
     const child = spawn('sh', ['-c', `${join1} && exec "$@"`, 'sh', ...nspawn], {
       stdio: ['ignore', log, log],

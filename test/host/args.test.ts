@@ -10,7 +10,12 @@ const specs: FlagSpec[] = [
 
 describe('command-line flags, read as runc reads them', function () {
   it('accepts -x, --x, --x=v and --x v', function () {
-    for (const args of [['--bundle', 'B', 'id'], ['-bundle', 'B', 'id'], ['--bundle=B', 'id'], ['-b', 'B', 'id']]) {
+    for (const args of [
+      ['--bundle', 'B', 'id'],
+      ['-bundle', 'B', 'id'],
+      ['--bundle=B', 'id'],
+      ['-b', 'B', 'id'],
+    ]) {
       const p = parseFlags(args, specs);
       assert.equal(p.flags.get('bundle'), 'B');
       assert.deepEqual(p.positionals, ['id']);

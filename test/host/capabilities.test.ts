@@ -22,7 +22,11 @@ describe('capability and rlimit names', function () {
     const header = defines('/usr/include/linux/capability.h', 'CAP_');
     assert.deepEqual(new Map(CAPABILITIES.map((name, i) => [name, i])), header);
     for (const name of [...header.keys(), 'CAP_NOT_A_CAPABILITY', 'cap_kill', 'CAP_LAST_CAP']) {
-      assert.equal(accepted((n) => ({ capabilities: { bounding: [n] } }), name), header.has(name), name);
+      assert.equal(
+        accepted((n) => ({ capabilities: { bounding: [n] } }), name),
+        header.has(name),
+        name,
+      );
     }
   });
 
@@ -30,7 +34,11 @@ describe('capability and rlimit names', function () {
     const header = defines('/usr/include/asm-generic/resource.h', 'RLIMIT_');
     assert.deepEqual(new Map(RLIMITS.map((name) => [name, rlimitNumber(name, '/x')])), header);
     for (const name of [...header.keys(), 'RLIMIT_FILES', 'rlimit_nofile']) {
-      assert.equal(accepted((n) => ({ rlimits: [{ type: n, soft: 1, hard: 1 }] }), name), header.has(name), name);
+      assert.equal(
+        accepted((n) => ({ rlimits: [{ type: n, soft: 1, hard: 1 }] }), name),
+        header.has(name),
+        name,
+      );
     }
   });
 });

@@ -15,12 +15,15 @@ const HYBRID = `
 describe('cgroup placement', function () {
   it('finds v1 and v2 hierarchies in mountinfo, each once', function () {
     const h = parseCgroupMounts(HYBRID);
-    assert.deepEqual(h.map((x) => [x.version, x.mountPoint, x.controllers.join(',')]), [
-      [1, '/sys/fs/cgroup/cpu', 'cpu'],
-      [1, '/sys/fs/cgroup/devices', 'devices'],
-      [1, '/sys/fs/cgroup/systemd', 'name=systemd'],
-      [2, '/sys/fs/cgroup/unified', ''],
-    ]);
+    assert.deepEqual(
+      h.map((x) => [x.version, x.mountPoint, x.controllers.join(',')]),
+      [
+        [1, '/sys/fs/cgroup/cpu', 'cpu'],
+        [1, '/sys/fs/cgroup/devices', 'devices'],
+        [1, '/sys/fs/cgroup/systemd', 'name=systemd'],
+        [2, '/sys/fs/cgroup/unified', ''],
+      ],
+    );
   });
 
   it('defaults to /kago/<id>, takes absolute paths as they are and relative ones under our own cgroup', function () {
@@ -28,11 +31,16 @@ describe('cgroup placement', function () {
     const self = '4:cpu:/user.slice\n3:devices:/user.slice\n1:name=systemd:/user.slice/s\n0::/user.slice/u\n';
     assert.equal(resolveCgroupPath(undefined, 'c1'), '/kago/c1');
     assert.deepEqual(cgroupDirs('/kago/c1', h, self), [
-      '/sys/fs/cgroup/cpu/kago/c1', '/sys/fs/cgroup/devices/kago/c1', '/sys/fs/cgroup/systemd/kago/c1', '/sys/fs/cgroup/unified/kago/c1',
+      '/sys/fs/cgroup/cpu/kago/c1',
+      '/sys/fs/cgroup/devices/kago/c1',
+      '/sys/fs/cgroup/systemd/kago/c1',
+      '/sys/fs/cgroup/unified/kago/c1',
     ]);
     assert.deepEqual(cgroupDirs('pods/c2', h, self), [
-      '/sys/fs/cgroup/cpu/user.slice/pods/c2', '/sys/fs/cgroup/devices/user.slice/pods/c2',
-      '/sys/fs/cgroup/systemd/user.slice/s/pods/c2', '/sys/fs/cgroup/unified/user.slice/u/pods/c2',
+      '/sys/fs/cgroup/cpu/user.slice/pods/c2',
+      '/sys/fs/cgroup/devices/user.slice/pods/c2',
+      '/sys/fs/cgroup/systemd/user.slice/s/pods/c2',
+      '/sys/fs/cgroup/unified/user.slice/u/pods/c2',
     ]);
     assert.equal(ownCgroup(h[3]!, self), '/user.slice/u');
   });

@@ -45,18 +45,18 @@ describe('clone3(CLONE_INTO_CGROUP): when', function () {
     assert.equal(canCloneIntoCgroup(v2({ systemd: true })), false);
   });
 
-  it('not after joining a cgroup namespace, whose root kago\'s cgroup is outside', function () {
+  it("not after joining a cgroup namespace, whose root kago's cgroup is outside", function () {
     assert.equal(canCloneIntoCgroup(v2({ namespaces: [{ type: 'cgroup', path: '/proc/1/ns/cgroup' }] })), false);
     assert.equal(canCloneIntoCgroup(v2({ namespaces: [{ type: 'cgroup' }] })), true);
   });
 
-  it('in a user namespace only when its root is kago\'s own uid (the clone is checked as that uid)', function () {
+  it("in a user namespace only when its root is kago's own uid (the clone is checked as that uid)", function () {
     assert.equal(canCloneIntoCgroup(v2({ namespaces: [{ type: 'user' }], userRoot: euid })), true);
     assert.equal(canCloneIntoCgroup(v2({ namespaces: [{ type: 'user' }], userRoot: euid + 100000 })), false);
     assert.equal(canCloneIntoCgroup(v2({ namespaces: [{ type: 'user' }], userRoot: undefined })), false);
   });
 
-  it('reads uid 0\'s host uid from the mappings', function () {
+  it("reads uid 0's host uid from the mappings", function () {
     assert.equal(mappedRoot([{ containerID: 0, hostID: 1000, size: 1 }]), 1000);
     assert.equal(mappedRoot([{ containerID: 1, hostID: 1000, size: 10 }]), undefined);
     assert.equal(mappedRoot(undefined), undefined);
@@ -85,25 +85,43 @@ describe('clone3(CLONE_INTO_CGROUP): the plan', function () {
     const plan = ops(spec(['pid', 'mount', 'cgroup']));
     const fork = plan.findIndex((o) => o.op === 'fork_into_cgroup');
     const unshares = plan.filter((o) => o.op === 'unshare');
-    assert.deepEqual(unshares, [{ op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS }, { op: 'unshare', flags: L.CLONE_NEWCGROUP }]);
+    assert.deepEqual(unshares, [
+      { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS },
+      { op: 'unshare', flags: L.CLONE_NEWCGROUP },
+    ]);
     assert.ok(plan.indexOf(unshares[1]!) > fork);
   });
 
   it('without the fact, is the write and fork it was', function () {
     const plan = ops(spec(['pid', 'mount', 'cgroup']), { ...facts, cloneIntoCgroup: false });
-    assert.deepEqual(plan.filter((o) => o.op === 'write_file' || o.op === 'fork' || o.op === 'fork_into_cgroup' || o.op === 'unshare'), [
-      { op: 'write_file', path: `${DIR}/cgroup.procs`, data: '0' },
-      { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWCGROUP },
-      { op: 'fork', flags: L.CLONE_PARENT },
-    ]);
+    assert.deepEqual(
+      plan.filter((o) => o.op === 'write_file' || o.op === 'fork' || o.op === 'fork_into_cgroup' || o.op === 'unshare'),
+      [
+        { op: 'write_file', path: `${DIR}/cgroup.procs`, data: '0' },
+        { op: 'unshare', flags: L.CLONE_NEWPID | L.CLONE_NEWNS | L.CLONE_NEWCGROUP },
+        { op: 'fork', flags: L.CLONE_PARENT },
+      ],
+    );
   });
 
-  it('exec: joins the container\'s cgroup namespace after the fork into the cgroup', function () {
-    const target = { cgroupDirs: [DIR], namespaces: [{ type: 'cgroup' as const, path: '/proc/7/ns/cgroup' }, { type: 'pid' as const, path: '/proc/7/ns/pid' }], lastCap: 40, detached: false, cloneIntoCgroup: true };
+  it("exec: joins the container's cgroup namespace after the fork into the cgroup", function () {
+    const target = {
+      cgroupDirs: [DIR],
+      namespaces: [
+        { type: 'cgroup' as const, path: '/proc/7/ns/cgroup' },
+        { type: 'pid' as const, path: '/proc/7/ns/pid' },
+      ],
+      lastCap: 40,
+      detached: false,
+      cloneIntoCgroup: true,
+    };
     const plan = buildExecPlan({ user: { uid: 0, gid: 0 }, args: ['true'], cwd: '/' }, target).ops.map((p) => p.op);
     const fork = plan.findIndex((o) => o.op === 'fork_into_cgroup');
     const setns = plan.filter((o) => o.op === 'setns');
-    assert.deepEqual(setns.map((o) => o.op === 'setns' && o.nstype), [L.CLONE_NEWPID, L.CLONE_NEWCGROUP]);
+    assert.deepEqual(
+      setns.map((o) => o.op === 'setns' && o.nstype),
+      [L.CLONE_NEWPID, L.CLONE_NEWCGROUP],
+    );
     assert.ok(plan.indexOf(setns[0]!) < fork && plan.indexOf(setns[1]!) > fork);
   });
 });

@@ -46,8 +46,28 @@ describe('D-Bus wire format', () => {
   });
 
   it('reads back what it writes: a StartTransientUnit call', () => {
-    const body = ['kago-x.scope', 'replace', [['Delegate', { sig: 'b', value: true }], ['PIDs', { sig: 'au', value: [42] }], ['MemoryLimit', { sig: 't', value: 1n << 40n }], ['AllowedCPUs', { sig: 'ay', value: [5] }]], []];
-    const bytes = encodeMessage({ type: MESSAGE_TYPE.methodCall, flags: 0, serial: 7, destination: 'org.freedesktop.systemd1', path: '/org/freedesktop/systemd1', interface: 'org.freedesktop.systemd1.Manager', member: 'StartTransientUnit', signature: 'ssa(sv)a(sa(sv))', body });
+    const body = [
+      'kago-x.scope',
+      'replace',
+      [
+        ['Delegate', { sig: 'b', value: true }],
+        ['PIDs', { sig: 'au', value: [42] }],
+        ['MemoryLimit', { sig: 't', value: 1n << 40n }],
+        ['AllowedCPUs', { sig: 'ay', value: [5] }],
+      ],
+      [],
+    ];
+    const bytes = encodeMessage({
+      type: MESSAGE_TYPE.methodCall,
+      flags: 0,
+      serial: 7,
+      destination: 'org.freedesktop.systemd1',
+      path: '/org/freedesktop/systemd1',
+      interface: 'org.freedesktop.systemd1.Manager',
+      member: 'StartTransientUnit',
+      signature: 'ssa(sv)a(sa(sv))',
+      body,
+    });
     assert.equal(messageLength(bytes), bytes.length);
     assert.equal(messageLength(bytes.subarray(0, 15)), undefined);
     const m = decodeMessage(bytes);
@@ -73,9 +93,16 @@ describe('systemd units and properties (pure)', () => {
   });
 
   it('names the unit prefix-name.scope in the slice, system.slice when empty', () => {
-    assert.deepEqual(resolveSystemdUnit('system.slice:docker:abc', 'x'), { slice: 'system.slice', unit: 'docker-abc.scope', path: '/system.slice/docker-abc.scope' });
+    assert.deepEqual(resolveSystemdUnit('system.slice:docker:abc', 'x'), {
+      slice: 'system.slice',
+      unit: 'docker-abc.scope',
+      path: '/system.slice/docker-abc.scope',
+    });
     assert.deepEqual(resolveSystemdUnit(':crio:abc', 'x'), { slice: 'system.slice', unit: 'crio-abc.scope', path: '/system.slice/crio-abc.scope' });
-    assert.deepEqual(resolveSystemdUnit('kubepods-besteffort.slice:cri-containerd:abc', 'x').path, '/kubepods.slice/kubepods-besteffort.slice/cri-containerd-abc.scope');
+    assert.deepEqual(
+      resolveSystemdUnit('kubepods-besteffort.slice:cri-containerd:abc', 'x').path,
+      '/kubepods.slice/kubepods-besteffort.slice/cri-containerd-abc.scope',
+    );
     assert.equal(resolveSystemdUnit(undefined, 'id1').unit, 'kago-id1.scope');
     assert.equal(resolveSystemdUnit('-.slice:p:n', 'x').path, '/p-n.scope');
     assert.throws(() => resolveSystemdUnit('/a/b', 'x'), /\/linux\/cgroupsPath: .*slice:prefix:name/);
@@ -93,21 +120,77 @@ describe('systemd units and properties (pure)', () => {
   });
 
   it('names the limits as runc does on v1 and on v2', () => {
-    const r = { memory: { limit: 1 << 30, reservation: 1 << 29, swap: 2 * 2 ** 30 }, cpu: { shares: 1024, quota: 25_000, period: 100_000, cpus: '0-1' }, pids: { limit: -1 } };
+    const r = {
+      memory: { limit: 1 << 30, reservation: 1 << 29, swap: 2 * 2 ** 30 },
+      cpu: { shares: 1024, quota: 25_000, period: 100_000, cpus: '0-1' },
+      pids: { limit: -1 },
+    };
     const names = (unified: boolean) => Object.fromEntries(resourceProperties(r, unified).map(([k, v]) => [k, v.value]));
-    assert.deepEqual(names(false), { MemoryLimit: 1n << 30n, CPUShares: 1024n, CPUQuotaPeriodUSec: 100_000n, CPUQuotaPerSecUSec: 250_000n, TasksMax: (1n << 64n) - 1n, AllowedCPUs: [3] });
+    assert.deepEqual(names(false), {
+      MemoryLimit: 1n << 30n,
+      CPUShares: 1024n,
+      CPUQuotaPeriodUSec: 100_000n,
+      CPUQuotaPerSecUSec: 250_000n,
+      TasksMax: (1n << 64n) - 1n,
+      AllowedCPUs: [3],
+    });
     // v2: swap counts swap alone; shares become a weight
-    assert.deepEqual(names(true), { MemoryMax: 1n << 30n, MemoryLow: 1n << 29n, MemorySwapMax: 1n << 30n, CPUWeight: 39n, CPUQuotaPeriodUSec: 100_000n, CPUQuotaPerSecUSec: 250_000n, TasksMax: (1n << 64n) - 1n, AllowedCPUs: [3] });
+    assert.deepEqual(names(true), {
+      MemoryMax: 1n << 30n,
+      MemoryLow: 1n << 29n,
+      MemorySwapMax: 1n << 30n,
+      CPUWeight: 39n,
+      CPUQuotaPeriodUSec: 100_000n,
+      CPUQuotaPerSecUSec: 250_000n,
+      TasksMax: (1n << 64n) - 1n,
+      AllowedCPUs: [3],
+    });
     // systemd keeps CPU quotas in steps of 10 ms per second: rounded up
-    assert.deepEqual(resourceProperties({ cpu: { quota: 1_234, period: 100_000 } }, true).map(([k, v]) => [k, v.value]), [['CPUQuotaPeriodUSec', 100_000n], ['CPUQuotaPerSecUSec', 20_000n]]);
+    assert.deepEqual(
+      resourceProperties({ cpu: { quota: 1_234, period: 100_000 } }, true).map(([k, v]) => [k, v.value]),
+      [
+        ['CPUQuotaPeriodUSec', 100_000n],
+        ['CPUQuotaPerSecUSec', 20_000n],
+      ],
+    );
   });
 
   it('turns the v1 device rules into DevicePolicy and DeviceAllow', () => {
     const w = (file: string, value: string) => ({ version: 1 as const, controller: 'devices', file, value, pointer: '/linux/resources/devices' });
     const procDevices = 'Character devices:\n  1 mem\n136 pts\n\nBlock devices:\n  8 sd\n';
-    const props = deviceProperties([w('devices.deny', 'a'), w('devices.allow', 'c *:* m'), w('devices.allow', 'c 1:3 rwm'), w('devices.allow', 'c 136:* rwm'), w('devices.allow', 'b 8:0 r'), w('devices.deny', 'c 1:3 rwm')], procDevices);
-    assert.deepEqual(props.map(([k, v]) => [k, v.value]), [['DevicePolicy', 'strict'], ['DeviceAllow', []], ['DeviceAllow', [['char-*', 'm'], ['char-pts', 'rwm'], ['/dev/block/8:0', 'r']]]]);
-    assert.deepEqual(deviceProperties([w('devices.allow', 'a')], procDevices).map(([k, v]) => [k, v.value]), [['DevicePolicy', 'auto'], ['DeviceAllow', []]]);
+    const props = deviceProperties(
+      [
+        w('devices.deny', 'a'),
+        w('devices.allow', 'c *:* m'),
+        w('devices.allow', 'c 1:3 rwm'),
+        w('devices.allow', 'c 136:* rwm'),
+        w('devices.allow', 'b 8:0 r'),
+        w('devices.deny', 'c 1:3 rwm'),
+      ],
+      procDevices,
+    );
+    assert.deepEqual(
+      props.map(([k, v]) => [k, v.value]),
+      [
+        ['DevicePolicy', 'strict'],
+        ['DeviceAllow', []],
+        [
+          'DeviceAllow',
+          [
+            ['char-*', 'm'],
+            ['char-pts', 'rwm'],
+            ['/dev/block/8:0', 'r'],
+          ],
+        ],
+      ],
+    );
+    assert.deepEqual(
+      deviceProperties([w('devices.allow', 'a')], procDevices).map(([k, v]) => [k, v.value]),
+      [
+        ['DevicePolicy', 'auto'],
+        ['DeviceAllow', []],
+      ],
+    );
   });
 
   it('reads the GVariant text of org.systemd.property annotations', () => {
@@ -134,7 +217,9 @@ describe('the D-Bus client against a real dbus-daemon', function () {
     // exists from bind(), before listen(), when a connect is still refused.
     const printed = join(dir, 'address');
     const fd = openSync(printed, 'w');
-    daemon = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=unix:path=${socket}`, '--print-address=3'], { stdio: ['ignore', 'ignore', 'ignore', fd] });
+    daemon = spawn('dbus-daemon', ['--session', '--nofork', '--nopidfile', `--address=unix:path=${socket}`, '--print-address=3'], {
+      stdio: ['ignore', 'ignore', 'ignore', fd],
+    });
     closeSync(fd);
     waitFor(() => readFileSync(printed, 'utf8').includes('\n'));
   });
@@ -162,7 +247,10 @@ describe('the D-Bus client against a real dbus-daemon', function () {
   it('turns an error reply into a DBusError with its name', () => {
     const c = DBusConnection.open(socket);
     try {
-      assert.throws(() => bus(c, 'GetNameOwner', 's', ['org.example.Nobody']), (e: unknown) => e instanceof DBusError && e.errorName === 'org.freedesktop.DBus.Error.NameHasNoOwner');
+      assert.throws(
+        () => bus(c, 'GetNameOwner', 's', ['org.example.Nobody']),
+        (e: unknown) => e instanceof DBusError && e.errorName === 'org.freedesktop.DBus.Error.NameHasNoOwner',
+      );
     } finally {
       c.close();
     }

@@ -15,7 +15,7 @@ function thrown(fn: () => unknown): unknown {
   assert.fail('expected a throw');
 }
 
-describe('kago\'s errors', function () {
+describe("kago's errors", function () {
   it('a failed system call is a KagoError with its errno, name and path', function () {
     const e = thrown(() => mkfifo(tmpdir(), 0o600));
     assert.ok(e instanceof SyscallError && e instanceof KagoError);

@@ -105,7 +105,10 @@ describe('the import graph of host/, wasm/ and lib/', function () {
   for (const file of [...sources('host'), ...sources('wasm'), ...sources('lib')]) graph.set(file, importsOf(file));
 
   it('puts every module in a declared layer', function () {
-    assert.deepEqual([...graph.keys()].filter((f) => layerOf(f) < 0), []);
+    assert.deepEqual(
+      [...graph.keys()].filter((f) => layerOf(f) < 0),
+      [],
+    );
   });
 
   it('has no import from a lower layer into a higher one', function () {
@@ -121,7 +124,11 @@ describe('the import graph of host/, wasm/ and lib/', function () {
       }
     }
     assert.deepEqual(upward, []);
-    assert.deepEqual(KNOWN_UPWARD.map(([from, to]) => `${from} -> ${to}`).filter((e) => !used.has(e)), [], 'an exception no import needs any more: remove it from KNOWN_UPWARD');
+    assert.deepEqual(
+      KNOWN_UPWARD.map(([from, to]) => `${from} -> ${to}`).filter((e) => !used.has(e)),
+      [],
+      'an exception no import needs any more: remove it from KNOWN_UPWARD',
+    );
   });
 
   it('has no cycle', function () {

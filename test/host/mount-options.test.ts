@@ -22,7 +22,11 @@ function validatorKnows(word: string): boolean {
     // with mappings, so that idmap and ridmap are valid too
     mounts: [{ destination: '/data', type: 'bind', source: '/srv', options: ['rbind', word], uidMappings: map, gidMappings: map }],
   });
-  assert.deepEqual(r.problems.filter((p) => p.severity === 'error'), [], word);
+  assert.deepEqual(
+    r.problems.filter((p) => p.severity === 'error'),
+    [],
+    word,
+  );
   return !r.problems.some((p) => p.pointer === '/mounts/0/options/1' && /not a mount flag/.test(p.message));
 }
 
@@ -35,8 +39,24 @@ describe('mount options', function () {
   // Words either side might know, found without either table: runc's list,
   // kago's extensions, and file system data or names an object lookup would
   // wrongly find.
-  const candidates = [...new Set([...runcMountOptions(), 'idmap', 'ridmap', 'size=64m', 'mode=755', 'uid=0',
-    'nr_inodes=1k', 'errors=remount-ro', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'RO', ''])];
+  const candidates = [
+    ...new Set([
+      ...runcMountOptions(),
+      'idmap',
+      'ridmap',
+      'size=64m',
+      'mode=755',
+      'uid=0',
+      'nr_inodes=1k',
+      'errors=remount-ro',
+      'constructor',
+      'toString',
+      '__proto__',
+      'hasOwnProperty',
+      'RO',
+      '',
+    ]),
+  ];
 
   it('the validator and the builder agree on every word: a flag to one is a flag to the other', function () {
     for (const word of candidates) {
@@ -54,18 +74,39 @@ describe('mount options', function () {
 
   it('means by each word the kernel flag mount(8) names', function () {
     const flags: Array<[string, number, 'set' | 'clear']> = [
-      ['ro', L.MS_RDONLY, 'set'], ['rw', L.MS_RDONLY, 'clear'], ['nosuid', L.MS_NOSUID, 'set'], ['suid', L.MS_NOSUID, 'clear'],
-      ['nodev', L.MS_NODEV, 'set'], ['dev', L.MS_NODEV, 'clear'], ['noexec', L.MS_NOEXEC, 'set'], ['exec', L.MS_NOEXEC, 'clear'],
-      ['sync', L.MS_SYNCHRONOUS, 'set'], ['async', L.MS_SYNCHRONOUS, 'clear'], ['dirsync', L.MS_DIRSYNC, 'set'],
-      ['remount', L.MS_REMOUNT, 'set'], ['mand', L.MS_MANDLOCK, 'set'], ['nomand', L.MS_MANDLOCK, 'clear'],
-      ['noatime', L.MS_NOATIME, 'set'], ['atime', L.MS_NOATIME, 'clear'], ['nodiratime', L.MS_NODIRATIME, 'set'],
-      ['diratime', L.MS_NODIRATIME, 'clear'], ['relatime', L.MS_RELATIME, 'set'], ['norelatime', L.MS_RELATIME, 'clear'],
-      ['strictatime', L.MS_STRICTATIME, 'set'], ['nostrictatime', L.MS_STRICTATIME, 'clear'],
-      ['lazytime', L.MS_LAZYTIME, 'set'], ['nolazytime', L.MS_LAZYTIME, 'clear'], ['silent', L.MS_SILENT, 'set'],
-      ['loud', L.MS_SILENT, 'clear'], ['nosymfollow', L.MS_NOSYMFOLLOW, 'set'], ['symfollow', L.MS_NOSYMFOLLOW, 'clear'],
-      ['iversion', L.MS_I_VERSION, 'set'], ['noiversion', L.MS_I_VERSION, 'clear'],
+      ['ro', L.MS_RDONLY, 'set'],
+      ['rw', L.MS_RDONLY, 'clear'],
+      ['nosuid', L.MS_NOSUID, 'set'],
+      ['suid', L.MS_NOSUID, 'clear'],
+      ['nodev', L.MS_NODEV, 'set'],
+      ['dev', L.MS_NODEV, 'clear'],
+      ['noexec', L.MS_NOEXEC, 'set'],
+      ['exec', L.MS_NOEXEC, 'clear'],
+      ['sync', L.MS_SYNCHRONOUS, 'set'],
+      ['async', L.MS_SYNCHRONOUS, 'clear'],
+      ['dirsync', L.MS_DIRSYNC, 'set'],
+      ['remount', L.MS_REMOUNT, 'set'],
+      ['mand', L.MS_MANDLOCK, 'set'],
+      ['nomand', L.MS_MANDLOCK, 'clear'],
+      ['noatime', L.MS_NOATIME, 'set'],
+      ['atime', L.MS_NOATIME, 'clear'],
+      ['nodiratime', L.MS_NODIRATIME, 'set'],
+      ['diratime', L.MS_NODIRATIME, 'clear'],
+      ['relatime', L.MS_RELATIME, 'set'],
+      ['norelatime', L.MS_RELATIME, 'clear'],
+      ['strictatime', L.MS_STRICTATIME, 'set'],
+      ['nostrictatime', L.MS_STRICTATIME, 'clear'],
+      ['lazytime', L.MS_LAZYTIME, 'set'],
+      ['nolazytime', L.MS_LAZYTIME, 'clear'],
+      ['silent', L.MS_SILENT, 'set'],
+      ['loud', L.MS_SILENT, 'clear'],
+      ['nosymfollow', L.MS_NOSYMFOLLOW, 'set'],
+      ['symfollow', L.MS_NOSYMFOLLOW, 'clear'],
+      ['iversion', L.MS_I_VERSION, 'set'],
+      ['noiversion', L.MS_I_VERSION, 'clear'],
       // MS_POSIXACL (include/uapi/linux/mount.h)
-      ['acl', 1 << 16, 'set'], ['noacl', 1 << 16, 'clear'],
+      ['acl', 1 << 16, 'set'],
+      ['noacl', 1 << 16, 'clear'],
     ];
     for (const [word, bit, how] of flags) {
       const o = parseMountOptions([word]);
@@ -74,7 +115,11 @@ describe('mount options', function () {
     // a later word undoes an earlier one
     assert.equal(parseMountOptions(['ro', 'rw']).flags, 0);
     assert.equal(parseMountOptions(['nosuid', 'suid', 'nosuid']).flags, L.MS_NOSUID);
-    for (const [word, bits] of [['private', L.MS_PRIVATE], ['rslave', L.MS_SLAVE | L.MS_REC], ['runbindable', L.MS_UNBINDABLE | L.MS_REC]] as const) {
+    for (const [word, bits] of [
+      ['private', L.MS_PRIVATE],
+      ['rslave', L.MS_SLAVE | L.MS_REC],
+      ['runbindable', L.MS_UNBINDABLE | L.MS_REC],
+    ] as const) {
       assert.deepEqual(parseMountOptions([word]).propagation, [bits], word);
       assert.equal(propagationFlags(word), bits, word);
     }
@@ -82,7 +127,13 @@ describe('mount options', function () {
     const r = parseMountOptions(['rro', 'rnosuid', 'rsuid', 'rnoatime', 'rstrictatime']);
     assert.equal(r.recursiveSet, L.MOUNT_ATTR_RDONLY | L.MOUNT_ATTR_STRICTATIME);
     assert.equal(r.recursiveClear, L.MOUNT_ATTR_NOSUID | L.MOUNT_ATTR__ATIME);
-    assert.deepEqual(parseMountOptions(['rbind', 'ridmap', 'tmpcopyup', 'defaults', 'size=1m']),
-      { ...parseMountOptions([]), bind: true, recursive: true, idmap: 'ridmap', tmpcopyup: true, data: ['size=1m'] });
+    assert.deepEqual(parseMountOptions(['rbind', 'ridmap', 'tmpcopyup', 'defaults', 'size=1m']), {
+      ...parseMountOptions([]),
+      bind: true,
+      recursive: true,
+      idmap: 'ridmap',
+      tmpcopyup: true,
+      data: ['size=1m'],
+    });
   });
 });

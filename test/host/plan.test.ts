@@ -104,11 +104,7 @@ describe('the create plan', function () {
 
   it('joins namespaces given by path, the user namespace first', function () {
     const spec = minimal();
-    spec.linux!.namespaces = [
-      { type: 'network', path: '/proc/7/ns/net' },
-      { type: 'user', path: '/proc/7/ns/user' },
-      { type: 'mount' },
-    ];
+    spec.linux!.namespaces = [{ type: 'network', path: '/proc/7/ns/net' }, { type: 'user', path: '/proc/7/ns/user' }, { type: 'mount' }];
     const list = ops(spec);
     const joins = list.filter((o) => (o.op === 'open' && o.path.startsWith('/proc/7/')) || o.op === 'setns');
     // slot 0 holds the exec FIFO
@@ -118,7 +114,10 @@ describe('the create plan', function () {
       { op: 'setns', slot: 1, nstype: L.CLONE_NEWUSER },
       { op: 'setns', slot: 2, nstype: L.CLONE_NEWNET },
     ]);
-    assert.deepEqual(list.find((o) => o.op === 'unshare'), { op: 'unshare', flags: L.CLONE_NEWNS });
+    assert.deepEqual(
+      list.find((o) => o.op === 'unshare'),
+      { op: 'unshare', flags: L.CLONE_NEWNS },
+    );
   });
 
   it('mounts in config order, remounting bind mounts for their flags and applying propagation', function () {
@@ -170,18 +169,33 @@ describe('the create plan', function () {
       inheritable: ['CAP_KILL'],
       ambient: ['CAP_KILL'],
     };
-    spec.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 }, { type: 'RLIMIT_CORE', soft: 2 ** 64 - 1, hard: 2 ** 64 - 1 }];
+    spec.process!.rlimits = [
+      { type: 'RLIMIT_NOFILE', soft: 512, hard: 1024 },
+      { type: 'RLIMIT_CORE', soft: 2 ** 64 - 1, hard: 2 ** 64 - 1 },
+    ];
     spec.process!.noNewPrivileges = true;
     spec.process!.oomScoreAdj = 100;
     // CAP_CHECKPOINT_RESTORE (40) is beyond this pretend kernel's last capability.
     const list = ops(spec, { ...facts, lastCap: 39 });
-    assert.deepEqual(list.find((o) => o.op === 'drop_bounding'), { op: 'drop_bounding', keep: 2 ** 5 + 2 ** 39, last: 39 });
-    assert.deepEqual(list.find((o) => o.op === 'capset'), { op: 'capset', effective: 32, permitted: 32, inheritable: 32 });
-    assert.deepEqual(list.find((o) => o.op === 'set_ambient'), { op: 'set_ambient', raise: 32, last: 39 });
-    assert.deepEqual(list.filter((o) => o.op === 'setrlimit'), [
-      { op: 'setrlimit', resource: 7, soft: 512, hard: 1024 },
-      { op: 'setrlimit', resource: 4, soft: -1, hard: -1 },
-    ]);
+    assert.deepEqual(
+      list.find((o) => o.op === 'drop_bounding'),
+      { op: 'drop_bounding', keep: 2 ** 5 + 2 ** 39, last: 39 },
+    );
+    assert.deepEqual(
+      list.find((o) => o.op === 'capset'),
+      { op: 'capset', effective: 32, permitted: 32, inheritable: 32 },
+    );
+    assert.deepEqual(
+      list.find((o) => o.op === 'set_ambient'),
+      { op: 'set_ambient', raise: 32, last: 39 },
+    );
+    assert.deepEqual(
+      list.filter((o) => o.op === 'setrlimit'),
+      [
+        { op: 'setrlimit', resource: 7, soft: 512, hard: 1024 },
+        { op: 'setrlimit', resource: 4, soft: -1, hard: -1 },
+      ],
+    );
     assert.ok(list.some((o) => o.op === 'write_file' && o.path === '/proc/self/oom_score_adj' && o.data === '100'));
     const names = list.map((o) => o.op);
     assert.ok(names.indexOf('prctl', names.indexOf('set_ambient')) < names.indexOf('ready'), 'no_new_privs before ready');

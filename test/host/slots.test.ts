@@ -67,7 +67,16 @@ describe('descriptor slots', function () {
     assert.ok(Math.max(...fills.map((f) => f.held.size)) >= 25);
     const exec = buildExecPlan(
       { terminal: true, user: { uid: 0, gid: 0 }, args: ['sh'], cwd: '/' },
-      { cgroupDirs: [], namespaces: [{ type: 'user', path: '/proc/7/ns/user' }, { type: 'pid', path: '/proc/7/ns/pid' }], lastCap: 40, detached: false, console: { rows: 0, cols: 0 } },
+      {
+        cgroupDirs: [],
+        namespaces: [
+          { type: 'user', path: '/proc/7/ns/user' },
+          { type: 'pid', path: '/proc/7/ns/pid' },
+        ],
+        lastCap: 40,
+        detached: false,
+        console: { rows: 0, cols: 0 },
+      },
     );
     for (const { slot, held } of liveSlotsAtEachFill(exec.ops.map((p) => p.op))) assert.ok(!held.has(slot));
   });
@@ -78,7 +87,10 @@ describe('descriptor slots', function () {
     const byPath = many.filter((o) => o.op === 'mount_in_root' && o.source === '/host/data').length;
     assert.ok(opened > 30 && opened < SLOT_COUNT, `${opened} sources opened ahead`);
     assert.equal(opened + byPath, 100);
-    assert.throws(() => buildCreatePlan(everything(binds(70, ['idmap'])), facts), /config\.json: \/mounts\/62: no descriptor slot is left for the id-mapped tree of \/m62: the executor has 64/);
+    assert.throws(
+      () => buildCreatePlan(everything(binds(70, ['idmap'])), facts),
+      /config\.json: \/mounts\/62: no descriptor slot is left for the id-mapped tree of \/m62: the executor has 64/,
+    );
   });
 
   it('checkSlots refuses a plan that fills a held slot or frees an empty one', function () {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kago } from '../helpers/kago.ts';
@@ -96,4 +96,3 @@ describe('commands that run no container', function () {
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
   });
 });
-

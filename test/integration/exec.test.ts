@@ -24,7 +24,13 @@ describe('exec', function () {
       s.hostname = 'exec-target';
     });
     const names = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
-    const r = kago.run(['exec', c.id, 'sh', '-c', `for n in ${names.join(' ')}; do readlink /proc/self/ns/$n; done; hostname; cat /proc/self/uid_map; echo $$; cat /proc/1/cmdline | tr '\\0' ' '`]);
+    const r = kago.run([
+      'exec',
+      c.id,
+      'sh',
+      '-c',
+      `for n in ${names.join(' ')}; do readlink /proc/self/ns/$n; done; hostname; cat /proc/self/uid_map; echo $$; cat /proc/1/cmdline | tr '\\0' ' '`,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     names.forEach((n, i) => {
@@ -41,7 +47,21 @@ describe('exec', function () {
   it('forwards the exit status and applies --env, --cwd, --user and --cap', function () {
     const c = running();
     assert.equal(kago.run(['exec', c.id, 'sh', '-c', 'exit 7']).code, 7);
-    const r = kago.run(['exec', '--env', 'FOO=bar', '--cwd', '/tmp', '--user', '1000:1001', '--cap', 'CAP_NET_RAW', c.id, 'sh', '-c', 'echo $FOO; pwd; id -u; id -g; grep -E "CapEff|CapBnd" /proc/self/status']);
+    const r = kago.run([
+      'exec',
+      '--env',
+      'FOO=bar',
+      '--cwd',
+      '/tmp',
+      '--user',
+      '1000:1001',
+      '--cap',
+      'CAP_NET_RAW',
+      c.id,
+      'sh',
+      '-c',
+      'echo $FOO; pwd; id -u; id -g; grep -E "CapEff|CapBnd" /proc/self/status',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const [foo, cwd, uid, gid, eff, bnd] = r.stdout.trim().split('\n');
     assert.deepEqual([foo, cwd, uid, gid], ['bar', '/tmp', '1000', '1001']);

@@ -17,7 +17,6 @@ describe('bad input and failures leave nothing behind', function () {
     assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
   }
 
-
   it('a JSON syntax error is reported with line and column', function () {
     const { id, bundle } = bundleFor();
     writeFileSync(join(bundle.dir, 'config.json'), '{\n  "ociVersion": "1.3.0",\n  "root": {"path": "rootfs",}\n}\n');
@@ -79,7 +78,10 @@ describe('bad input and failures leave nothing behind', function () {
     const log = join(bundle.dir, 'kago.log');
     const r = kago.run(['--log', log, '--log-format', 'json', 'create', '--bundle', bundle.dir, id]);
     assert.equal(r.code, 1);
-    const entries = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
+    const entries = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
     const error = entries.find((e) => e.level === 'error');
     assert.ok(error, 'an error entry');
     assert.match(error.msg, /\/ociVersion/);
@@ -170,7 +172,10 @@ describe('a crash after any operation of the plan (the test build)', function ()
   /** The index of every operation before READY (while kago waits on the executor), from the dry run. */
   function operations(args: string[]): number[] {
     const plan = kago.ok(args).stdout;
-    const indexes = plan.split('\n').filter((l) => /^ *\d+ /.test(l)).map((l) => Number(l.trim().split(' ')[0]));
+    const indexes = plan
+      .split('\n')
+      .filter((l) => /^ *\d+ /.test(l))
+      .map((l) => Number(l.trim().split(' ')[0]));
     const ready = plan.split('\n').find((l) => / ready\(\)/.test(l));
     return indexes.filter((i) => i < Number(ready!.trim().split(' ')[0]));
   }

@@ -24,11 +24,14 @@ describe('hooks', function () {
   }
 
   function parse(log: string): Entry[] {
-    return readFileSync(log, 'utf8').trim().split('\n').map((line) => {
-      const [kind, rest] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
-      const end = rest.lastIndexOf('}') + 1;
-      return { kind, state: JSON.parse(rest.slice(0, end)), extra: rest.slice(end).trim() };
-    });
+    return readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [kind, rest] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
+        const end = rest.lastIndexOf('}') + 1;
+        return { kind, state: JSON.parse(rest.slice(0, end)), extra: rest.slice(end).trim() };
+      });
   }
 
   function container(configure: (s: Spec, logDir: string) => void, args = ['sleep', '1000']) {
@@ -63,9 +66,15 @@ describe('hooks', function () {
     kago.ok(['delete', id]);
 
     const entries = parse(log);
-    assert.deepEqual(entries.map((e) => e.kind), ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop']);
+    assert.deepEqual(
+      entries.map((e) => e.kind),
+      ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'],
+    );
     // runtime.md: "created" from step 2 on, before any of the hooks (runc 1.1.5 passes "creating" to the first three).
-    assert.deepEqual(entries.map((e) => e.state.status), ['created', 'created', 'created', 'created', 'running', 'stopped']);
+    assert.deepEqual(
+      entries.map((e) => e.state.status),
+      ['created', 'created', 'created', 'created', 'running', 'stopped'],
+    );
     for (const e of entries) {
       assert.equal(e.state.id, id);
       assert.equal(e.state.bundle, bundle.dir);
@@ -133,4 +142,3 @@ describe('hooks', function () {
     assert.deepEqual(leftovers(kago.root, id, bundle.dir), []);
   });
 });
-

@@ -21,7 +21,16 @@ describe('isolation', function () {
   }
 
   function withAllNamespaces(s: Spec): void {
-    s.linux!.namespaces = [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }, { type: 'time' }, { type: 'user' }];
+    s.linux!.namespaces = [
+      { type: 'pid' },
+      { type: 'network' },
+      { type: 'ipc' },
+      { type: 'uts' },
+      { type: 'mount' },
+      { type: 'cgroup' },
+      { type: 'time' },
+      { type: 'user' },
+    ];
     s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   }
@@ -43,10 +52,13 @@ describe('isolation', function () {
     const marker = `kago-host-marker-${process.pid}`;
     writeFileSync(join('/', marker), 'host');
     h.scratch(join('/', marker));
-    const r = runIn(shell(`echo $$; hostname; cat /proc/sys/kernel/domainname; ls /; test -e /${marker} && echo LE''AK; cat /proc/1/cmdline | tr '\\0' ' '`), (s) => {
-      s.hostname = 'kago-test-host';
-      s.domainname = 'kago.example';
-    });
+    const r = runIn(
+      shell(`echo $$; hostname; cat /proc/sys/kernel/domainname; ls /; test -e /${marker} && echo LE''AK; cat /proc/1/cmdline | tr '\\0' ' '`),
+      (s) => {
+        s.hostname = 'kago-test-host';
+        s.domainname = 'kago.example';
+      },
+    );
     assert.equal(r.code, 0, r.err);
     const [pid, hostname, domain, ...rest] = r.out.trim().split('\n');
     assert.equal(pid, '1');
@@ -67,7 +79,10 @@ describe('isolation', function () {
       s.mounts!.push({ destination: '/tmp', type: 'bind', source: shared, options: ['rbind', 'rw'] });
     });
     assert.equal(r.code, 0, r.err);
-    const lines = r.out.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' '));
     assert.deepEqual(lines, ['0 100000 65536', '0 100000 65536', '0']);
     const st = statSync(join(shared, 'made-inside'));
     assert.equal(st.uid, 100000);
@@ -113,12 +128,19 @@ describe('isolation', function () {
 
   it('sets HOME from the container /etc/passwd when the env lacks it', function () {
     assert.equal(runIn(shell('echo $HOME')).out.trim(), '/root');
-    assert.equal(runIn(shell('echo $HOME'), (s) => {
-      s.process!.user = { uid: 4242, gid: 4242 };
-    }).out.trim(), '/', 'a user without an entry gets /');
-    assert.equal(runIn(shell('echo $HOME'), (s) => {
-      s.process!.env!.push('HOME=/custom');
-    }).out.trim(), '/custom');
+    assert.equal(
+      runIn(shell('echo $HOME'), (s) => {
+        s.process!.user = { uid: 4242, gid: 4242 };
+      }).out.trim(),
+      '/',
+      'a user without an entry gets /',
+    );
+    assert.equal(
+      runIn(shell('echo $HOME'), (s) => {
+        s.process!.env!.push('HOME=/custom');
+      }).out.trim(),
+      '/custom',
+    );
   });
 
   it('finds the program in the container PATH', function () {
@@ -134,11 +156,21 @@ describe('isolation', function () {
   it('masks and write-protects the configured /proc paths', function () {
     const r = runIn(shell('cat /proc/keys | wc -c; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo refused; ls /proc/acpi 2>&1 | wc -l'));
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.out.trim().split('\n').map((l) => l.trim()), ['0', 'refused', '0']);
+    assert.deepEqual(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.trim()),
+      ['0', 'refused', '0'],
+    );
   });
 
   it('has the default devices and the /dev links', function () {
-    const r = runIn(shell('for f in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$f; done; for l in fd stdin stdout stderr ptmx; do echo "/dev/$l -> $(readlink /dev/$l)"; done; echo hi > /dev/null && head -c 4 /dev/zero | wc -c'));
+    const r = runIn(
+      shell(
+        'for f in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$f; done; for l in fd stdin stdout stderr ptmx; do echo "/dev/$l -> $(readlink /dev/$l)"; done; echo hi > /dev/null && head -c 4 /dev/zero | wc -c',
+      ),
+    );
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.out.trim().split('\n'), [
       '/dev/null character special file 1:3 666',
@@ -182,7 +214,6 @@ describe('isolation', function () {
   });
 });
 
-
 describe('privileges', function () {
   const h = harness();
   function runIn(args: string[], configure?: (s: Spec) => void) {
@@ -196,7 +227,10 @@ describe('privileges', function () {
   }
 
   it('sets all five capability sets, for root and for another user', function () {
-    for (const user of [{ uid: 0, gid: 0 }, { uid: 1000, gid: 1000 }]) {
+    for (const user of [
+      { uid: 0, gid: 0 },
+      { uid: 1000, gid: 1000 },
+    ]) {
       const r = runIn(['cat', '/proc/self/status'], (s) => {
         s.process!.user = user;
         s.process!.capabilities = {
@@ -227,7 +261,13 @@ describe('privileges', function () {
       s.process!.oomScoreAdj = 123;
     });
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(r.out.trim().split('\n').map((l) => l.replace(/\s+/g, ' ')), ['321', '654', 'NoNewPrivs: 1', '123']);
+    assert.deepEqual(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/\s+/g, ' ')),
+      ['321', '654', 'NoNewPrivs: 1', '123'],
+    );
   });
 
   it('a hard limit above the host one is a clear error (no CAP_SYS_RESOURCE here)', function () {

@@ -139,10 +139,7 @@ describe('container lifecycle', function () {
 
   it('of two concurrent creates of one id, one wins and the other says why', async function () {
     const c = container(['sleep', '1000']);
-    const [a, b] = await Promise.all([
-      kago.spawn(['create', '--bundle', c.bundle.dir, c.id]),
-      kago.spawn(['create', '--bundle', c.bundle.dir, c.id]),
-    ]);
+    const [a, b] = await Promise.all([kago.spawn(['create', '--bundle', c.bundle.dir, c.id]), kago.spawn(['create', '--bundle', c.bundle.dir, c.id])]);
     const codes = [a.code, b.code].sort();
     assert.deepEqual(codes, [0, 1], `${a.stderr} ${b.stderr}`);
     const loser = a.code === 1 ? a : b;

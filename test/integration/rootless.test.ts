@@ -3,7 +3,20 @@
 // runtime directory.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootlessSpec } from '../../host/spec/default.ts';
@@ -77,7 +90,10 @@ describe('rootless', function () {
     });
     const r = asUser(['run', '--bundle', b, 'rootless-1']);
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' '));
     assert.deepEqual(lines, ['0', `0 ${uid} 1`, '1']);
     assert.equal(statSync(join(shared, 'made')).uid, uid, 'what root makes inside belongs to the user outside');
     assert.ok(existsSync(join(runtimeDir, 'kago')), 'state lives in the user runtime directory');

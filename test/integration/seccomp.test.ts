@@ -80,7 +80,10 @@ describe('seccomp in the kernel', function () {
       s.linux!.seccomp = profile('SCMP_ACT_LOG');
     });
     assert.match(r.out, /made/);
-    const added = kernelLog().filter((r) => r.seq > before).map((r) => r.message).join('\n');
+    const added = kernelLog()
+      .filter((r) => r.seq > before)
+      .map((r) => r.message)
+      .join('\n');
     assert.match(added, /type=1326 .*syscall=(83|258)/, 'an audit SECCOMP record for mkdir');
   });
 
@@ -111,7 +114,10 @@ describe('seccomp notify', function () {
   const agent = (socketPath: string, stateFile: string, mode: string) =>
     pythonListener<{ handled: number[] }>('seccomp-agent.py', [socketPath, stateFile, mode]);
 
-  for (const [mode, expect] of [['errno:28', /No space left on device\nrc=1/], ['continue', /made\nrc=0/]] as const) {
+  for (const [mode, expect] of [
+    ['errno:28', /No space left on device\nrc=1/],
+    ['continue', /made\nrc=0/],
+  ] as const) {
     it(`hands the listener to the agent at listenerPath, which answers (${mode})`, async function () {
       const { id, bundle } = h.bundle(shell('mkdir /tmp/d 2>&1 && echo made; echo rc=$?; test -d /tmp/d && echo exists'), (s) => {
         s.root!.readonly = false;

@@ -82,7 +82,10 @@ describe('the native executor', function () {
 
   it('refuses a slot beyond its table, and a close of an empty slot', async function () {
     assert.equal((await run([openScratch(SLOT_COUNT)])).error?.message, `operation 0 (open): EBADF: descriptor slot ${SLOT_COUNT} does not exist`);
-    assert.equal((await run([{ op: 'make_userns', uid_map: '0 0 1\n', gid_map: '0 0 1\n', slot: -1 }])).error?.message, 'operation 0 (make_userns): EBADF: descriptor slot -1 does not exist');
+    assert.equal(
+      (await run([{ op: 'make_userns', uid_map: '0 0 1\n', gid_map: '0 0 1\n', slot: -1 }])).error?.message,
+      'operation 0 (make_userns): EBADF: descriptor slot -1 does not exist',
+    );
     assert.equal((await run([openScratch(5), { op: 'close', slot: 5 }, { op: 'close', slot: 5 }])).error?.message, 'operation 2 (close): EBADF');
   });
 

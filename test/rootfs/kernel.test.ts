@@ -29,18 +29,22 @@ describe('kernel settings', function () {
   });
 
   it('refuses to write a sysctl into a file that is not on procfs', function () {
-    const r = h.runIn(['true'], (s) => {
-      s.root!.readonly = false;
-      s.mounts = s.mounts!.filter((m) => m.type !== 'proc');
-      s.linux!.maskedPaths = [];
-      s.linux!.readonlyPaths = [];
-      s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
-    }, {
-      prepare(b) {
-        mkdirSync(join(b.rootfs, 'proc/sys/net/ipv4'), { recursive: true });
-        writeFileSync(join(b.rootfs, 'proc/sys/net/ipv4/ip_forward'), '0\n');
+    const r = h.runIn(
+      ['true'],
+      (s) => {
+        s.root!.readonly = false;
+        s.mounts = s.mounts!.filter((m) => m.type !== 'proc');
+        s.linux!.maskedPaths = [];
+        s.linux!.readonlyPaths = [];
+        s.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
       },
-    });
+      {
+        prepare(b) {
+          mkdirSync(join(b.rootfs, 'proc/sys/net/ipv4'), { recursive: true });
+          writeFileSync(join(b.rootfs, 'proc/sys/net/ipv4/ip_forward'), '0\n');
+        },
+      },
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /set sysctl net\.ipv4\.ip_forward: EXDEV/);
   });
@@ -81,7 +85,10 @@ describe('kernel settings', function () {
       s.linux!.timeOffsets = { monotonic: { secs: offset, nanosecs: 5 }, boottime: { secs: offset } };
     });
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).join(' '));
     assert.deepEqual(lines.slice(0, 2), [`monotonic ${offset} 5`, `boottime ${offset} 0`]);
     // /proc/uptime reads CLOCK_BOOTTIME: the offset, give or take the seconds this test took.
     const inside = Number(lines[2]);
@@ -124,9 +131,24 @@ describe('kernel settings', function () {
 
   it('refuses LSM labels and Intel RDT on a host without them, naming the field', function () {
     const cases: [string, (s: import('../../wasm/spec.gen.ts').Spec) => void][] = [
-      ['/process/apparmorProfile: AppArmor is not enabled', (s) => { s.process!.apparmorProfile = 'kago-test'; }],
-      ['/process/selinuxLabel: SELinux is not enabled', (s) => { s.process!.selinuxLabel = 'system_u:system_r:container_t:s0'; }],
-      ['/linux/intelRdt: resctrl is not mounted', (s) => { s.linux!.intelRdt = { closID: 'kago' }; }],
+      [
+        '/process/apparmorProfile: AppArmor is not enabled',
+        (s) => {
+          s.process!.apparmorProfile = 'kago-test';
+        },
+      ],
+      [
+        '/process/selinuxLabel: SELinux is not enabled',
+        (s) => {
+          s.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+        },
+      ],
+      [
+        '/linux/intelRdt: resctrl is not mounted',
+        (s) => {
+          s.linux!.intelRdt = { closID: 'kago' };
+        },
+      ],
     ];
     for (const [message, configure] of cases) {
       const r = h.runIn(['true'], configure);

@@ -24,7 +24,10 @@ function mountOptions(mountinfo: string, path: string): string[] {
 }
 
 function hostMounts(): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ').slice(3, 5).join(' ')).sort();
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ').slice(3, 5).join(' '))
+    .sort();
 }
 
 describe('mounts', function () {
@@ -48,12 +51,18 @@ describe('mounts', function () {
   it('applies the recursive options to every mount of an rbind tree', function () {
     const dir = treeWithSubmount('rw');
     const r = h.runIn(shell('cat /proc/self/mountinfo'), (s) => {
-      s.mounts!.push({ destination: '/data', type: 'bind', source: dir, options: ['rbind', 'rro', 'rnosuid', 'rnodev', 'rnoexec', 'rnoatime', 'rnosymfollow', 'rnodiratime'] });
+      s.mounts!.push({
+        destination: '/data',
+        type: 'bind',
+        source: dir,
+        options: ['rbind', 'rro', 'rnosuid', 'rnodev', 'rnoexec', 'rnoatime', 'rnosymfollow', 'rnodiratime'],
+      });
     });
     assert.equal(r.code, 0, r.stderr);
     for (const path of ['/data', '/data/sub']) {
       const o = mountOptions(r.stdout, path);
-      for (const flag of ['ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'nosymfollow']) assert.ok(o.includes(flag), `${path} lacks ${flag}: ${o}`);
+      for (const flag of ['ro', 'nosuid', 'nodev', 'noexec', 'noatime', 'nodiratime', 'nosymfollow'])
+        assert.ok(o.includes(flag), `${path} lacks ${flag}: ${o}`);
     }
   });
 
@@ -91,19 +100,25 @@ describe('mounts', function () {
 
   it('tmpcopyup starts the tmpfs with the directory contents, modes, owners and links', function () {
     let image = '';
-    const r = h.runIn(shell('grep " /etc/app " /proc/self/mountinfo | cut -d" " -f9; cat /etc/app/conf; stat -c "%a %u %g" /etc/app/conf /etc/app/dir; readlink /etc/app/link; echo new > /etc/app/new'), (s) => {
-      s.mounts!.push({ destination: '/etc/app', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'mode=755'] });
-    }, {
-      prepare(b) {
-        mkdirSync(join(b.rootfs, 'etc/app/dir'), { recursive: true });
-        chmodSync(join(b.rootfs, 'etc/app/dir'), 0o710);
-        writeFileSync(join(b.rootfs, 'etc/app/conf'), 'from the image\n');
-        chmodSync(join(b.rootfs, 'etc/app/conf'), 0o604);
-        chownSync(join(b.rootfs, 'etc/app/conf'), 123, 45);
-        symlinkSync('conf', join(b.rootfs, 'etc/app/link'));
-        image = join(b.rootfs, 'etc/app/conf');
+    const r = h.runIn(
+      shell(
+        'grep " /etc/app " /proc/self/mountinfo | cut -d" " -f9; cat /etc/app/conf; stat -c "%a %u %g" /etc/app/conf /etc/app/dir; readlink /etc/app/link; echo new > /etc/app/new',
+      ),
+      (s) => {
+        s.mounts!.push({ destination: '/etc/app', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup', 'mode=755'] });
       },
-    });
+      {
+        prepare(b) {
+          mkdirSync(join(b.rootfs, 'etc/app/dir'), { recursive: true });
+          chmodSync(join(b.rootfs, 'etc/app/dir'), 0o710);
+          writeFileSync(join(b.rootfs, 'etc/app/conf'), 'from the image\n');
+          chmodSync(join(b.rootfs, 'etc/app/conf'), 0o604);
+          chownSync(join(b.rootfs, 'etc/app/conf'), 123, 45);
+          symlinkSync('conf', join(b.rootfs, 'etc/app/link'));
+          image = join(b.rootfs, 'etc/app/conf');
+        },
+      },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['tmpfs', 'from the image', '604 123 45', '710 0 0', 'conf']);
     assert.ok(!existsSync(join(image, '..', 'new')), 'writes go to the tmpfs, not the image');
@@ -115,7 +130,10 @@ describe('mounts', function () {
     chownSync(join(dir, 'owned-by-root'), 0, 0);
     const r = h.runIn(shell('stat -c "%u:%g" /data/owned-by-root; grep " /data " /proc/self/mountinfo | grep -c idmapped'), (s) => {
       s.mounts!.push({
-        destination: '/data', type: 'bind', source: dir, options: ['bind', 'idmap'],
+        destination: '/data',
+        type: 'bind',
+        source: dir,
+        options: ['bind', 'idmap'],
         uidMappings: [{ containerID: 0, hostID: 1234, size: 1 }],
         gidMappings: [{ containerID: 0, hostID: 4321, size: 1 }],
       });
@@ -127,16 +145,23 @@ describe('mounts', function () {
   it('with a user namespace, ridmap gives the container root the host root files, and what it writes is root-owned on disk', function () {
     const dir = scratchDir('kago-ridmap-');
     writeFileSync(join(dir, 'host-file'), '');
-    const r = h.runIn(shell('id -u; stat -c "%u:%g" /data/host-file; touch /data/made-inside'), (s) => {
-      s.linux!.namespaces!.push({ type: 'user' });
-      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-      s.mounts!.push({
-        destination: '/data', type: 'bind', source: dir, options: ['rbind', 'ridmap'],
-        uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-        gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
-      });
-    }, { prepare: (b) => mkdirSync(join(b.rootfs, 'data')) });
+    const r = h.runIn(
+      shell('id -u; stat -c "%u:%g" /data/host-file; touch /data/made-inside'),
+      (s) => {
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.mounts!.push({
+          destination: '/data',
+          type: 'bind',
+          source: dir,
+          options: ['rbind', 'ridmap'],
+          uidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+          gidMappings: [{ containerID: 0, hostID: 100000, size: 65536 }],
+        });
+      },
+      { prepare: (b) => mkdirSync(join(b.rootfs, 'data')) },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['0', '0:0']);
     const st = statSync(join(dir, 'made-inside'));
@@ -160,8 +185,14 @@ describe('mounts', function () {
     const pid = h.kago.state(id).pid;
     // Seen from the container's own mount namespace: proc and the bind landed in the image.
     const inside = readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
-    assert.ok(inside.split('\n').some((l) => l.split(' ')[4] === hostDir && l.includes(' - proc ')), inside);
-    assert.ok(inside.split('\n').some((l) => l.split(' ')[4] === '/etc'), inside);
+    assert.ok(
+      inside.split('\n').some((l) => l.split(' ')[4] === hostDir && l.includes(' - proc ')),
+      inside,
+    );
+    assert.ok(
+      inside.split('\n').some((l) => l.split(' ')[4] === '/etc'),
+      inside,
+    );
     // Seen from the host: nothing mounted, nothing written.
     assert.deepEqual(hostMounts(), before);
     assert.deepEqual(readdirSync(hostDir), []);
@@ -172,15 +203,19 @@ describe('mounts', function () {
 
   it('makes device nodes inside the root file system even when its /dev is a symlink to a host directory', function () {
     const hostDir = scratchDir('kago-attack-dev-');
-    const r = h.runIn(shell('ls -l /dev/kagonull'), (s) => {
-      s.linux!.devices = [{ path: '/dev/kagonull', type: 'c', major: 1, minor: 3, fileMode: 0o600 }];
-      s.mounts = s.mounts!.filter((m) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'));
-    }, {
-      prepare(b) {
-        rmSync(join(b.rootfs, 'dev'), { recursive: true });
-        symlinkSync(hostDir, join(b.rootfs, 'dev'));
+    const r = h.runIn(
+      shell('ls -l /dev/kagonull'),
+      (s) => {
+        s.linux!.devices = [{ path: '/dev/kagonull', type: 'c', major: 1, minor: 3, fileMode: 0o600 }];
+        s.mounts = s.mounts!.filter((m) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'));
       },
-    });
+      {
+        prepare(b) {
+          rmSync(join(b.rootfs, 'dev'), { recursive: true });
+          symlinkSync(hostDir, join(b.rootfs, 'dev'));
+        },
+      },
+    );
     // The node is made in the image's copy of the symlink target, never in hostDir.
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^crw------- .* 1,\s+3 .*\/dev\/kagonull$/m);
@@ -219,13 +254,24 @@ describe('mount option words, against runc', function () {
   // Not "defaults": runc 1.1.5 passes it to the file system as data, which
   // tmpfs refuses (EINVAL); kago takes it as mount(8) does, as no change.
   const cases: Array<[string, Mount]> = [
-    ['a tmpfs with flag words, acl and file system data', { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'noatime', 'acl', 'sync', 'mode=750', 'size=1m'] }],
-    ['a tmpfs with words that clear flags', { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'rw', 'nosuid', 'suid', 'strictatime', 'nodiratime', 'diratime', 'noacl'] }],
-    ['a read-only bind mount', { destination: '/scratch', type: 'bind', source: '/usr', options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec', 'nodiratime', 'relatime', 'rprivate'] }],
+    [
+      'a tmpfs with flag words, acl and file system data',
+      { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', 'noatime', 'acl', 'sync', 'mode=750', 'size=1m'] },
+    ],
+    [
+      'a tmpfs with words that clear flags',
+      { destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'rw', 'nosuid', 'suid', 'strictatime', 'nodiratime', 'diratime', 'noacl'] },
+    ],
+    [
+      'a read-only bind mount',
+      { destination: '/scratch', type: 'bind', source: '/usr', options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec', 'nodiratime', 'relatime', 'rprivate'] },
+    ],
   ];
   for (const [what, m] of cases) {
     it(`${what} is mounted as runc mounts it`, function () {
-      const configure = (s: Spec) => { s.mounts!.push(structuredClone(m)); };
+      const configure = (s: Spec) => {
+        s.mounts!.push(structuredClone(m));
+      };
       assert.deepEqual(optionsIn(kago, configure, '/scratch'), optionsIn(runc, configure, '/scratch'));
     });
   }

@@ -41,7 +41,10 @@ const rootSlot = (list: PlanOp[]): number => {
 describe('the root filesystem and kernel settings plan', function () {
   it('resolves every path inside the root file system through its slot', function () {
     const spec = minimal();
-    spec.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }, { destination: 'data/../etc/x', type: 'bind', source: '/host/file', options: ['bind'] }];
+    spec.mounts = [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: 'data/../etc/x', type: 'bind', source: '/host/file', options: ['bind'] },
+    ];
     const list = ops(spec);
     const root = rootSlot(list);
     const open = list.findIndex((o) => o.op === 'open' && o.slot === root);
@@ -61,15 +64,25 @@ describe('the root filesystem and kernel settings plan', function () {
 
   it('turns the recursive options into one mount_setattr with AT_RECURSIVE', function () {
     const spec = minimal();
-    spec.mounts = [{ destination: '/data', type: 'bind', source: '/host/data', options: ['rbind', 'rro', 'rnosuid', 'rdev', 'rnoatime', 'rstrictatime', 'rnosymfollow', 'rslave'] }];
+    spec.mounts = [
+      {
+        destination: '/data',
+        type: 'bind',
+        source: '/host/data',
+        options: ['rbind', 'rro', 'rnosuid', 'rdev', 'rnoatime', 'rstrictatime', 'rnosymfollow', 'rslave'],
+      },
+    ];
     const list = ops(spec);
     const root = rootSlot(list);
     const at = list.findIndex((o) => o.op === 'setattr_in_root');
     assert.deepEqual(list.slice(at, at + 2), [
       {
-        op: 'setattr_in_root', root, target: '/data',
+        op: 'setattr_in_root',
+        root,
+        target: '/data',
         set: L.MOUNT_ATTR_RDONLY | L.MOUNT_ATTR_NOSUID | L.MOUNT_ATTR_STRICTATIME | L.MOUNT_ATTR_NOSYMFOLLOW,
-        clear: L.MOUNT_ATTR_NODEV | L.MOUNT_ATTR__ATIME, recursive: 1,
+        clear: L.MOUNT_ATTR_NODEV | L.MOUNT_ATTR__ATIME,
+        recursive: 1,
       },
       { op: 'mount_in_root', source: '', root, target: '/data', fstype: '', flags: L.MS_SLAVE | L.MS_REC, data: '' },
     ]);
@@ -108,7 +121,7 @@ describe('the root filesystem and kernel settings plan', function () {
     assert.ok(list.findIndex((o) => o.op === 'mknod_in_root') < remount && list.findLastIndex((o) => o.op === 'symlink_in_root') < remount);
   });
 
-  it("makes no device node or link in a /dev bound from the host", function () {
+  it('makes no device node or link in a /dev bound from the host', function () {
     const spec = minimal();
     spec.mounts = [{ destination: '/dev', type: 'bind', source: '/host/data', options: ['rbind'] }];
     const list = ops(spec, { ...facts, existingInRootfs: [] });
@@ -122,7 +135,14 @@ describe('the root filesystem and kernel settings plan', function () {
     const pivot = list.findIndex((o) => o.op === 'pivot_root');
     // (the second one is the private parent mount pivot_root needs, here the host's /)
     const rootMounts = list.map((o, i) => [o, i] as const).filter(([o]) => o.op === 'mount' && o.target === '/');
-    assert.deepEqual(rootMounts.map(([o, i]) => [(o as { flags: number }).flags, i > pivot]), [[L.MS_SLAVE | L.MS_REC, false], [L.MS_PRIVATE, false], [L.MS_UNBINDABLE, true]]);
+    assert.deepEqual(
+      rootMounts.map(([o, i]) => [(o as { flags: number }).flags, i > pivot]),
+      [
+        [L.MS_SLAVE | L.MS_REC, false],
+        [L.MS_PRIVATE, false],
+        [L.MS_UNBINDABLE, true],
+      ],
+    );
   });
 
   it('with a new user namespace, opens bind sources as the host root, in the new mount namespace, and init binds the fds', function () {
@@ -157,7 +177,14 @@ describe('the root filesystem and kernel settings plan', function () {
     spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
     spec.mounts = [
-      { destination: '/a', type: 'bind', source: '/host/data', options: ['rbind', 'ridmap'], uidMappings: [{ containerID: 0, hostID: 1, size: 2 }], gidMappings: [{ containerID: 0, hostID: 3, size: 4 }] },
+      {
+        destination: '/a',
+        type: 'bind',
+        source: '/host/data',
+        options: ['rbind', 'ridmap'],
+        uidMappings: [{ containerID: 0, hostID: 1, size: 2 }],
+        gidMappings: [{ containerID: 0, hostID: 3, size: 4 }],
+      },
       { destination: '/b', type: 'bind', source: '/host/data', options: ['bind', 'idmap'] },
     ];
     const all = plan(spec);
@@ -204,7 +231,10 @@ describe('the root filesystem and kernel settings plan', function () {
     userns.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     userns.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     assert.ok(hides(userns).every((o) => o.cover === 1));
-    assert.deepEqual(ops(minimal(), f).filter((o) => o.op === 'hide_mount'), []);
+    assert.deepEqual(
+      ops(minimal(), f).filter((o) => o.op === 'hide_mount'),
+      [],
+    );
   });
 
   it("without a mount namespace, leaves the host's / alone and switches with chroot", function () {
@@ -224,10 +254,13 @@ describe('the root filesystem and kernel settings plan', function () {
     spec.linux!.readonlyPaths = ['/proc/sys'];
     const list = ops(spec);
     const names = list.map((o) => o.op);
-    assert.deepEqual(list.filter((o) => o.op === 'write_proc'), [
-      { op: 'write_proc', path: '/proc/sys/net/ipv4/ip_forward', data: '1' },
-      { op: 'write_proc', path: '/proc/sys/net/core/somaxconn', data: '64' },
-    ]);
+    assert.deepEqual(
+      list.filter((o) => o.op === 'write_proc'),
+      [
+        { op: 'write_proc', path: '/proc/sys/net/ipv4/ip_forward', data: '1' },
+        { op: 'write_proc', path: '/proc/sys/net/core/somaxconn', data: '64' },
+      ],
+    );
     assert.ok(names.indexOf('pivot_root') < names.indexOf('write_proc'));
     assert.ok(names.indexOf('write_proc') < names.indexOf('readonly_path'));
   });
@@ -279,10 +312,31 @@ describe('the root filesystem and kernel settings plan', function () {
 
   it('refuses LSM settings and Intel RDT the host cannot honour, and uses them when it can', function () {
     const cases: [(s: Spec) => void, RegExp][] = [
-      [(s) => { s.linux!.mountLabel = 'l'; s.mounts = [{ destination: '/t', type: 'tmpfs', source: 'tmpfs' }]; }, /\/linux\/mountLabel: SELinux is not enabled/],
-      [(s) => { s.process!.selinuxLabel = 'l'; }, /\/process\/selinuxLabel: SELinux is not enabled/],
-      [(s) => { s.process!.apparmorProfile = 'p'; }, /\/process\/apparmorProfile: AppArmor is not enabled/],
-      [(s) => { s.linux!.intelRdt = { closID: 'c' }; }, /\/linux\/intelRdt: resctrl is not mounted/],
+      [
+        (s) => {
+          s.linux!.mountLabel = 'l';
+          s.mounts = [{ destination: '/t', type: 'tmpfs', source: 'tmpfs' }];
+        },
+        /\/linux\/mountLabel: SELinux is not enabled/,
+      ],
+      [
+        (s) => {
+          s.process!.selinuxLabel = 'l';
+        },
+        /\/process\/selinuxLabel: SELinux is not enabled/,
+      ],
+      [
+        (s) => {
+          s.process!.apparmorProfile = 'p';
+        },
+        /\/process\/apparmorProfile: AppArmor is not enabled/,
+      ],
+      [
+        (s) => {
+          s.linux!.intelRdt = { closID: 'c' };
+        },
+        /\/linux\/intelRdt: resctrl is not mounted/,
+      ],
     ];
     for (const [configure, message] of cases) {
       const spec = minimal();
@@ -304,7 +358,7 @@ describe('the root filesystem and kernel settings plan', function () {
     const root = mkdtempSync(join(tmpdir(), 'kago-facts-'));
     try {
       symlinkSync('/etc', join(root, 'dev'));
-      assert.equal(existsInRoot(root, '/dev/passwd'), false, 'the host /etc/passwd is not the image\'s');
+      assert.equal(existsInRoot(root, '/dev/passwd'), false, "the host /etc/passwd is not the image's");
       mkdirSync(join(root, 'etc'));
       writeFileSync(join(root, 'etc/passwd'), '');
       assert.equal(existsInRoot(root, '/dev/passwd'), true);

@@ -21,7 +21,9 @@ export interface Harness {
 }
 
 function sources(dir: string): string[] {
-  return readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.c')).map((f) => join(repoRoot, dir, f));
+  return readdirSync(join(repoRoot, dir))
+    .filter((f) => f.endsWith('.c'))
+    .map((f) => join(repoRoot, dir, f));
 }
 
 export function buildHarness(): Harness {
@@ -30,11 +32,11 @@ export function buildHarness(): Harness {
   const common = [...sources('core-c/json'), ...sources('core-c/common')];
   const tool = join(dir, 'seccomp_tool');
   const oracle = join(dir, 'libseccomp_oracle');
-  execFileSync('cc', [...flags, '-o', tool, ...common, ...sources('core-c/seccomp'),
-    join(repoRoot, 'test/seccomp/seccomp_tool.c')], { stdio: 'inherit' });
+  execFileSync('cc', [...flags, '-o', tool, ...common, ...sources('core-c/seccomp'), join(repoRoot, 'test/seccomp/seccomp_tool.c')], { stdio: 'inherit' });
   const tables = sources('core-c/seccomp').filter((f) => /syscalls(\.gen)?\.c$/.test(f));
-  execFileSync('cc', [...flags, '-D_GNU_SOURCE', '-o', oracle, ...common, ...tables,
-    join(repoRoot, 'test/seccomp/libseccomp_oracle.c'), '-lseccomp'], { stdio: 'inherit' });
+  execFileSync('cc', [...flags, '-D_GNU_SOURCE', '-o', oracle, ...common, ...tables, join(repoRoot, 'test/seccomp/libseccomp_oracle.c'), '-lseccomp'], {
+    stdio: 'inherit',
+  });
   return { dir, tool, oracle, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -54,22 +54,30 @@ struct arch_name {
   uint32_t token;
 };
 static const struct arch_name arch_names[] = {
-    {"SCMP_ARCH_X86", SCMP_ARCH_X86},           {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
-    {"SCMP_ARCH_X32", SCMP_ARCH_X32},           {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
-    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},   {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
-    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},     {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
-    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},     {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
-    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32}, {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
-    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},       {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
-    {"SCMP_ARCH_S390", SCMP_ARCH_S390},         {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
-    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},     {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
     {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 };
 
 static uint32_t arch_token(const char *name, size_t len) {
   for (size_t i = 0; i < sizeof arch_names / sizeof arch_names[0]; i++)
-    if (strlen(arch_names[i].name) == len && memcmp(arch_names[i].name, name, len) == 0)
-      return arch_names[i].token;
+    if (strlen(arch_names[i].name) == len && memcmp(arch_names[i].name, name, len) == 0) return arch_names[i].token;
   fprintf(stderr, "oracle: architecture %.*s unknown to libseccomp\n", (int)len, name);
   exit(2);
 }
@@ -103,8 +111,7 @@ static enum scmp_compare op_of(const char *s) {
   exit(2);
 }
 
-static void add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, const char *name,
-                     struct scmp_arg_cmp *c, unsigned n) {
+static void add_rule(scmp_filter_ctx ctx, uint32_t act, int nr, const char *name, struct scmp_arg_cmp *c, unsigned n) {
   int rc = seccomp_rule_add_array(ctx, act, nr, n, c);
   if (rc < 0) {
     fprintf(stderr, "oracle: seccomp_rule_add_array(%s): %s\n", name, strerror(-rc));
@@ -187,9 +194,12 @@ static void prepend_enosys_stub(const char *path, uint32_t def, const char *cons
     for (size_t t = 0; t < ntok; t++) {
       const struct ksc_arch *ka = ksc_arch_by_name(tnames[t], strlen(tnames[t]));
       if (ka->audit_arch != kg->audit_arch) continue;
-      if (!strcmp(tnames[t], "SCMP_ARCH_X32")) hi32 = highest[t];
-      else if (!strcmp(tnames[t], "SCMP_ARCH_X86_64")) hi64 = highest[t];
-      else hi = highest[t];
+      if (!strcmp(tnames[t], "SCMP_ARCH_X32"))
+        hi32 = highest[t];
+      else if (!strcmp(tnames[t], "SCMP_ARCH_X86_64"))
+        hi64 = highest[t];
+      else
+        hi = highest[t];
     }
     if (!strcmp(kg->name, "SCMP_ARCH_X86_64") || !strcmp(kg->name, "SCMP_ARCH_X32")) {
       int x32 = new_label(&st);
@@ -215,7 +225,11 @@ static void prepend_enosys_stub(const char *path, uint32_t def, const char *cons
   if (!prog || !f) exit(2);
   for (size_t i = 0; i < st.len; i++) {
     const struct stub_insn *in = &st.insns[i];
-    struct { uint16_t code; uint8_t jt, jf; uint32_t k; } out = {in->code, 0, 0, in->k}; /* struct sock_filter */
+    struct {
+      uint16_t code;
+      uint8_t jt, jf;
+      uint32_t k;
+    } out = {in->code, 0, 0, in->k}; /* struct sock_filter */
     if (in->jt != LBL_NONE) out.jt = (uint8_t)(st.label_pos[in->jt] - (int)i - 1);
     if (in->jf != LBL_NONE) out.jf = (uint8_t)(st.label_pos[in->jf] - (int)i - 1);
     if (in->ja != LBL_NONE) out.k = (uint32_t)(st.label_pos[in->ja] - (int)i - 1);
@@ -245,8 +259,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "oracle: %u:%u: %s\n", err.line, err.column, err.message);
     return 2;
   }
-  if (!kj_get(doc, "defaultAction") && kj_get(doc, "linux"))
-    doc = kj_get(kj_get(doc, "linux"), "seccomp");
+  if (!kj_get(doc, "defaultAction") && kj_get(doc, "linux")) doc = kj_get(kj_get(doc, "linux"), "seccomp");
 
   uint32_t def = action_of(doc, "defaultAction", "defaultErrnoRet");
   scmp_filter_ctx ctx = seccomp_init(def);
@@ -272,8 +285,7 @@ int main(int argc, char **argv) {
   } else if (arches) {
     for (size_t i = 0; i < arches->u.array.count && ntok < 32; i++) {
       tnames[ntok] = arches->u.array.items[i]->u.string.s;
-      tokens[ntok++] = arch_token(arches->u.array.items[i]->u.string.s,
-                                  arches->u.array.items[i]->u.string.len);
+      tokens[ntok++] = arch_token(arches->u.array.items[i]->u.string.s, arches->u.array.items[i]->u.string.len);
     }
   }
   for (size_t i = 0; i < ntok; i++) native_listed = native_listed || tokens[i] == seccomp_arch_native();
@@ -337,7 +349,8 @@ int main(int argc, char **argv) {
       if (nr == __NR_SCMP_ERROR) continue;
       if (repeated) {
         for (unsigned c = 0; c < n; c++) add_rule(ctx, act, nr, name, &conds[c], 1);
-      } else add_rule(ctx, act, nr, name, conds, n);
+      } else
+        add_rule(ctx, act, nr, name, conds, n);
     }
   }
   int fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -44,7 +44,11 @@ describe('seccomp recording (--seccomp-record)', function () {
   before(function () {
     out = mkdtempSync(join(tmpdir(), 'kago-record-'));
     workload = join(out, 'record_workload');
-    const cc = spawnSync('gcc', ['-static', '-pthread', '-O2', '-Wall', '-Wextra', '-Werror', '-o', workload, join(repoRoot, 'test/seccomp/record_workload.c')], { encoding: 'utf8' });
+    const cc = spawnSync(
+      'gcc',
+      ['-static', '-pthread', '-O2', '-Wall', '-Wextra', '-Werror', '-o', workload, join(repoRoot, 'test/seccomp/record_workload.c')],
+      { encoding: 'utf8' },
+    );
     assert.equal(cc.status, 0, cc.stderr);
   });
 
@@ -68,22 +72,29 @@ describe('seccomp recording (--seccomp-record)', function () {
   }
 
   function replay(profile: Recorded, args: string[]): ReturnType<typeof h.runIn> {
-    return h.runIn(args, (s) => {
-      s.linux!.seccomp = profile as unknown as NonNullable<Spec['linux']>['seccomp'];
-    }, withWorkload);
+    return h.runIn(
+      args,
+      (s) => {
+        s.linux!.seccomp = profile as unknown as NonNullable<Spec['linux']>['seccomp'];
+      },
+      withWorkload,
+    );
   }
 
   /** Recorder processes (`kago __seccomp-record REQUEST`) that would write `file`. */
   function recordersFor(file: string): number[] {
-    return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((pid) => {
-      try {
-        const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-        const at = argv.indexOf('__seccomp-record');
-        return at >= 0 && (JSON.parse(Buffer.from(argv[at + 1] ?? '', 'base64').toString('utf8')) as { file?: string }).file === file;
-      } catch {
-        return false;
-      }
-    }).map(Number);
+    return readdirSync('/proc')
+      .filter((n) => /^\d+$/.test(n))
+      .filter((pid) => {
+        try {
+          const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+          const at = argv.indexOf('__seccomp-record');
+          return at >= 0 && (JSON.parse(Buffer.from(argv[at + 1] ?? '', 'base64').toString('utf8')) as { file?: string }).file === file;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
   }
 
   /** The temporary files a profile is written through, left in its directory. */
@@ -118,7 +129,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     const names = allowed(profile);
     // getcpu is made by the threads only.
     for (const n of ['getcpu', 'futex', 'getppid']) assert.ok(names.includes(n), `${n} recorded`);
-    assert.ok(names.includes('clone3') || names.includes('clone'), 'the threads\' creation recorded');
+    assert.ok(names.includes('clone3') || names.includes('clone'), "the threads' creation recorded");
     const again = replay(profile, [WORKLOAD, 'threads', '8']);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, 'threads ok\n');
@@ -132,7 +143,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, 'fork ok\n');
     const without = replay({ ...profile, syscalls: [{ names: allowed(profile).filter((n) => n !== 'times'), action: 'SCMP_ACT_ALLOW' }] }, [WORKLOAD, 'fork']);
-    assert.notEqual(without.code, 0, 'the child\'s call was what the profile needed');
+    assert.notEqual(without.code, 0, "the child's call was what the profile needed");
   });
 
   it('records a 32-bit call under its own architecture', function () {
@@ -145,10 +156,13 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(again.stdout, 'getuid32 0\n', again.stderr);
   });
 
-  it('under the config\'s own profile, what it denies stays denied and is listed as refused', function () {
+  it("under the config's own profile, what it denies stays denied and is listed as refused", function () {
     const docker = JSON.parse(readFileSync(join(sharedData, 'seccomp-docker-default.oci.json'), 'utf8')) as { syscalls: Rule[] };
     // Docker's profile, but mkdir refused with EACCES.
-    docker.syscalls = [...docker.syscalls.map((r) => ({ ...r, names: r.names.filter((n) => n !== 'mkdir') })), { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }];
+    docker.syscalls = [
+      ...docker.syscalls.map((r) => ({ ...r, names: r.names.filter((n) => n !== 'mkdir') })),
+      { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+    ];
     const script = 'ls / >/dev/null; mkdir /tmp/made; echo mkdir=$?; unshare -n true; echo unshare=$?; ls /tmp';
     const { profile, stdout } = record('docker', shell(script), (s) => {
       s.linux!.seccomp = docker as unknown as NonNullable<Spec['linux']>['seccomp'];
@@ -156,27 +170,40 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.equal(stdout, 'mkdir=1\nunshare=1\n', 'the calls failed as the profile says, and /tmp stayed empty');
     assert.deepEqual(profile.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
     assert.ok(!allowed(profile).includes('mkdir') && !allowed(profile).includes('unshare'));
-    assert.deepEqual(profile.syscalls.find((r) => r.names.includes('mkdir')), { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 });
-    assert.deepEqual(profile.syscalls.find((r) => r.names.includes('unshare')), { names: ['unshare'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 });
+    assert.deepEqual(
+      profile.syscalls.find((r) => r.names.includes('mkdir')),
+      { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+    );
+    assert.deepEqual(
+      profile.syscalls.find((r) => r.names.includes('unshare')),
+      { names: ['unshare'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+    );
     const again = replay(profile, shell(script));
     assert.equal(again.stdout, stdout, again.stderr);
   });
 
   it('records a profile that asks for SECCOMP_FILTER_FLAG_TSYNC, which the kernel refuses with a listener', function () {
     const { profile, stdout } = record('tsync', shell('echo synced'), (s) => {
-      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_TSYNC'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] } as NonNullable<Spec['linux']>['seccomp'];
+      s.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        flags: ['SECCOMP_FILTER_FLAG_TSYNC'],
+        syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }],
+      } as NonNullable<Spec['linux']>['seccomp'];
     });
     assert.equal(stdout, 'synced\n');
     assert.ok(allowed(profile).includes('execve'));
   });
 
-  it('a call the config\'s profile kills is not made, and is listed with the profile\'s action', function () {
+  it("a call the config's profile kills is not made, and is listed with the profile's action", function () {
     const { profile, stdout } = record('kill', shell('mkdir /tmp/made; echo status=$?; ls /tmp'), (s) => {
       s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL_PROCESS' }] };
     });
     // The kernel's kill would say SIGSYS (159); the recorder's is SIGKILL (docs/seccomp-record.md).
     assert.match(stdout, /^status=(137|159)\n$/);
-    assert.deepEqual(profile.syscalls.find((r) => r.names.includes('mkdir')), { names: ['mkdir'], action: 'SCMP_ACT_KILL_PROCESS' });
+    assert.deepEqual(
+      profile.syscalls.find((r) => r.names.includes('mkdir')),
+      { names: ['mkdir'], action: 'SCMP_ACT_KILL_PROCESS' },
+    );
   });
 
   it('the annotation asks for a recording, with argument rules; a detached container writes it when it ends', function () {
@@ -191,9 +218,15 @@ describe('seccomp recording (--seccomp-record)', function () {
     assert.ok(!allowed(profile).includes('socket') && !allowed(profile).includes('clone'), 'no bare names for the argument rules');
     // ip's netlink socket (AF_NETLINK = 16), the shell's fork (no namespace flags).
     const sockets = profile.syscalls.filter((r) => r.names[0] === 'socket');
-    assert.ok(sockets.some((r) => r.args?.[0]?.value === 16), 'AF_NETLINK recorded');
+    assert.ok(
+      sockets.some((r) => r.args?.[0]?.value === 16),
+      'AF_NETLINK recorded',
+    );
     for (const r of sockets) assert.deepEqual(Object.keys(r.args![0]!).sort(), ['index', 'op', 'value']);
-    assert.deepEqual(profile.syscalls.filter((r) => r.names[0] === 'clone'), [{ names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] }]);
+    assert.deepEqual(
+      profile.syscalls.filter((r) => r.names[0] === 'clone'),
+      [{ names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] }],
+    );
     // `kago seccomp explain` on the recording: a family never used (AF_VSOCK) is refused.
     assert.match(kago.ok(['seccomp', 'explain', '--arch', 'x86_64', file, 'socket', '16']).stdout, /SCMP_ACT_ALLOW/);
     assert.match(kago.ok(['seccomp', 'explain', '--arch', 'x86_64', file, 'socket', '40']).stdout, /SCMP_ACT_ERRNO \(errno 1\)/);
@@ -213,9 +246,17 @@ describe('seccomp recording (--seccomp-record)', function () {
     });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /config\.json: \/annotations\/org\.kago\.seccomp\.record-args: must be "true" or "false"/);
-    const agent = h.runIn(['true'], (s) => {
-      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/none.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] } as NonNullable<Spec['linux']>['seccomp'];
-    }, { flags: ['--seccomp-record', join(out, 'agent.json')] });
+    const agent = h.runIn(
+      ['true'],
+      (s) => {
+        s.linux!.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          listenerPath: '/run/none.sock',
+          syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+        } as NonNullable<Spec['linux']>['seccomp'];
+      },
+      { flags: ['--seccomp-record', join(out, 'agent.json')] },
+    );
     assert.equal(agent.code, 1);
     assert.match(agent.stderr, /config\.json: \/linux\/seccomp\/listenerPath: /);
     assert.equal(kago.run(['run', '--seccomp-record-args', '--bundle', '/nonexistent', 'x']).code, 1);
@@ -278,9 +319,16 @@ describe('seccomp recording (--seccomp-record)', function () {
     spec.process!.terminal = false;
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const file = join(dir, 'p.json');
-    const r = spawnSync('runuser', ['-u', user, '--', 'env', '-i', 'PATH=/usr/bin:/bin', `XDG_RUNTIME_DIR=${dir}`, kagoBin, 'run', '--seccomp-record', file, '--bundle', dir, 'rootless'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      'runuser',
+      ['-u', user, '--', 'env', '-i', 'PATH=/usr/bin:/bin', `XDG_RUNTIME_DIR=${dir}`, kagoBin, 'run', '--seccomp-record', file, '--bundle', dir, 'rootless'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(r.status, 1, r.stderr);
-    assert.equal(r.stderr, `kago: --seccomp-record ${file}: recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE\n`);
+    assert.equal(
+      r.stderr,
+      `kago: --seccomp-record ${file}: recording needs root: the recorder must take the seccomp listener out of init (pidfd_getfd), which the kernel allows only with CAP_SYS_PTRACE\n`,
+    );
     assert.ok(!existsSync(join(dir, 'kago', 'rootless')), 'no state');
     assert.ok(!existsSync(file));
   });
@@ -301,7 +349,7 @@ describe('seccomp recording (--seccomp-record)', function () {
     return { id, file, recorder };
   }
 
-  it('exec in a recorded container runs under the config\'s filter, not the recording\'s', function () {
+  it("exec in a recorded container runs under the config's filter, not the recording's", function () {
     const { id } = recordedSleeper('exec');
     const r = kago.run(['exec', id, 'echo', 'hello'], { timeoutMs: 10_000 });
     assert.equal(r.stdout, 'hello\n', r.stderr);
@@ -338,9 +386,13 @@ describe('seccomp recording (--seccomp-record)', function () {
 
   it('a create that fails after the recorder started leaves neither recorder nor file', function () {
     const file = join(out, 'failed.json');
-    const r = h.runIn(['true'], (s) => {
-      s.mounts = [...(s.mounts ?? []), { destination: '/data', type: 'no-such-fs', source: 'none' }];
-    }, { flags: ['--seccomp-record', file] });
+    const r = h.runIn(
+      ['true'],
+      (s) => {
+        s.mounts = [...(s.mounts ?? []), { destination: '/data', type: 'no-such-fs', source: 'none' }];
+      },
+      { flags: ['--seccomp-record', file] },
+    );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no-such-fs/);
     assert.deepEqual(recordersFor(file), []);

@@ -4,9 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SeccompApi, SeccompCompilation } from '../../wasm/seccomp.ts';
 import { repoRoot, sharedData } from '../helpers/paths.ts';
-import {
-  asDiff, buildHarness, dockerArches, dockerProfile, loadSeccomp, runJson, type Harness,
-} from './harness.ts';
+import { asDiff, buildHarness, dockerArches, dockerProfile, loadSeccomp, runJson, type Harness } from './harness.ts';
 import { randomProfile } from './random-profile.ts';
 
 // SECCOMP_RET_* (include/uapi/linux/seccomp.h)
@@ -16,10 +14,19 @@ const KILL_PROCESS = 0x80000000;
 const KILL_THREAD = 0;
 const TRACE = 0x7ff00000;
 
-const LE = ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM',
-  'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64'];
-const BE = ['SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
-  'SCMP_ARCH_S390X', 'SCMP_ARCH_S390'];
+const LE = [
+  'SCMP_ARCH_X86_64',
+  'SCMP_ARCH_X86',
+  'SCMP_ARCH_X32',
+  'SCMP_ARCH_AARCH64',
+  'SCMP_ARCH_ARM',
+  'SCMP_ARCH_MIPSEL64',
+  'SCMP_ARCH_MIPSEL64N32',
+  'SCMP_ARCH_MIPSEL',
+  'SCMP_ARCH_PPC64LE',
+  'SCMP_ARCH_RISCV64',
+];
+const BE = ['SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64', 'SCMP_ARCH_S390X', 'SCMP_ARCH_S390'];
 
 function profile(o: Record<string, unknown>): string {
   return JSON.stringify({ defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64'], ...o });
@@ -52,12 +59,20 @@ describe('seccomp compiler (core-c/seccomp)', function () {
     // Numbers from each ABI's unistd headers; x32 adds __X32_SYSCALL_BIT,
     // MIPS adds __NR_O32_Linux/__NR_64_Linux/__NR_N32_Linux.
     const cases: [string, string, number][] = [
-      ['SCMP_ARCH_X86_64', 'read', 0], ['SCMP_ARCH_X86', 'read', 3], ['SCMP_ARCH_X32', 'read', 0x40000000],
-      ['SCMP_ARCH_X32', 'rt_sigaction', 0x40000000 + 512], ['SCMP_ARCH_AARCH64', 'read', 63],
-      ['SCMP_ARCH_ARM', 'cacheflush', 0x0f0002], ['SCMP_ARCH_MIPS', 'read', 4003],
-      ['SCMP_ARCH_MIPSEL64', 'read', 5000], ['SCMP_ARCH_MIPS64N32', 'read', 6000],
-      ['SCMP_ARCH_PPC64LE', 'read', 3], ['SCMP_ARCH_S390X', 'read', 3], ['SCMP_ARCH_RISCV64', 'read', 63],
-      ['SCMP_ARCH_LOONGARCH64', 'read', 63], ['SCMP_ARCH_PPC', 'spu_run', 278],
+      ['SCMP_ARCH_X86_64', 'read', 0],
+      ['SCMP_ARCH_X86', 'read', 3],
+      ['SCMP_ARCH_X32', 'read', 0x40000000],
+      ['SCMP_ARCH_X32', 'rt_sigaction', 0x40000000 + 512],
+      ['SCMP_ARCH_AARCH64', 'read', 63],
+      ['SCMP_ARCH_ARM', 'cacheflush', 0x0f0002],
+      ['SCMP_ARCH_MIPS', 'read', 4003],
+      ['SCMP_ARCH_MIPSEL64', 'read', 5000],
+      ['SCMP_ARCH_MIPS64N32', 'read', 6000],
+      ['SCMP_ARCH_PPC64LE', 'read', 3],
+      ['SCMP_ARCH_S390X', 'read', 3],
+      ['SCMP_ARCH_RISCV64', 'read', 63],
+      ['SCMP_ARCH_LOONGARCH64', 'read', 63],
+      ['SCMP_ARCH_PPC', 'spu_run', 278],
     ];
     for (const [arch, name, nr] of cases) {
       it(`${name} is ${nr} on ${arch}`, () => {
@@ -76,8 +91,7 @@ describe('seccomp compiler (core-c/seccomp)', function () {
       const out = join(h.dir, 'syscalls.gen.c');
       execFileSync(process.execPath, [join(repoRoot, 'core-c/seccomp/gen-syscalls.mjs'), csv, out]);
       assert.equal(readFileSync(out, 'utf8'), readFileSync(join(repoRoot, 'core-c/seccomp/syscalls.gen.c'), 'utf8'));
-      assert.equal(readFileSync(join(h.dir, 'syscalls.sizes.h'), 'utf8'),
-        readFileSync(join(repoRoot, 'core-c/seccomp/syscalls.sizes.h'), 'utf8'));
+      assert.equal(readFileSync(join(h.dir, 'syscalls.sizes.h'), 'utf8'), readFileSync(join(repoRoot, 'core-c/seccomp/syscalls.sizes.h'), 'utf8'));
     });
   });
 
@@ -93,24 +107,40 @@ describe('seccomp compiler (core-c/seccomp)', function () {
       const only64 = compileOk(profile({ defaultAction: 'SCMP_ACT_ALLOW' }));
       assert.equal(verdict(only64, 'SCMP_ARCH_X86_64', 0x40000000), KILL_PROCESS);
       assert.equal(verdict(only64, 'SCMP_ARCH_X86_64', 0xffffffff), ALLOW);
-      const both = compileOk(profile({
-        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'],
-        syscalls: [{ names: ['rt_sigaction'], action: 'SCMP_ACT_ALLOW' }],
-      }));
+      const both = compileOk(
+        profile({
+          architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X32'],
+          syscalls: [{ names: ['rt_sigaction'], action: 'SCMP_ACT_ALLOW' }],
+        }),
+      );
       assert.equal(verdict(both, 'SCMP_ARCH_X86_64', 13), ALLOW);
       assert.equal(verdict(both, 'SCMP_ARCH_X32', 0x40000000 + 512), ALLOW);
       assert.equal(verdict(both, 'SCMP_ARCH_X32', 0x40000000 + 13), ERRNO | 1);
     });
 
     it('ANDs conditions on distinct arguments and ORs repeated ones (runc splits the rule)', () => {
-      const c = compileOk(profile({
-        syscalls: [
-          { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [
-            { index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 1, value: 2, op: 'SCMP_CMP_EQ' }] },
-          { names: ['write'], action: 'SCMP_ACT_ALLOW', args: [
-            { index: 0, value: 1, op: 'SCMP_CMP_EQ' }, { index: 0, value: 2, op: 'SCMP_CMP_EQ' }] },
-        ],
-      }));
+      const c = compileOk(
+        profile({
+          syscalls: [
+            {
+              names: ['read'],
+              action: 'SCMP_ACT_ALLOW',
+              args: [
+                { index: 0, value: 1, op: 'SCMP_CMP_EQ' },
+                { index: 1, value: 2, op: 'SCMP_CMP_EQ' },
+              ],
+            },
+            {
+              names: ['write'],
+              action: 'SCMP_ACT_ALLOW',
+              args: [
+                { index: 0, value: 1, op: 'SCMP_CMP_EQ' },
+                { index: 0, value: 2, op: 'SCMP_CMP_EQ' },
+              ],
+            },
+          ],
+        }),
+      );
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 0, [1n, 2n]), ALLOW);
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 0, [1n, 3n]), ERRNO | 1);
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 1, [1n]), ALLOW);
@@ -121,9 +151,11 @@ describe('seccomp compiler (core-c/seccomp)', function () {
     it('compares all 64 bits on 64-bit ABIs and the low word on 32-bit ones', () => {
       const text = profile({
         architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
-        syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0xffffffff, op: 'SCMP_CMP_EQ' }] },
+        syscalls: [
+          { names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0xffffffff, op: 'SCMP_CMP_EQ' }] },
           { names: ['kill'], action: 'SCMP_ACT_ALLOW', args: [{ index: 1, value: 0x1_0000_0000, op: 'SCMP_CMP_GT' }] },
-          { names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] }],
+          { names: ['clone'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] },
+        ],
       });
       const c = compileOk(text);
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 135, [0xffffffffn]), ALLOW);
@@ -136,44 +168,55 @@ describe('seccomp compiler (core-c/seccomp)', function () {
     });
 
     it('reads big-endian argument words on big-endian ABIs', () => {
-      const c = compileOk(profile({
-        architectures: ['SCMP_ARCH_S390X'],
-        syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 2, value: 0x1_0000_0002, op: 'SCMP_CMP_EQ' }] }],
-      }));
+      const c = compileOk(
+        profile({
+          architectures: ['SCMP_ARCH_S390X'],
+          syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 2, value: 0x1_0000_0002, op: 'SCMP_CMP_EQ' }] }],
+        }),
+      );
       assert.equal(verdict(c, 'SCMP_ARCH_S390X', 3, [0n, 0n, 0x1_0000_0002n]), ALLOW);
       assert.equal(verdict(c, 'SCMP_ARCH_S390X', 3, [0n, 0n, 0x2_0000_0001n]), ERRNO | 1);
     });
 
     it('a rule without conditions takes the syscall; rules equal to the default are dropped', () => {
-      const c = compileOk(profile({
-        syscalls: [
-          { names: ['read'], action: 'SCMP_ACT_ERRNO', errnoRet: 5, args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
-          { names: ['read'], action: 'SCMP_ACT_ALLOW' },
-          { names: ['read'], action: 'SCMP_ACT_TRACE', errnoRet: 7 },
-          { names: ['write'], action: 'SCMP_ACT_ERRNO' },
-        ],
-      }));
+      const c = compileOk(
+        profile({
+          syscalls: [
+            { names: ['read'], action: 'SCMP_ACT_ERRNO', errnoRet: 5, args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] },
+            { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+            { names: ['read'], action: 'SCMP_ACT_TRACE', errnoRet: 7 },
+            { names: ['write'], action: 'SCMP_ACT_ERRNO' },
+          ],
+        }),
+      );
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 0, [1n]), ALLOW);
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 1), ERRNO | 1);
       assert.equal(c.report.arches?.[0]?.syscalls, 1);
     });
 
     it('carries errnoRet, defaultErrnoRet and the trace value in the data bits', () => {
-      const c = compileOk(profile({
-        defaultErrnoRet: 38,
-        syscalls: [{ names: ['read'], action: 'SCMP_ACT_TRACE', errnoRet: 4242 }, { names: ['write'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
-      }));
+      const c = compileOk(
+        profile({
+          defaultErrnoRet: 38,
+          syscalls: [
+            { names: ['read'], action: 'SCMP_ACT_TRACE', errnoRet: 4242 },
+            { names: ['write'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+          ],
+        }),
+      );
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 0), TRACE | 4242);
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 1), ERRNO | 13);
       assert.equal(verdict(c, 'SCMP_ARCH_X86_64', 2), ERRNO | 38);
     });
 
     it('passes the flags through and reports notify and the listener', () => {
-      const c = compileOk(profile({
-        flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
-        listenerPath: '/run/agent.sock',
-        syscalls: [{ names: ['mount'], action: 'SCMP_ACT_NOTIFY' }],
-      }));
+      const c = compileOk(
+        profile({
+          flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+          listenerPath: '/run/agent.sock',
+          syscalls: [{ names: ['mount'], action: 'SCMP_ACT_NOTIFY' }],
+        }),
+      );
       assert.equal(c.report.flags, 1 | 2 | 4 | 32);
       assert.equal(c.report.notify, true);
       assert.equal(c.report.listenerPath, '/run/agent.sock');
@@ -183,31 +226,48 @@ describe('seccomp compiler (core-c/seccomp)', function () {
 
   describe('problems', () => {
     function pointers(text: string, sev: 'error' | 'warning' = 'error'): string[] {
-      return sc.compile(text).report.problems.filter((p) => p.severity === sev).map((p) => p.pointer);
+      return sc
+        .compile(text)
+        .report.problems.filter((p) => p.severity === sev)
+        .map((p) => p.pointer);
     }
 
     it('points at a bad action, operator, errnoRet, architecture and flag', () => {
-      assert.deepEqual(pointers(profile({
-        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_VAX'],
-        flags: ['SECCOMP_FILTER_FLAG_NOPE'],
-        syscalls: [
-          { names: ['read'], action: 'SCMP_ACT_MAYBE' },
-          { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_ABOUT' }] },
-          { names: ['read'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 },
-          { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] },
-        ],
-      })).sort(), ['/architectures/1', '/flags/0', '/syscalls/0/action', '/syscalls/1/args/0/op',
-        '/syscalls/2/errnoRet', '/syscalls/3/args/0/index'].sort());
+      assert.deepEqual(
+        pointers(
+          profile({
+            architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_VAX'],
+            flags: ['SECCOMP_FILTER_FLAG_NOPE'],
+            syscalls: [
+              { names: ['read'], action: 'SCMP_ACT_MAYBE' },
+              { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_ABOUT' }] },
+              { names: ['read'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 },
+              { names: ['read'], action: 'SCMP_ACT_ALLOW', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] },
+            ],
+          }),
+        ).sort(),
+        ['/architectures/1', '/flags/0', '/syscalls/0/action', '/syscalls/1/args/0/op', '/syscalls/2/errnoRet', '/syscalls/3/args/0/index'].sort(),
+      );
     });
 
     it('warns about unknown syscall names, relative to /linux/seccomp in a config.json', () => {
-      const config = JSON.stringify({ ociVersion: '1.3.0', linux: { seccomp: JSON.parse(profile({
-        syscalls: [{ names: ['read', 'no_such_call'], action: 'SCMP_ACT_ALLOW' }] })) } });
+      const config = JSON.stringify({
+        ociVersion: '1.3.0',
+        linux: {
+          seccomp: JSON.parse(
+            profile({
+              syscalls: [{ names: ['read', 'no_such_call'], action: 'SCMP_ACT_ALLOW' }],
+            }),
+          ),
+        },
+      });
       const c = sc.compile(config);
       assert.equal(c.report.ok, true);
       assert.equal(c.report.pointer, '/linux/seccomp');
-      assert.deepEqual(c.report.problems.map((p) => [p.severity, p.pointer]),
-        [['warning', '/linux/seccomp/syscalls/0/names/1']]);
+      assert.deepEqual(
+        c.report.problems.map((p) => [p.severity, p.pointer]),
+        [['warning', '/linux/seccomp/syscalls/0/names/1']],
+      );
       assert.ok(c.bpf.byteLength > 0);
     });
 
@@ -219,7 +279,7 @@ describe('seccomp compiler (core-c/seccomp)', function () {
     });
   });
 
-  describe('Docker\'s default profile', () => {
+  describe("Docker's default profile", () => {
     let c: SeccompCompilation;
     before(() => {
       c = compileOk(readFileSync(dockerProfile, 'utf8'));
@@ -255,9 +315,23 @@ describe('seccomp compiler (core-c/seccomp)', function () {
         const gaps = join(h.dir, 'docker-gaps.txt');
         runJson(h.tool, ['compile', dockerProfile, '', ours, 'kill-thread']);
         writeFileSync(gaps, execFileSync(h.oracle, [dockerProfile, '', theirs, optimize], { encoding: 'utf8' }));
-        const names = new Set(readFileSync(gaps, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[1]));
-        assert.deepEqual([...names].sort(), ['getxattrat', 'listmount', 'listxattrat', 'map_shadow_stack', 'mseal',
-          'removexattrat', 'setxattrat', 'statmount', 'uretprobe']);
+        const names = new Set(
+          readFileSync(gaps, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => l.split(' ')[1]),
+        );
+        assert.deepEqual([...names].sort(), [
+          'getxattrat',
+          'listmount',
+          'listxattrat',
+          'map_shadow_stack',
+          'mseal',
+          'removexattrat',
+          'setxattrat',
+          'statmount',
+          'uretprobe',
+        ]);
         const d = asDiff(runJson(h.tool, ['diff', dockerProfile, ours, theirs, dockerArches.join(','), gaps, '7', '300000']));
         assert.equal(d.invalid, 0);
         assert.deepEqual(d.mismatchList, []);
@@ -272,8 +346,7 @@ describe('seccomp compiler (core-c/seccomp)', function () {
     let libseccompWrong = 0;
     after(() => {
       if (libseccompWrong > 0 || skipped > 0) {
-        console.log(`      libseccomp verdicts that contradict the profile: ${libseccompWrong}; ` +
-          `profiles libseccomp refused (EEXIST): ${skipped}`);
+        console.log(`      libseccomp verdicts that contradict the profile: ${libseccompWrong}; ` + `profiles libseccomp refused (EEXIST): ${skipped}`);
       }
     });
 
@@ -282,8 +355,7 @@ describe('seccomp compiler (core-c/seccomp)', function () {
         this.timeout(300000);
         for (let seed = 1; seed <= 120; seed++) {
           const group = seed % 3 === 0 ? BE : LE;
-          const arches = [...new Set([group[seed % group.length], group[(seed * 7 + 3) % group.length],
-            group[(seed * 5 + 1) % group.length]])] as string[];
+          const arches = [...new Set([group[seed % group.length], group[(seed * 7 + 3) % group.length], group[(seed * 5 + 1) % group.length]])] as string[];
           const text = randomProfile({ seed: seed + (conflicting ? 1000 : 0), arches, entries: 25, conflicting });
           const file = join(h.dir, `p${seed}.json`);
           writeFileSync(file, text);
@@ -312,13 +384,16 @@ describe('seccomp compiler (core-c/seccomp)', function () {
       });
     }
 
-    it('a filter long enough to need long jumps still gives the profile\'s verdicts', () => {
-      const names = (JSON.parse(readFileSync(dockerProfile, 'utf8')) as { syscalls: { names: string[] }[] })
-        .syscalls[0]!.names;
+    it("a filter long enough to need long jumps still gives the profile's verdicts", () => {
+      const names = (JSON.parse(readFileSync(dockerProfile, 'utf8')) as { syscalls: { names: string[] }[] }).syscalls[0]!.names;
       const text = JSON.stringify({
-        defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
-        syscalls: names.map((n, i) => ({ names: [n], action: i % 3 ? 'SCMP_ACT_ALLOW' : 'SCMP_ACT_LOG',
-          args: [{ index: i % 6, value: i * 7919, op: ['SCMP_CMP_NE', 'SCMP_CMP_GE', 'SCMP_CMP_LT'][i % 3] }] })),
+        defaultAction: 'SCMP_ACT_ERRNO',
+        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+        syscalls: names.map((n, i) => ({
+          names: [n],
+          action: i % 3 ? 'SCMP_ACT_ALLOW' : 'SCMP_ACT_LOG',
+          args: [{ index: i % 6, value: i * 7919, op: ['SCMP_CMP_NE', 'SCMP_CMP_GE', 'SCMP_CMP_LT'][i % 3] }],
+        })),
       });
       const file = join(h.dir, 'long.json');
       writeFileSync(file, text);

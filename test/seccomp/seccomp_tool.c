@@ -56,9 +56,14 @@ static void save_bpf(const char *path, const struct ksc_program *p) {
   FILE *f = fopen(path, "wb");
   for (size_t i = 0; i < p->len; i++) {
     const struct ksc_insn *in = &p->insns[i];
-    unsigned char b[8] = {(unsigned char)in->code, (unsigned char)(in->code >> 8), in->jt, in->jf,
-                          (unsigned char)in->k, (unsigned char)(in->k >> 8),
-                          (unsigned char)(in->k >> 16), (unsigned char)(in->k >> 24)};
+    unsigned char b[8] = {(unsigned char)in->code,
+                          (unsigned char)(in->code >> 8),
+                          in->jt,
+                          in->jf,
+                          (unsigned char)in->k,
+                          (unsigned char)(in->k >> 8),
+                          (unsigned char)(in->k >> 16),
+                          (unsigned char)(in->k >> 24)};
     fwrite(b, 1, 8, f);
   }
   fclose(f);
@@ -132,8 +137,7 @@ static int cmd_stats(char **argv) {
       total += v.executed;
       if (v.executed > max) max = v.executed;
     }
-    printf("%s{\"name\":\"%s\",\"mean\":%.2f,\"max\":%zu}", i ? "," : "", arches[i]->name,
-           (double)total / 451.0, max);
+    printf("%s{\"name\":\"%s\",\"mean\":%.2f,\"max\":%zu}", i ? "," : "", arches[i]->name, (double)total / 451.0, max);
   }
   printf("]}\n");
   free(in);
@@ -175,8 +179,7 @@ static void collect_values(const struct kj_value *v, uint64_t *out, size_t *n, s
     for (size_t i = 0; i < v->u.object.count; i++) {
       const struct kj_member *m = &v->u.object.members[i];
       uint64_t x;
-      if ((!strcmp(m->key, "value") || !strcmp(m->key, "valueTwo")) && kj_as_u64(m->value, &x) &&
-          *n < cap)
+      if ((!strcmp(m->key, "value") || !strcmp(m->key, "valueTwo")) && kj_as_u64(m->value, &x) && *n < cap)
         out[(*n)++] = x;
       collect_values(m->value, out, n, cap);
     }
@@ -189,18 +192,18 @@ static uint64_t interesting(uint64_t *seed, const uint64_t *vals, size_t nvals) 
   uint64_t r = next_random(seed);
   uint64_t v = nvals ? vals[r % nvals] : 0;
   switch ((r >> 20) % 12) {
-    case 0: return v;
-    case 1: return v + 1;
-    case 2: return v - 1;
-    case 3: return v ^ 0xffffffff00000000ull;            /* other high word */
-    case 4: return (uint64_t)(int64_t)(int32_t)(uint32_t)v; /* sign-extended low word */
-    case 5: return (uint32_t)v;                          /* low word only */
-    case 6: return v & next_random(seed);                 /* some bits of a mask */
-    case 7: return 0;
-    case 8: return UINT64_MAX;
-    case 9: return (v & 0xffffffff00000000ull) | (uint32_t)(v + 1);
-    case 10: return (v & 0xffffffff00000000ull) | (uint32_t)(v - 1);
-    default: return next_random(seed);
+  case 0: return v;
+  case 1: return v + 1;
+  case 2: return v - 1;
+  case 3: return v ^ 0xffffffff00000000ull; /* other high word */
+  case 4: return (uint64_t)(int64_t)(int32_t)(uint32_t)v; /* sign-extended low word */
+  case 5: return (uint32_t)v; /* low word only */
+  case 6: return v & next_random(seed); /* some bits of a mask */
+  case 7: return 0;
+  case 8: return UINT64_MAX;
+  case 9: return (v & 0xffffffff00000000ull) | (uint32_t)(v + 1);
+  case 10: return (v & 0xffffffff00000000ull) | (uint32_t)(v - 1);
+  default: return next_random(seed);
   }
 }
 
@@ -216,18 +219,18 @@ static bool cond_holds(const struct ksc_cond *c, const struct ksc_arch *arch, co
     m = (uint32_t)m;
   }
   switch (c->op) {
-    case KSC_NE: return a != v;
-    case KSC_LT: return a < v;
-    case KSC_LE: return a <= v;
-    case KSC_EQ: return a == v;
-    case KSC_GE: return a >= v;
-    case KSC_GT: return a > v;
-    default: return (a & m) == v;
+  case KSC_NE: return a != v;
+  case KSC_LT: return a < v;
+  case KSC_LE: return a <= v;
+  case KSC_EQ: return a == v;
+  case KSC_GE: return a >= v;
+  case KSC_GT: return a > v;
+  default: return (a & m) == v;
   }
 }
 
-static uint32_t reference_verdict(const struct ksc_profile *p, const struct ksc_arch *arch,
-                                  uint32_t nr, const uint64_t *args) {
+static uint32_t reference_verdict(const struct ksc_profile *p, const struct ksc_arch *arch, uint32_t nr,
+                                  const uint64_t *args) {
   const char *name = ksc_syscall_name(arch, nr);
   if (!name) return p->default_action;
   uint32_t first_match = 0;
@@ -265,8 +268,7 @@ static int cmd_diff(char **argv) {
   struct kago_problems pr;
   kago_problems_init(&pr, &a);
   struct ksc_profile profile;
-  if (doc && !kj_get(doc, "defaultAction") && kj_get(doc, "linux"))
-    doc = kj_get(kj_get(doc, "linux"), "seccomp");
+  if (doc && !kj_get(doc, "defaultAction") && kj_get(doc, "linux")) doc = kj_get(kj_get(doc, "linux"), "seccomp");
   if (!ksc_parse_profile(&a, doc, "", &pr, &profile)) return 2;
 
   size_t n1, n2;
@@ -287,15 +289,15 @@ static int cmd_diff(char **argv) {
     uint64_t r = next_random(&seed);
     uint32_t nr;
     switch (r % 8) {
-      case 0: nr = (uint32_t)next_random(&seed); break;
-      case 1: { /* around the ABI's base and the x32 bit */
-        static const uint32_t edges[] = {0, 1, 0x3fffffff, 0x40000000, 0x40000001, 0xffffffff,
-                                         0x7fffffff, 0x80000000, 3999, 4000, 4999, 5000, 5999,
-                                         6000, 0x0f0000, 0x0f0005, 0x0effff};
-        nr = edges[(r >> 8) % (sizeof edges / sizeof edges[0])];
-        break;
-      }
-      default: nr = arch->nr_base + (uint32_t)((r >> 8) % 600);
+    case 0: nr = (uint32_t)next_random(&seed); break;
+    case 1: { /* around the ABI's base and the x32 bit */
+      static const uint32_t edges[] = {0,          1,          0x3fffffff, 0x40000000, 0x40000001, 0xffffffff,
+                                       0x7fffffff, 0x80000000, 3999,       4000,       4999,       5000,
+                                       5999,       6000,       0x0f0000,   0x0f0005,   0x0effff};
+      nr = edges[(r >> 8) % (sizeof edges / sizeof edges[0])];
+      break;
+    }
+    default: nr = arch->nr_base + (uint32_t)((r >> 8) % 600);
     }
     const struct ksc_arch *as = arch;
     struct ksc_arch foreign;
@@ -321,8 +323,7 @@ static int cmd_diff(char **argv) {
       for (char *p = skip; p && *p;) {
         char *e = strchr(p, '\n');
         size_t l = e ? (size_t)(e - p) : strlen(p);
-        if ((kl > 0 && l == (size_t)kl && !memcmp(p, key, l)) ||
-            (nl > 0 && l == (size_t)nl && !memcmp(p, numkey, l)))
+        if ((kl > 0 && l == (size_t)kl && !memcmp(p, key, l)) || (nl > 0 && l == (size_t)nl && !memcmp(p, numkey, l)))
           known_gap = true;
         p = e ? e + 1 : NULL;
       }
@@ -338,19 +339,18 @@ static int cmd_diff(char **argv) {
     if (as == arch && in_domain && v1.valid && v1.ret == reference_verdict(&profile, arch, nr, args)) {
       theirs_wrong++;
       if (theirs_wrong <= 5)
-        fprintf(stderr, "libseccomp differs from the profile: %s nr %u args %llx %llx %llx %llx %llx %llx: %08x (kago %08x)\n",
-                arch->name, nr, (unsigned long long)args[0], (unsigned long long)args[1],
-                (unsigned long long)args[2], (unsigned long long)args[3], (unsigned long long)args[4],
-                (unsigned long long)args[5], v2.ret, v1.ret);
+        fprintf(stderr,
+                "libseccomp differs from the profile: %s nr %u args %llx %llx %llx %llx %llx %llx: %08x (kago %08x)\n",
+                arch->name, nr, (unsigned long long)args[0], (unsigned long long)args[1], (unsigned long long)args[2],
+                (unsigned long long)args[3], (unsigned long long)args[4], (unsigned long long)args[5], v2.ret, v1.ret);
       continue;
     }
     if (mismatches < 20)
       printf("%s{\"arch\":\"%s\",\"audit\":%u,\"nr\":%u,\"name\":\"%s\",\"args\":[%llu,%llu,%llu,"
              "%llu,%llu,%llu],\"ours\":%u,\"theirs\":%u}",
-             mismatches ? "," : "", arch->name, as->audit_arch, nr, name ? name : "",
-             (unsigned long long)args[0], (unsigned long long)args[1], (unsigned long long)args[2],
-             (unsigned long long)args[3], (unsigned long long)args[4], (unsigned long long)args[5],
-             v1.ret, v2.ret);
+             mismatches ? "," : "", arch->name, as->audit_arch, nr, name ? name : "", (unsigned long long)args[0],
+             (unsigned long long)args[1], (unsigned long long)args[2], (unsigned long long)args[3],
+             (unsigned long long)args[4], (unsigned long long)args[5], v1.ret, v2.ret);
     mismatches++;
   }
   printf("],\"samples\":%lu,\"mismatches\":%lu,\"expectedDifferences\":%lu,\"invalid\":%lu,"

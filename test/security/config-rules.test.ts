@@ -12,18 +12,54 @@ import { leftovers } from '../helpers/leaks.ts';
 const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
 
 const cases: Array<[string, (s: Spec) => void, string, string]> = [
-  ['a bind mount without a source', (s) => { s.mounts!.push({ destination: '/data', type: 'bind', options: ['rbind'] }); },
-    '/mounts/N/source', 'a bind mount needs a source'],
-  ['a bind mount with an empty source', (s) => { s.mounts!.push({ destination: '/data', source: '', options: ['bind', 'ro'] }); },
-    '/mounts/N/source', 'a bind mount needs a source'],
-  ['an id-mapped mount with no mappings and no user namespace', (s) => { s.mounts!.push({ destination: '/data', type: 'bind', source: '/usr', options: ['rbind', 'idmap'] }); },
-    '/mounts/N/uidMappings', 'an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container'],
-  ['an id-mapped mount with empty mappings', (s) => { s.mounts!.push({ destination: '/data', type: 'bind', source: '/usr', options: ['rbind'], uidMappings: [], gidMappings: map }); },
-    '/mounts/N/uidMappings', 'an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container'],
-  ['a CPU past the affinity mask', (s) => { s.process!.execCPUAffinity = { initial: '0,70000' }; },
-    '/process/execCPUAffinity/initial', 'must be a list of CPUs such as "0-3,7" (ranges in increasing order, CPUs 0 to 65535), found "0,70000"'],
-  ['a NUMA node past the policy mask', (s) => { s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-65536' }; },
-    '/linux/memoryPolicy/nodes', 'must be a list of NUMA nodes such as "0-3,7" (ranges in increasing order, nodes 0 to 65535), found "0-65536"'],
+  [
+    'a bind mount without a source',
+    (s) => {
+      s.mounts!.push({ destination: '/data', type: 'bind', options: ['rbind'] });
+    },
+    '/mounts/N/source',
+    'a bind mount needs a source',
+  ],
+  [
+    'a bind mount with an empty source',
+    (s) => {
+      s.mounts!.push({ destination: '/data', source: '', options: ['bind', 'ro'] });
+    },
+    '/mounts/N/source',
+    'a bind mount needs a source',
+  ],
+  [
+    'an id-mapped mount with no mappings and no user namespace',
+    (s) => {
+      s.mounts!.push({ destination: '/data', type: 'bind', source: '/usr', options: ['rbind', 'idmap'] });
+    },
+    '/mounts/N/uidMappings',
+    'an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container',
+  ],
+  [
+    'an id-mapped mount with empty mappings',
+    (s) => {
+      s.mounts!.push({ destination: '/data', type: 'bind', source: '/usr', options: ['rbind'], uidMappings: [], gidMappings: map });
+    },
+    '/mounts/N/uidMappings',
+    'an id-mapped mount needs uidMappings and gidMappings, on the mount or on a user namespace of the container',
+  ],
+  [
+    'a CPU past the affinity mask',
+    (s) => {
+      s.process!.execCPUAffinity = { initial: '0,70000' };
+    },
+    '/process/execCPUAffinity/initial',
+    'must be a list of CPUs such as "0-3,7" (ranges in increasing order, CPUs 0 to 65535), found "0,70000"',
+  ],
+  [
+    'a NUMA node past the policy mask',
+    (s) => {
+      s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-65536' };
+    },
+    '/linux/memoryPolicy/nodes',
+    'must be a list of NUMA nodes such as "0-3,7" (ranges in increasing order, nodes 0 to 65535), found "0-65536"',
+  ],
 ];
 
 describe('security: config rules that validate and create both report', function () {

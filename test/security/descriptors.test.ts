@@ -16,7 +16,8 @@ import { cwdOutside } from './inside.ts';
 // `ls /proc/self/fd` lists its own descriptors: 0, 1, 2 and the one it reads
 // the directory through (3). Anything else was inherited. The same for pid 1
 // of the container, which has no directory open of its own.
-const PROBE = 'echo "self: $(ls /proc/self/fd | tr "\\n" " ")"; echo "init: $(ls /proc/1/fd | tr "\\n" " ")"; echo "cwd: $(readlink /proc/self/cwd)"; ls -l /proc/self/fd /proc/1/fd';
+const PROBE =
+  'echo "self: $(ls /proc/self/fd | tr "\\n" " ")"; echo "init: $(ls /proc/1/fd | tr "\\n" " ")"; echo "cwd: $(readlink /proc/self/cwd)"; ls -l /proc/self/fd /proc/1/fd';
 
 interface Seen {
   self: string;
@@ -121,7 +122,17 @@ describe('security: descriptors and working directory (CVE-2024-21626)', functio
   });
 
   it('a process.cwd that is a link to /proc/self/fd/N or to a host path stays inside the root filesystem', function () {
-    const targets = ['/proc/self/fd/3', '/proc/self/fd/4', '/proc/self/fd/5', '/proc/self/fd/6', '/proc/self/fd/7', '/proc/self/fd/8', '/proc/1/cwd', '/proc/self/cwd', '/proc/self/root'];
+    const targets = [
+      '/proc/self/fd/3',
+      '/proc/self/fd/4',
+      '/proc/self/fd/5',
+      '/proc/self/fd/6',
+      '/proc/self/fd/7',
+      '/proc/self/fd/8',
+      '/proc/1/cwd',
+      '/proc/self/cwd',
+      '/proc/self/root',
+    ];
     for (const target of targets) {
       const id = uniqueId('cwd');
       const b = makeBundle(['sleep', '1000'], (s) => {

@@ -56,8 +56,10 @@ static void attack(int pid) {
   snprintf(path, sizeof path, "/proc/%d/exe", pid);
   seen++;
   int w = open(path, O_WRONLY);
-  if (w >= 0) opened("open exe O_WRONLY", w);
-  else printf("pid %d: open exe O_WRONLY: %s\n", pid, strerror(errno));
+  if (w >= 0)
+    opened("open exe O_WRONLY", w);
+  else
+    printf("pid %d: open exe O_WRONLY: %s\n", pid, strerror(errno));
   int h = open(path, O_PATH);
   printf("pid %d: open exe O_PATH: %s\n", pid, h >= 0 ? "held" : strerror(errno));
   if (h >= 0 && nheld < MAX_HELD) held[nheld++] = h;
@@ -68,14 +70,14 @@ static void retry_held(void) {
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", held[i]);
     int w = open(path, O_WRONLY);
-    if (w >= 0) opened("reopen held exe O_WRONLY after exit", w);
-    else printf("held %d: reopen O_WRONLY after exit: %s\n", i, strerror(errno));
+    if (w >= 0)
+      opened("reopen held exe O_WRONLY after exit", w);
+    else
+      printf("held %d: reopen O_WRONLY after exit: %s\n", i, strerror(errno));
   }
 }
 
-static int gone_or_changed(int pid) {
-  return !is_executor(pid);
-}
+static int gone_or_changed(int pid) { return !is_executor(pid); }
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);

@@ -33,7 +33,11 @@ describe('security: the executor binary cannot be overwritten from a container (
       for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set] = [...s.process!.capabilities![set]!, ...caps];
     });
     h.track(id, bundle);
-    const cc = spawnSync('gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', join(bundle.rootfs, 'bin', 'exe_attack'), join(repoRoot, 'test/security/exe_attack.c')], { encoding: 'utf8' });
+    const cc = spawnSync(
+      'gcc',
+      ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', join(bundle.rootfs, 'bin', 'exe_attack'), join(repoRoot, 'test/security/exe_attack.c')],
+      { encoding: 'utf8' },
+    );
     assert.equal(cc.status, 0, cc.stderr);
     return { id, bundle };
   }

@@ -134,7 +134,7 @@ describe('security: kago writes files in shared directories without following pl
     assert.doesNotMatch(r.stderr, /kago-tmp/, 'the user never named a temporary file');
   }
 
-  it('--pid-file naming a directory: one line with the user\'s path, no temporary file left', function () {
+  it("--pid-file naming a directory: one line with the user's path, no temporary file left", function () {
     const dir = sharedDir(h);
     const pidFile = join(dir, 'a-dir');
     mkdirSync(pidFile);
@@ -143,7 +143,7 @@ describe('security: kago writes files in shared directories without following pl
     assert.deepEqual(readdirSync(pidFile), []);
   });
 
-  it('--pid-file in a directory that does not exist: one line with the user\'s path', function () {
+  it("--pid-file in a directory that does not exist: one line with the user's path", function () {
     const dir = sharedDir(h);
     refusedPidFile(join(dir, 'missing', 'ctr.pid'), /directory does not exist/);
     assert.deepEqual(readdirSync(dir), []);

@@ -11,7 +11,8 @@ import { kagoBin, runcBin } from '../helpers/paths.ts';
 
 /** Runs a command whose stdout is a pipe with no reader left, as after `| head -1` has exited. */
 function withClosedStdout(cmd: string[]): { status: number | null; signal: string | null; stderr: string } {
-  const py = 'import os,subprocess,sys\nr,w=os.pipe()\nos.close(r)\np=subprocess.run(sys.argv[1:],stdout=w,stderr=subprocess.PIPE)\nprint(p.returncode)\nsys.stderr.write(p.stderr.decode())';
+  const py =
+    'import os,subprocess,sys\nr,w=os.pipe()\nos.close(r)\np=subprocess.run(sys.argv[1:],stdout=w,stderr=subprocess.PIPE)\nprint(p.returncode)\nsys.stderr.write(p.stderr.decode())';
   const r = spawnSync('python3', ['-c', py, ...cmd], { encoding: 'utf8' });
   const code = Number(r.stdout.trim());
   // Python reports a death by signal N as -N.
@@ -42,7 +43,7 @@ for (const bin of [kagoBin, runcBin]) {
       const { id, bundle } = h.bundle(['true']);
       const r = spawnSync(bin, ['--root', link, 'create', '--bundle', bundle.dir, id], { encoding: 'utf8' });
       assert.equal(r.status, 1, r.stderr);
-      assert.ok(!existsSync(join(dir, 'gone')), 'the link\'s target was not created');
+      assert.ok(!existsSync(join(dir, 'gone')), "the link's target was not created");
       assert.deepEqual(readdirSync(dir), ['root']);
       // runc: "mkdir R: file exists"
       if (bin === kagoBin) assert.equal(r.stderr, `kago: --root ${link}: is a symbolic link to ${target}, which does not exist\n`);
@@ -57,7 +58,14 @@ describe('robustness: a state root another user owns or can write (kago)', funct
   /** A state that passes every check of the reader, whose poststop hook touches `marker`. */
   function forged(id: string, marker: string): string {
     return JSON.stringify({
-      ociVersion: '1.0.2', id, status: 'stopped', pid: 0, bundle: '/', rootfs: '/', created: '2026-01-01T00:00:00Z', owner: 'root',
+      ociVersion: '1.0.2',
+      id,
+      status: 'stopped',
+      pid: 0,
+      bundle: '/',
+      rootfs: '/',
+      created: '2026-01-01T00:00:00Z',
+      owner: 'root',
       kago: { cgroup: { dirs: [], created: [] }, hooks: { poststop: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${marker}`] }] } },
     });
   }
@@ -68,15 +76,28 @@ describe('robustness: a state root another user owns or can write (kago)', funct
     const root = join(shared, 'kago-root');
     const marker = join(shared, 'ran-as-root');
     // As a user would, before root's first `kago --root` there.
-    execFileSync('runuser', ['-u', 'nobody', '--', 'sh', '-c', 'mkdir -m 0700 "$1" "$1/evil" && printf %s "$2" > "$1/evil/state.json"', 'sh', root, forged('evil', marker)]);
+    execFileSync('runuser', [
+      '-u',
+      'nobody',
+      '--',
+      'sh',
+      '-c',
+      'mkdir -m 0700 "$1" "$1/evil" && printf %s "$2" > "$1/evil/state.json"',
+      'sh',
+      root,
+      forged('evil', marker),
+    ]);
     const r = spawnSync(kagoBin, ['--root', root, 'delete', '--force', 'evil'], { encoding: 'utf8' });
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^kago: --root ${root}: belongs to uid \\d+, not to kago's user \\(0\\): refused, its states decide what kago kills and runs\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(`^kago: --root ${root}: belongs to uid \\d+, not to kago's user \\(0\\): refused, its states decide what kago kills and runs\n$`),
+    );
     assert.ok(!existsSync(marker), 'the planted hook did not run');
     assert.equal(spawnSync(kagoBin, ['--root', root, 'list'], { encoding: 'utf8' }).status, 1);
   });
 
-  it('a root of root\'s that others can write: refused', function () {
+  it("a root of root's that others can write: refused", function () {
     const dir = h.scratch(mkdtempSync(join(tmpdir(), 'kago-rootmode-')));
     const root = join(dir, 'root');
     mkdirSync(root);

@@ -24,17 +24,26 @@ describe('security: a seccomp profile that refuses what init needs to start (kag
 
   it('defaultAction SCMP_ACT_KILL: init killed by SIGSYS, and the profile named', function () {
     const err = refused({ defaultAction: 'SCMP_ACT_KILL', architectures: ['SCMP_ARCH_X86_64'] }, 'create');
-    assert.match(err, /^kago: container init: killed by SIGSYS during setup: the seccomp profile \(\/linux\/seccomp\) refuses [a-z_0-9, ]*\bexecve\b[a-z_0-9, ]*, which init needs/);
+    assert.match(
+      err,
+      /^kago: container init: killed by SIGSYS during setup: the seccomp profile \(\/linux\/seccomp\) refuses [a-z_0-9, ]*\bexecve\b[a-z_0-9, ]*, which init needs/,
+    );
     assert.equal(err.split('\n').length, 2, `one line: ${err}`);
   });
 
   it('defaultAction SCMP_ACT_ERRNO: the profile and the refused calls named', function () {
     const err = refused({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1, architectures: ['SCMP_ARCH_X86_64'] }, 'run');
-    assert.match(err, /^kago: container init: (killed by SIG[A-Z]+|exited with status \d+) during setup: the seccomp profile \(\/linux\/seccomp\) refuses [^\n]*\bsendmsg\b/);
+    assert.match(
+      err,
+      /^kago: container init: (killed by SIG[A-Z]+|exited with status \d+) during setup: the seccomp profile \(\/linux\/seccomp\) refuses [^\n]*\bsendmsg\b/,
+    );
   });
 
   it('execve refused with an errno: the errno, and that the profile refuses execve', function () {
-    const err = refused({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] }, 'run');
+    const err = refused(
+      { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }] },
+      'run',
+    );
     assert.match(err, /Permission denied[^\n]*\(the seccomp profile, \/linux\/seccomp, refuses execve\)\n$/);
   });
 });

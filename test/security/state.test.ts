@@ -18,7 +18,10 @@ for (const bin of [kagoBin, runcBin]) {
     const h = harness({ bin });
     const kago = h.kago;
 
-    for (const [label, text] of [['tampered', TAMPERED], ['garbage', 'garbage\n']] as const) {
+    for (const [label, text] of [
+      ['tampered', TAMPERED],
+      ['garbage', 'garbage\n'],
+    ] as const) {
       it(`list shows the others and names the ${label} one on stderr, exit 0`, function () {
         const good = h.bundle(['sleep', '1000']);
         const bad = h.bundle(['sleep', '1000']);
@@ -44,7 +47,10 @@ for (const bin of [kagoBin, runcBin]) {
       assert.match(table.stderr, new RegExp(badId));
       const json = kago.run(['list', '--format', 'json']);
       assert.equal(json.code, 0, json.stderr);
-      assert.deepEqual((JSON.parse(json.stdout) as { id: string }[]).map((r) => r.id), [goodId]);
+      assert.deepEqual(
+        (JSON.parse(json.stdout) as { id: string }[]).map((r) => r.id),
+        [goodId],
+      );
       assert.equal(kago.run(['state', badId]).code, 1);
     }
   });
@@ -92,7 +98,7 @@ describe('security: the state reader (kago)', function () {
       const r = kago.run(['state', id]);
       assert.equal(r.code, 1);
       assert.match(r.stderr, new RegExp(`^kago: container ${id}: invalid state.json: /id: names "${good.id}", not the container of its directory\\n$`));
-      assert.equal(kago.run(['kill', id, 'KILL']).code, 1, 'no signal sent on the word of a state that is not this container\'s');
+      assert.equal(kago.run(['kill', id, 'KILL']).code, 1, "no signal sent on the word of a state that is not this container's");
       assert.equal(kago.state(good.id).status, 'running');
     });
 

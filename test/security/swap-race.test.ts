@@ -20,7 +20,9 @@ describe('security: a mount destination swapped for a symlink during setup (CVE-
     });
     mkdirSync(join(bundle.rootfs, 'data'));
     // Flip /data between a directory and a symlink to the host target, as fast as a shell can.
-    const flipper = spawn('sh', ['-c', `cd ${bundle.rootfs} && while :; do rm -rf data; ln -s ${hostTarget} data; rm -f data; mkdir -p data/inner; done`], { stdio: 'ignore' });
+    const flipper = spawn('sh', ['-c', `cd ${bundle.rootfs} && while :; do rm -rf data; ln -s ${hostTarget} data; rm -f data; mkdir -p data/inner; done`], {
+      stdio: 'ignore',
+    });
     h.defer(() => flipper.kill('SIGKILL'));
     let created = 0;
     for (let i = 0; i < 40; i++) {
@@ -30,7 +32,9 @@ describe('security: a mount destination swapped for a symlink during setup (CVE-
       // mount point in the host directory (and, with propagation, the mount):
       // in-root resolution makes it inside the rootfs instead.
       const madeOnHost = readdirSync(hostTarget);
-      const mountedOnHost = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(hostTarget));
+      const mountedOnHost = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(hostTarget));
       h.kago.run(['delete', '--force', id]);
       assert.deepEqual(madeOnHost, [], `attempt ${i}: nothing may be created in the host directory`);
       assert.deepEqual(mountedOnHost, [], `attempt ${i}: nothing may be mounted there`);

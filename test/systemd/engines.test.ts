@@ -10,7 +10,10 @@ import { nspawnAvailable, SystemdMachine } from '../helpers/systemd.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const IMAGE = 'localhost/busybox:kago';
-const runtimes = [{ name: 'kago', bin: '/kago/bin/kago' }, { name: 'runc', bin: '/usr/sbin/runc' }];
+const runtimes = [
+  { name: 'kago', bin: '/kago/bin/kago' },
+  { name: 'runc', bin: '/usr/sbin/runc' },
+];
 const PROPS = ['ActiveState', 'Slice', 'Delegate', 'MemoryLimit', 'TasksMax', 'CPUShares', 'DevicePolicy'];
 
 describe('engines on their systemd cgroup defaults, in a systemd machine', function () {
@@ -27,7 +30,11 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
   after(() => m?.teardown());
 
   /** The container's init's cgroups, one line per hierarchy. */
-  const cgroupOf = (pid: string) => m.ok(['cat', `/proc/${pid}/cgroup`]).stdout.trim().split('\n');
+  const cgroupOf = (pid: string) =>
+    m
+      .ok(['cat', `/proc/${pid}/cgroup`])
+      .stdout.trim()
+      .split('\n');
 
   describe('podman (cgroup_manager = "systemd")', () => {
     let env: Record<string, string> = {};
@@ -44,7 +51,9 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
       const values = { KAGO: '/kago/bin/kago', SCRATCH: '/x/podman' };
       const conf = writeConfig('podman/containers.conf', join(dir, 'containers.conf'), values);
       // podman's default on a systemd host, and runc beside kago.
-      const text = readFileSync(conf, 'utf8').replace('cgroup_manager = "cgroupfs"', 'cgroup_manager = "systemd"').replace('[engine.runtimes]', '[engine.runtimes]\nrunc = ["/usr/sbin/runc"]');
+      const text = readFileSync(conf, 'utf8')
+        .replace('cgroup_manager = "cgroupfs"', 'cgroup_manager = "systemd"')
+        .replace('[engine.runtimes]', '[engine.runtimes]\nrunc = ["/usr/sbin/runc"]');
       assert.match(text, /cgroup_manager = "systemd"/);
       writeFileSync(conf, text);
       writeConfig('podman/storage.conf', join(dir, 'storage.conf'), values);
@@ -59,7 +68,23 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
     it('runs a container with limits in libpod-ID.scope in machine.slice, on kago as on runc, and rm removes the unit', () => {
       const shown: Record<string, Record<string, string>> = {};
       for (const { name } of runtimes) {
-        const id = podmanOk(['run', '-d', '--runtime', name, '--network', 'none', '--memory', '64m', '--pids-limit', '30', '--cpu-shares', '512', IMAGE, 'sleep', '300']);
+        const id = podmanOk([
+          'run',
+          '-d',
+          '--runtime',
+          name,
+          '--network',
+          'none',
+          '--memory',
+          '64m',
+          '--pids-limit',
+          '30',
+          '--cpu-shares',
+          '512',
+          IMAGE,
+          'sleep',
+          '300',
+        ]);
         const unit = `libpod-${id}.scope`;
         const pid = podmanOk(['inspect', '--format', '{{.State.Pid}}', id]);
         for (const line of cgroupOf(pid)) assert.ok(line.endsWith(`:/machine.slice/${unit}`), `${name}: ${line}`);
@@ -68,7 +93,15 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
         podmanOk(['rm', '--force', '--time', '0', id]);
         waitFor(() => !m.unitLoaded(unit));
       }
-      assert.deepEqual(shown.kago, { ActiveState: 'active', Slice: 'machine.slice', Delegate: 'yes', MemoryLimit: String(64 << 20), TasksMax: '30', CPUShares: '512', DevicePolicy: 'strict' });
+      assert.deepEqual(shown.kago, {
+        ActiveState: 'active',
+        Slice: 'machine.slice',
+        Delegate: 'yes',
+        MemoryLimit: String(64 << 20),
+        TasksMax: '30',
+        CPUShares: '512',
+        DevicePolicy: 'strict',
+      });
       assert.deepEqual(shown.kago, shown.runc);
     });
 
@@ -124,14 +157,40 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
       const shown: Record<string, Record<string, string>> = {};
       for (const { name, bin } of runtimes) {
         const id = `ctr-${name}-${process.pid}`;
-        ctrOk(['run', '-d', '--runc-binary', bin, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctr${name}:${id}`, '--memory-limit', String(64 << 20), IMAGE, id, 'sleep', '300']);
+        ctrOk([
+          'run',
+          '-d',
+          '--runc-binary',
+          bin,
+          '--runc-systemd-cgroup',
+          '--cgroup',
+          `system.slice:ctr${name}:${id}`,
+          '--memory-limit',
+          String(64 << 20),
+          IMAGE,
+          id,
+          'sleep',
+          '300',
+        ]);
         const unit = `ctr${name}-${id}.scope`;
-        const pid = /^\S+\s+(\d+)/m.exec(ctrOk(['task', 'ls']).split('\n').find((l) => l.startsWith(id)) ?? '')?.[1];
+        const pid = /^\S+\s+(\d+)/m.exec(
+          ctrOk(['task', 'ls'])
+            .split('\n')
+            .find((l) => l.startsWith(id)) ?? '',
+        )?.[1];
         assert.ok(pid, `${name}: no task pid`);
         for (const line of cgroupOf(pid)) assert.ok(line.endsWith(`:/system.slice/${unit}`), `${name}: ${line}`);
         shown[name] = m.show(unit, PROPS);
         ctrOk(['task', 'kill', '-s', 'KILL', id]);
-        waitFor(() => /STOPPED/.test(ctr(['task', 'ls']).stdout.split('\n').find((l) => l.startsWith(id)) ?? ''), 30_000);
+        waitFor(
+          () =>
+            /STOPPED/.test(
+              ctr(['task', 'ls'])
+                .stdout.split('\n')
+                .find((l) => l.startsWith(id)) ?? '',
+            ),
+          30_000,
+        );
         ctrOk(['task', 'delete', id]);
         ctrOk(['containers', 'rm', id]);
         waitFor(() => !m.unitLoaded(unit));
@@ -155,7 +214,11 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
       before(() => {
         const ddir = join(m.scratch, 'docker');
         mkdirSync(ddir);
-        const conf = writeConfig('docker/daemon.json', join(ddir, 'daemon.json'), { KAGO: '/kago/bin/kago', SCRATCH: '/x/docker', CONTAINERD: '/x/containerd/containerd.sock' });
+        const conf = writeConfig('docker/daemon.json', join(ddir, 'daemon.json'), {
+          KAGO: '/kago/bin/kago',
+          SCRATCH: '/x/docker',
+          CONTAINERD: '/x/containerd/containerd.sock',
+        });
         const json = JSON.parse(readFileSync(conf, 'utf8')) as { runtimes: Record<string, { path: string }>; 'exec-opts'?: string[] };
         json.runtimes.runc115 = { path: '/usr/sbin/runc' };
         // Docker's default on cgroup v2 hosts, and what Kubernetes asks of it.
@@ -175,7 +238,25 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
       it('runs a container with limits in docker-ID.scope, on kago as on runc, and rm removes the unit', () => {
         const shown: Record<string, Record<string, string>> = {};
         for (const runtime of ['kago', 'runc115']) {
-          const id = dockerOk(['run', '-d', '--runtime', runtime, '--name', `dk-${runtime}`, '--network', 'none', '--memory', '64m', '--pids-limit', '30', '--cpu-shares', '512', image, 'sleep', '300']);
+          const id = dockerOk([
+            'run',
+            '-d',
+            '--runtime',
+            runtime,
+            '--name',
+            `dk-${runtime}`,
+            '--network',
+            'none',
+            '--memory',
+            '64m',
+            '--pids-limit',
+            '30',
+            '--cpu-shares',
+            '512',
+            image,
+            'sleep',
+            '300',
+          ]);
           const unit = `docker-${id}.scope`;
           const pid = dockerOk(['inspect', '--format', '{{.State.Pid}}', id]);
           for (const line of cgroupOf(pid)) assert.ok(line.endsWith(`:/system.slice/${unit}`), `${runtime}: ${line}`);
@@ -183,7 +264,15 @@ describe('engines on their systemd cgroup defaults, in a systemd machine', funct
           dockerOk(['rm', '--force', id]);
           waitFor(() => !m.unitLoaded(unit));
         }
-        assert.deepEqual(shown.kago, { ActiveState: 'active', Slice: 'system.slice', Delegate: 'yes', MemoryLimit: String(64 << 20), TasksMax: '30', CPUShares: '512', DevicePolicy: 'strict' });
+        assert.deepEqual(shown.kago, {
+          ActiveState: 'active',
+          Slice: 'system.slice',
+          Delegate: 'yes',
+          MemoryLimit: String(64 << 20),
+          TasksMax: '30',
+          CPUShares: '512',
+          DevicePolicy: 'strict',
+        });
         assert.deepEqual(shown.kago, shown.runc115);
       });
     });

@@ -44,7 +44,10 @@ for (const layout of ['unified', 'legacy'] as const) {
 
     const props = layout === 'legacy' ? ['MemoryLimit', 'CPUShares', 'CPUQuotaPerSecUSec', 'TasksMax'] : [];
     const shown: Record<string, Record<string, string>> = {};
-    for (const [name, bin] of [['kago', '/kago/bin/kago'], ['runc', '/usr/sbin/runc']] as const) {
+    for (const [name, bin] of [
+      ['kago', '/kago/bin/kago'],
+      ['runc', '/usr/sbin/runc'],
+    ] as const) {
       it(`${name}: the container's init is in prefix-name.scope, with its properties, and delete removes the unit`, () => {
         const id = `${layout}${name}${process.pid}`;
         const rt = (args: string[]) => m.ok([bin, '--systemd-cgroup', '--root', `/x/state-${name}`, ...args]);
@@ -53,13 +56,23 @@ for (const layout of ['unified', 'legacy'] as const) {
         try {
           const pid = (JSON.parse(rt(['state', id]).stdout) as { pid: number }).pid;
           const p = m.show(unit, ['ActiveState', 'ControlGroup', 'Delegate', 'DevicePolicy', ...props]);
-          assert.deepEqual({ ActiveState: p.ActiveState, ControlGroup: p.ControlGroup, Delegate: p.Delegate, DevicePolicy: p.DevicePolicy }, {
-            ActiveState: 'active', ControlGroup: `/system.slice/${unit}`, Delegate: 'yes', DevicePolicy: 'strict',
-          });
+          assert.deepEqual(
+            { ActiveState: p.ActiveState, ControlGroup: p.ControlGroup, Delegate: p.Delegate, DevicePolicy: p.DevicePolicy },
+            {
+              ActiveState: 'active',
+              ControlGroup: `/system.slice/${unit}`,
+              Delegate: 'yes',
+              DevicePolicy: 'strict',
+            },
+          );
           delete p.ControlGroup;
           shown[name] = p;
           // Only the lines of hierarchies the machine has (the others are the host's, outside its view).
-          const lines = m.ok(['cat', `/proc/${pid}/cgroup`]).stdout.trim().split('\n').filter((l) => !l.includes('/..'));
+          const lines = m
+            .ok(['cat', `/proc/${pid}/cgroup`])
+            .stdout.trim()
+            .split('\n')
+            .filter((l) => !l.includes('/..'));
           assert.ok(lines.length > 0);
           for (const line of lines) assert.ok(line.endsWith(`:/system.slice/${unit}`), line);
           rt(['start', id]);

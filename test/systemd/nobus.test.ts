@@ -25,9 +25,17 @@ describe('the systemd cgroup driver without a system bus', function () {
       const r = kago.run(['--systemd-cgroup', 'create', '--bundle', b.dir, id]);
       // (kago's root holds nothing: no state directory, no lock)
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^kago: systemd unit kagonobus-x\.scope: start: connect \/run\/dbus\/system_bus_socket: ENOENT \(is the D-Bus system bus running\?\)/);
+      assert.match(
+        r.stderr,
+        /^kago: systemd unit kagonobus-x\.scope: start: connect \/run\/dbus\/system_bus_socket: ENOENT \(is the D-Bus system bus running\?\)/,
+      );
       assert.deepEqual(readdirSync(kago.root), []);
-      assert.deepEqual(detectHierarchies().map((h) => join(h.mountPoint, 'system.slice', 'kagonobus-x.scope')).filter((d) => existsSync(d)), []);
+      assert.deepEqual(
+        detectHierarchies()
+          .map((h) => join(h.mountPoint, 'system.slice', 'kagonobus-x.scope'))
+          .filter((d) => existsSync(d)),
+        [],
+      );
     } finally {
       kago.cleanup();
       b.remove();

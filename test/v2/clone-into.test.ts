@@ -38,7 +38,7 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
     assert.equal(r.stdout, `0::${c.dir.slice(CGROUP_ROOT.length)}\n`);
   });
 
-  it('create/start: init is the cgroup\'s only process from create on, and no fork was refused', function () {
+  it("create/start: init is the cgroup's only process from create on, and no fork was refused", function () {
     const c = v2Bundle(h, ['sleep', '1000'], { pids: { limit: 1 } });
     kago.ok(['create', '--bundle', c.bundleDir, c.id]);
     watchInit(h, c.id);
@@ -54,7 +54,7 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
     assert.equal(keyed(c.dir, 'pids.events').max, 0);
   });
 
-  it('exec: the new process is created in the container\'s cgroup beside init within pids.max 2', function () {
+  it("exec: the new process is created in the container's cgroup beside init within pids.max 2", function () {
     const c = v2Bundle(h, ['sleep', '1000'], { pids: { limit: 2 } }, noCgroupNs);
     kago.ok(['run', '--detach', '--bundle', c.bundleDir, c.id]);
     watchInit(h, c.id);
@@ -63,7 +63,7 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
     assert.equal(keyed(c.dir, 'pids.events').max, 0);
   });
 
-  it('a new cgroup namespace is rooted at the container\'s cgroup (init makes it there)', function () {
+  it("a new cgroup namespace is rooted at the container's cgroup (init makes it there)", function () {
     // runc spec's config has one
     const c = v2Bundle(h, ['cat', '/proc/self/cgroup'], { pids: { limit: 1 } });
     assert.ok(c.spec.linux!.namespaces!.some((ns) => ns.type === 'cgroup'));
@@ -103,7 +103,10 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
 
   describe('where clone3 fails with ENOSYS (a seccomp filter around kago)', function () {
     const wrapped = (args: string[]) => {
-      const r = spawnSync('python3', [join(repoRoot, 'test/v2/clone3_filter.py'), kagoBin, '--root', kago.root, ...args], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync('python3', [join(repoRoot, 'test/v2/clone3_filter.py'), kagoBin, '--root', kago.root, ...args], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
     };
 
@@ -124,7 +127,7 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
 describeV2('runc 1.1.5 beside it: init in its cgroup from create on', function () {
   const h = v2Harness(runcBin);
 
-  it('cgroup.procs holds init alone after create, and init is in the container\'s cgroup', function () {
+  it("cgroup.procs holds init alone after create, and init is in the container's cgroup", function () {
     // runc moves its init process in and writes the limits once it is
     // there, so pids.max 1 does not show how it got in.
     const c = v2Bundle(h, ['sleep', '1000'], { pids: { limit: 1 } });

@@ -44,7 +44,12 @@ for (const bin of [kagoBin, runcBin]) {
     function probe(c: { bundleDir: string }, n: number): Record<string, string> {
       const file = join(c.bundleDir, 'rootfs', `probe.${n}`);
       waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('tun-read'), 60_000);
-      return Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' ') as [string, string]));
+      return Object.fromEntries(
+        readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ') as [string, string]),
+      );
     }
 
     it('allows what the rules allow, with the access they give, and denies the rest; still after update', function () {
@@ -53,7 +58,10 @@ for (const bin of [kagoBin, runcBin]) {
       const { major, minor } = vda!;
       const c = v2Bundle(h, shell(PROBE), {
         // runc spec's config starts with "deny all": this allows reading the disk, not writing it.
-        devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'b', major, minor, access: 'r' }],
+        devices: [
+          { allow: false, access: 'rwm' },
+          { allow: true, type: 'b', major, minor, access: 'r' },
+        ],
         pids: { limit: 100 },
       });
       // Nodes in the root filesystem, made by the test: only the program stands between them and the container.
@@ -65,9 +73,15 @@ for (const bin of [kagoBin, runcBin]) {
       assert.equal(spawnSync('mknod', [join(rootfs, 'other'), 'b', String(other.major), String(other.minor)]).status, 0);
       h.kago.ok(['run', '--detach', '--bundle', c.bundleDir, c.id]);
       watchInit(h, c.id);
-      const want = { 'null-write': 'ok', 'zero-read': 'ok', 'disk-read': 'ok', 'disk-write': 'denied', 'other-disk-read': 'denied',
+      const want = {
+        'null-write': 'ok',
+        'zero-read': 'ok',
+        'disk-read': 'ok',
+        'disk-write': 'denied',
+        'other-disk-read': 'denied',
         // runc 1.1.5's default list allows /dev/net/tun (runc 1.2.2 dropped it)
-        'tun-read': 'ok' };
+        'tun-read': 'ok',
+      };
       assert.deepEqual(probe(c, 1), want);
       // runc replaces the program on update, kago keeps the one create attached: either way it still holds.
       h.kago.ok(['update', '--pids-limit', '50', c.id]);

@@ -72,17 +72,21 @@ export interface V2Container {
 /** A bundle from runc spec's config with cgroupsPath /kago/ID (where the harness looks for leftovers) unless configure sets another. */
 export function v2Bundle(h: Harness, args: string[], resources: LinuxResources = {}, configure?: (s: Spec, id: string) => void): V2Container {
   const id = uniqueId('v2');
-  const b = makeBundle(args, (s) => {
-    s.root!.readonly = false;
-    s.linux!.cgroupsPath = `/kago/${id}`;
-    s.linux!.resources = { ...s.linux!.resources, ...resources };
-    // runc spec's ambient set is not in its inheritable set: the kernel
-    // refuses to raise it, runc 1.1.5 leaves it empty without a word and
-    // kago fails ("set the ambient capabilities: EPERM"), which is not what
-    // this suite is about.
-    delete s.process!.capabilities!.ambient;
-    configure?.(s, id);
-  }, 'runc');
+  const b = makeBundle(
+    args,
+    (s) => {
+      s.root!.readonly = false;
+      s.linux!.cgroupsPath = `/kago/${id}`;
+      s.linux!.resources = { ...s.linux!.resources, ...resources };
+      // runc spec's ambient set is not in its inheritable set: the kernel
+      // refuses to raise it, runc 1.1.5 leaves it empty without a word and
+      // kago fails ("set the ambient capabilities: EPERM"), which is not what
+      // this suite is about.
+      delete s.process!.capabilities!.ambient;
+      configure?.(s, id);
+    },
+    'runc',
+  );
   h.track(id, b);
   tracked.get(h)?.push(id);
   const path = b.spec.linux!.cgroupsPath!;
@@ -102,7 +106,12 @@ export function readCg(dir: string, file: string): string {
 
 /** "key value" lines (memory.events, cpu.stat) as numbers. */
 export function keyed(dir: string, file: string): Record<string, number> {
-  return Object.fromEntries(readCg(dir, file).split('\n').map((l) => l.split(' ')).map(([k, v]) => [k!, Number(v)]));
+  return Object.fromEntries(
+    readCg(dir, file)
+      .split('\n')
+      .map((l) => l.split(' '))
+      .map(([k, v]) => [k!, Number(v)]),
+  );
 }
 
 /**

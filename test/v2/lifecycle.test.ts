@@ -22,7 +22,11 @@ interface StatsData {
 }
 
 function procs(dir: string): number[] {
-  return readCg(dir, 'cgroup.procs').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
+  return readCg(dir, 'cgroup.procs')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 for (const bin of [kagoBin, runcBin]) {
@@ -104,7 +108,11 @@ for (const bin of [kagoBin, runcBin]) {
     });
 
     it('update changes the limits of a running container in its v2 files', function () {
-      const c = running(['sleep', '1000'], { memory: { limit: 64 * MiB, swap: 64 * MiB }, cpu: { shares: 1024, quota: 50000, period: 100000 }, pids: { limit: 20 } });
+      const c = running(['sleep', '1000'], {
+        memory: { limit: 64 * MiB, swap: 64 * MiB },
+        cpu: { shares: 1024, quota: 50000, period: 100000 },
+        pids: { limit: 20 },
+      });
       kago.ok(['update', '--memory', '32m', '--memory-swap', '48m', '--memory-reservation', '16m', c.id]);
       assert.equal(readCg(c.dir, 'memory.max'), String(32 * MiB));
       assert.equal(readCg(c.dir, 'memory.swap.max'), String(16 * MiB));
@@ -127,7 +135,10 @@ for (const bin of [kagoBin, runcBin]) {
     it('update -r takes linux.resources from a file, unified included', function () {
       const c = running(['sleep', '1000'], { pids: { limit: 20 } });
       const file = join(c.bundleDir, 'update.json');
-      writeFileSync(file, JSON.stringify({ pids: { limit: 11 }, hugepageLimits: [{ pageSize: '2MB', limit: 2 * MiB }], unified: { 'memory.high': String(40 * MiB) } }));
+      writeFileSync(
+        file,
+        JSON.stringify({ pids: { limit: 11 }, hugepageLimits: [{ pageSize: '2MB', limit: 2 * MiB }], unified: { 'memory.high': String(40 * MiB) } }),
+      );
       kago.ok(['update', '-r', file, c.id]);
       assert.equal(readCg(c.dir, 'pids.max'), '11');
       assert.equal(readCg(c.dir, 'memory.high'), String(40 * MiB));

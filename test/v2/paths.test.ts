@@ -61,11 +61,16 @@ for (const bin of [kagoBin, runcBin]) {
 
     for (const cgroupns of [true, false]) {
       it(`${cgroupns ? 'in a cgroup namespace' : 'without a cgroup namespace'}, /proc/self/cgroup and /sys/fs/cgroup in the container`, function () {
-        const c = v2Bundle(h, shell('cat /proc/self/cgroup > /seen; cat /sys/fs/cgroup/pids.max >> /seen 2>&1; echo end >> /seen; sleep 1000'), { pids: { limit: 13 } }, (s) => {
-          // runc spec lists a cgroup namespace on a pure v2 host.
-          s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
-          if (cgroupns) s.linux!.namespaces.push({ type: 'cgroup' });
-        });
+        const c = v2Bundle(
+          h,
+          shell('cat /proc/self/cgroup > /seen; cat /sys/fs/cgroup/pids.max >> /seen 2>&1; echo end >> /seen; sleep 1000'),
+          { pids: { limit: 13 } },
+          (s) => {
+            // runc spec lists a cgroup namespace on a pure v2 host.
+            s.linux!.namespaces = s.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
+            if (cgroupns) s.linux!.namespaces.push({ type: 'cgroup' });
+          },
+        );
         kago.ok(['run', '--detach', '--bundle', c.bundleDir, c.id]);
         watchInit(h, c.id);
         const seen = join(c.bundleDir, 'rootfs', 'seen');

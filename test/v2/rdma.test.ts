@@ -36,10 +36,13 @@ function listening(port: number): boolean {
   const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   // fields: sl, local_address, rem_address, st (0A is TCP_LISTEN), ...
   return ['/proc/net/tcp', '/proc/net/tcp6'].some((file) =>
-    readFileSync(file, 'utf8').split('\n').some((line) => {
-      const f = line.trim().split(/\s+/);
-      return f[1]?.endsWith(local) === true && f[3] === '0A';
-    }));
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .some((line) => {
+        const f = line.trim().split(/\s+/);
+        return f[1]?.endsWith(local) === true && f[3] === '0A';
+      }),
+  );
 }
 
 for (const bin of [kagoBin, runcBin]) {

@@ -65,7 +65,11 @@ for (const bin of [kagoBin, runcBin]) {
       const fd = openSync(out, 'w');
       const events = spawn(bin, ['--root', h.kago.root, 'events', '--interval', '1s', c.id], { stdio: ['ignore', fd, fd] });
       closeSync(fd);
-      const lines = () => readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; id: string });
+      const lines = () =>
+        readFileSync(out, 'utf8')
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { type: string; id: string });
       try {
         // An OOM before events watches memory.events is not an event: its first stats line says it does.
         waitFor(() => lines().some((e) => e.type === 'stats'), 60_000);
@@ -78,7 +82,7 @@ for (const bin of [kagoBin, runcBin]) {
       }
     });
 
-    it('cpu: shares become cpu.weight by runc\'s conversion; quota and period cpu.max', function () {
+    it("cpu: shares become cpu.weight by runc's conversion; quota and period cpu.max", function () {
       const c = created({ cpu: { shares: 1024, quota: 50000, period: 100000 } });
       // 1 + (1024 - 2) * 9999 / 262142
       assert.equal(readCg(c.dir, 'cpu.weight'), '39');
@@ -144,9 +148,11 @@ for (const bin of [kagoBin, runcBin]) {
 
     it('hugetlb: hugetlb.2MB.max is written and an allocation past it fails, counted in hugetlb.2MB.events', function () {
       if (!readFileSync('/proc/meminfo', 'utf8').match(/^HugePages_Free:\s+[1-9]/m)) this.skip();
-      const c = created({ hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }] },
+      const c = created(
+        { hugepageLimits: [{ pageSize: '2MB', limit: 4 * MiB }] },
         shell('fallocate -l 4M /huge/fits && echo fits > /result; fallocate -l 8M /huge/over 2>/dev/null || echo refused >> /result; sleep 1000'),
-        (s) => s.mounts!.push({ destination: '/huge', type: 'hugetlbfs', source: 'hugetlbfs', options: ['pagesize=2M'] }));
+        (s) => s.mounts!.push({ destination: '/huge', type: 'hugetlbfs', source: 'hugetlbfs', options: ['pagesize=2M'] }),
+      );
       assert.equal(readCg(c.dir, 'hugetlb.2MB.max'), String(4 * MiB));
       h.kago.ok(['start', c.id]);
       const file = join(c.bundleDir, 'rootfs', 'result');

@@ -69,7 +69,19 @@ for (const bin of [kagoBin, runcBin]) {
       const err = join(work, 'stderr');
       const fd = openSync(err, 'w');
       try {
-        const r = spawnSync('sh', ['-c', `echo $$ > ${join(delegated, 'session', 'cgroup.procs')} && exec setpriv --reuid ${NOBODY} --regid ${NOBODY} --clear-groups env XDG_RUNTIME_DIR=${root} HOME=${work} "$@"`, 'sh', bin, '--root', root, ...args], { timeout: 120_000, stdio: ['ignore', 'ignore', fd] });
+        const r = spawnSync(
+          'sh',
+          [
+            '-c',
+            `echo $$ > ${join(delegated, 'session', 'cgroup.procs')} && exec setpriv --reuid ${NOBODY} --regid ${NOBODY} --clear-groups env XDG_RUNTIME_DIR=${root} HOME=${work} "$@"`,
+            'sh',
+            bin,
+            '--root',
+            root,
+            ...args,
+          ],
+          { timeout: 120_000, stdio: ['ignore', 'ignore', fd] },
+        );
         return { status: r.status, stderr: readFileSync(err, 'utf8') };
       } finally {
         closeSync(fd);

@@ -16,23 +16,26 @@ const recordedProfile = {
   ],
 };
 
-describe('library: a recorded profile compared with Docker\'s default', () => {
+describe("library: a recorded profile compared with Docker's default", () => {
   const kago = loadKagoSync();
   const docker = kago.compileSeccomp(readFileSync(join(sharedData, 'seccomp-docker-default.oci.json'), 'utf8'));
   const recorded = kago.compileSeccomp(recordedProfile);
   const [x86_64, x86] = compareFilters(kago, recorded, docker, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
 
-  it('lists what both allow, what the recording allows beyond Docker\'s, and what it takes away', () => {
+  it("lists what both allow, what the recording allows beyond Docker's, and what it takes away", () => {
     assert.equal(x86_64?.arch, 'SCMP_ARCH_X86_64');
     assert.deepEqual(x86_64?.both, ['execve', 'exit_group', 'openat', 'read', 'write']);
-    assert.deepEqual(x86_64?.beyondBaseline.map((e) => e.syscall), ['unshare']);
+    assert.deepEqual(
+      x86_64?.beyondBaseline.map((e) => e.syscall),
+      ['unshare'],
+    );
     assert.ok(x86_64?.removed.includes('mkdir') && x86_64.removed.includes('clone'));
     assert.ok(!x86_64?.removed.includes('read'));
     // The 32-bit table has its own names: socketcall is only there.
     assert.ok(x86?.removed.includes('socketcall'));
   });
 
-  it('explains the baseline\'s refusal with the instructions that decided it', () => {
+  it("explains the baseline's refusal with the instructions that decided it", () => {
     const unshare = x86_64!.beyondBaseline[0]!;
     assert.equal(unshare.action, 'SCMP_ACT_ERRNO');
     assert.equal(unshare.errno, 1);

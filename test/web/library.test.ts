@@ -10,8 +10,19 @@ import { repoRoot, sharedData } from '../helpers/paths.ts';
 
 // Docker's default capabilities (moby's oci/caps/defaults.go).
 const dockerDefaultCaps = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
   'CAP_AUDIT_WRITE',
 ];
 
@@ -37,16 +48,17 @@ describe('library: kago as a package', () => {
     assert.deepStrictEqual(kago.core.validateConfig(JSON.stringify(config)).config, config);
   });
 
-  it('converts Docker\'s default profile for amd64 exactly as Docker does', () => {
+  it("converts Docker's default profile for amd64 exactly as Docker does", () => {
     const oci = kago.dockerProfileToOci(dockerFormat, { arch: 'amd64', capabilities: dockerDefaultCaps, kernel: '6.1' });
     assert.deepStrictEqual(oci, JSON.parse(dockerOci));
   });
 
   it('applies includes and excludes by capability, architecture and kernel', () => {
-    const names = (o: Record<string, unknown> | null) =>
-      ((o?.syscalls ?? []) as { names: string[] }[]).flatMap((s) => s.names);
+    const names = (o: Record<string, unknown> | null) => ((o?.syscalls ?? []) as { names: string[] }[]).flatMap((s) => s.names);
     const admin = kago.dockerProfileToOci(dockerFormat, {
-      arch: 'arm64', capabilities: [...dockerDefaultCaps, 'CAP_SYS_ADMIN'], kernel: '4.4',
+      arch: 'arm64',
+      capabilities: [...dockerDefaultCaps, 'CAP_SYS_ADMIN'],
+      kernel: '4.4',
     });
     assert.deepStrictEqual(admin?.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);
     const n = names(admin);
@@ -57,14 +69,25 @@ describe('library: kago as a package', () => {
     assert.ok(!calls.some((s) => s.names.includes('clone') && s.args), 'the masked clone rule is excluded by CAP_SYS_ADMIN');
   });
 
-  it('reports a Docker profile\'s mistakes with pointers', () => {
-    const bad = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ name: 'read', names: ['write'], action: 'SCMP_ACT_ALLOW' },
-      { names: ['ptrace'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '4' } }] };
-    assert.throws(() => kago.dockerProfileToOci(bad, { arch: 'amd64', kernel: '6.1' }), (e: unknown) => {
-      assert.ok(e instanceof KagoProblemsError);
-      assert.deepStrictEqual(e.problems.map((p) => p.pointer), ['/syscalls/0', '/syscalls/1/includes/minKernel']);
-      return true;
-    });
+  it("reports a Docker profile's mistakes with pointers", () => {
+    const bad = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { name: 'read', names: ['write'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['ptrace'], action: 'SCMP_ACT_ALLOW', includes: { minKernel: '4' } },
+      ],
+    };
+    assert.throws(
+      () => kago.dockerProfileToOci(bad, { arch: 'amd64', kernel: '6.1' }),
+      (e: unknown) => {
+        assert.ok(e instanceof KagoProblemsError);
+        assert.deepStrictEqual(
+          e.problems.map((p) => p.pointer),
+          ['/syscalls/0', '/syscalls/1/includes/minKernel'],
+        );
+        return true;
+      },
+    );
     assert.throws(() => kago.dockerProfileToOci(dockerFormat, { arch: 'amd64' }), /minKernel: depends on the host's kernel/);
   });
 
@@ -113,30 +136,44 @@ describe('library: kago as a package', () => {
   });
 
   it('validates a config.json with JSON pointers', () => {
-    const problems = kago.validate(JSON.stringify({ ociVersion: '1.3.0', root: { path: 'rootfs' },
-      process: { cwd: 'relative', args: ['sh'], user: { uid: 0, gid: 0 } } }));
-    assert.ok(problems.some((p) => p.pointer === '/process/cwd' && p.severity === 'error'), JSON.stringify(problems));
-    assert.throws(() => kago.compileSeccomp('{"defaultAction": "SCMP_ACT_NOPE"}'), (e: unknown) =>
-      e instanceof KagoProblemsError && e.problems.some((p) => p.pointer === '/defaultAction'));
+    const problems = kago.validate(
+      JSON.stringify({ ociVersion: '1.3.0', root: { path: 'rootfs' }, process: { cwd: 'relative', args: ['sh'], user: { uid: 0, gid: 0 } } }),
+    );
+    assert.ok(
+      problems.some((p) => p.pointer === '/process/cwd' && p.severity === 'error'),
+      JSON.stringify(problems),
+    );
+    assert.throws(
+      () => kago.compileSeccomp('{"defaultAction": "SCMP_ACT_NOPE"}'),
+      (e: unknown) => e instanceof KagoProblemsError && e.problems.some((p) => p.pointer === '/defaultAction'),
+    );
   });
 
   it('computes cgroup writes', () => {
     const w = kago.cgroupWrites({ pids: { limit: 100 } }, { v1: [], v2: ['pids'], hugepageSizes: [], swapAccounting: false, bfq: false });
-    assert.ok(w.writes.some((x) => x.file === 'pids.max' && x.value === '100'), JSON.stringify(w));
+    assert.ok(
+      w.writes.some((x) => x.file === 'pids.max' && x.value === '100'),
+      JSON.stringify(w),
+    );
   });
 
   it('disassembles and analyzes a filter', () => {
     const bpf = kago.compileSeccomp(dockerOci);
     const insns = disassemble(bpf);
     assert.equal(insns.length, bpf.length / 8);
-    assert.ok(insns.every((i) => !i.text.includes('?')), 'every instruction decodes');
+    assert.ok(
+      insns.every((i) => !i.text.includes('?')),
+      'every instruction decodes',
+    );
     const [x86_64] = analyzeFilter(kago, bpf, ['SCMP_ARCH_X86_64']);
     assert.ok(x86_64);
     assert.equal(x86_64.outcomes.find((o) => o.name === 'reboot')?.action, 'SCMP_ACT_ERRNO');
     assert.ok((x86_64.counts.SCMP_ACT_ALLOW ?? 0) > 300);
     assert.ok(x86_64.maxExecuted >= x86_64.meanExecuted && x86_64.meanExecuted > 3);
-    console.log(`      Docker's profile on x86_64: ${bpf.length / 8} instructions, ` +
-      `${x86_64.meanExecuted.toFixed(1)} executed on average, ${x86_64.maxExecuted} at most`);
+    console.log(
+      `      Docker's profile on x86_64: ${bpf.length / 8} instructions, ` +
+        `${x86_64.meanExecuted.toFixed(1)} executed on average, ${x86_64.maxExecuted} at most`,
+    );
   });
 
   it('loads synchronously too', () => {

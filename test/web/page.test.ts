@@ -25,11 +25,20 @@ declare const window: { kago: PageKago };
 const distDir = join(repoRoot, 'web', 'dist');
 const artifacts = join(repoRoot, 'test-artifacts', 'web');
 const chromiumPath = process.env.KAGO_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
   '.wasm': 'application/wasm',
 };
 
@@ -77,8 +86,7 @@ describe('web page in Chromium', function () {
     await page.goto(`${origin}/`);
     await page.evaluate(() => window.kago.ready);
     const loadMs = await page.evaluate(() => window.kago.loadMs);
-    console.log(`      page ready in ${Date.now() - start} ms; core fetch + instantiate in Chromium: ` +
-      `${loadMs?.toFixed(1)} ms (performance.now)`);
+    console.log(`      page ready in ${Date.now() - start} ms; core fetch + instantiate in Chromium: ` + `${loadMs?.toFixed(1)} ms (performance.now)`);
   });
 
   after(async () => {
@@ -92,7 +100,7 @@ describe('web page in Chromium', function () {
     assert.deepStrictEqual(pageErrors, []);
   });
 
-  it('converts and compiles Docker\'s profile pasted into it', async () => {
+  it("converts and compiles Docker's profile pasted into it", async () => {
     await page.fill('#input', dockerFormat);
     assert.equal(await page.textContent('#kind'), 'Docker seccomp profile');
     await page.selectOption('#d-arch', 'amd64');
@@ -131,15 +139,21 @@ describe('web page in Chromium', function () {
     await page.screenshot({ path: join(artifacts, 'docker-profile.png'), fullPage: true });
   });
 
-  it('shows a config.json\'s problems inline with their pointers', async () => {
-    const config = JSON.stringify({ ociVersion: '1.3.0', root: { path: 'rootfs' },
-      process: { cwd: 'not/absolute', args: ['sh'], user: { uid: 0, gid: 0 } } }, null, 2);
+  it("shows a config.json's problems inline with their pointers", async () => {
+    const config = JSON.stringify(
+      { ociVersion: '1.3.0', root: { path: 'rootfs' }, process: { cwd: 'not/absolute', args: ['sh'], user: { uid: 0, gid: 0 } } },
+      null,
+      2,
+    );
     await page.fill('#input', config);
     assert.equal(await page.textContent('#kind'), 'config.json');
     assert.equal(await page.isHidden('#docker-options'), true, 'Docker options only for Docker profiles');
     await page.click('#analyze');
     const problems = await page.$$eval('#problems li.error', (lis) => lis.map((li) => li.textContent ?? ''));
-    assert.ok(problems.some((p) => p.includes('/process/cwd')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.includes('/process/cwd')),
+      problems.join('\n'),
+    );
     assert.equal(await page.isHidden('#results'), true);
     await page.screenshot({ path: join(artifacts, 'config-problems.png') });
   });
@@ -150,19 +164,51 @@ describe('web page in Chromium', function () {
     assert.equal(fromPage.length, expected.length);
     assert.deepStrictEqual(fromPage, expected);
     // Docker's own format, converted in the page, gives the same filter.
-    const converted = await page.evaluate((text) => Array.from(window.kago.compileSeccomp(JSON.stringify(
-      window.kago.dockerProfileToOci(text, { arch: 'amd64', kernel: '6.1', capabilities: [
-        'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-        'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL',
-        'CAP_AUDIT_WRITE'] })))), dockerFormat);
+    const converted = await page.evaluate(
+      (text) =>
+        Array.from(
+          window.kago.compileSeccomp(
+            JSON.stringify(
+              window.kago.dockerProfileToOci(text, {
+                arch: 'amd64',
+                kernel: '6.1',
+                capabilities: [
+                  'CAP_CHOWN',
+                  'CAP_DAC_OVERRIDE',
+                  'CAP_FSETID',
+                  'CAP_FOWNER',
+                  'CAP_MKNOD',
+                  'CAP_NET_RAW',
+                  'CAP_SETGID',
+                  'CAP_SETUID',
+                  'CAP_SETFCAP',
+                  'CAP_SETPCAP',
+                  'CAP_NET_BIND_SERVICE',
+                  'CAP_SYS_CHROOT',
+                  'CAP_KILL',
+                  'CAP_AUDIT_WRITE',
+                ],
+              }),
+            ),
+          ),
+        ),
+      dockerFormat,
+    );
     assert.deepStrictEqual(converted, expected);
     const problems = await page.evaluate(() => window.kago.validate('{"ociVersion": 1}'));
-    assert.ok(problems.some((p) => p.pointer === '/ociVersion'), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => p.pointer === '/ociVersion'),
+      JSON.stringify(problems),
+    );
   });
 
-  it('compares a recorded profile with Docker\'s default', async () => {
-    const recorded = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1, architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
-      syscalls: [{ names: ['execve', 'exit_group', 'openat', 'read', 'unshare', 'write'], action: 'SCMP_ACT_ALLOW' }] };
+  it("compares a recorded profile with Docker's default", async () => {
+    const recorded = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 1,
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+      syscalls: [{ names: ['execve', 'exit_group', 'openat', 'read', 'unshare', 'write'], action: 'SCMP_ACT_ALLOW' }],
+    };
     await page.fill('#input', JSON.stringify(recorded, null, 2));
     assert.equal(await page.textContent('#kind'), 'OCI seccomp profile');
     await page.click('#analyze');
@@ -174,7 +220,10 @@ describe('web page in Chromium', function () {
     const first = (await page.textContent('#comparison .arch-comparison .counts')) ?? '';
     assert.match(first, /^allows 6 syscalls: 5 that Docker's default allows too, 1 that it refuses; refuses \d+ that Docker's default allows$/);
     const beyond = await page.$$eval('#comparison .arch-comparison:first-child .beyond li', (lis) => lis.map((li) => li.textContent));
-    assert.deepStrictEqual(beyond.map((t) => t?.replace(/ after \d+ instructions$/, '')), ['unshare Docker\'s default: SCMP_ACT_ERRNO errno 1']);
+    assert.deepStrictEqual(
+      beyond.map((t) => t?.replace(/ after \d+ instructions$/, '')),
+      ["unshare Docker's default: SCMP_ACT_ERRNO errno 1"],
+    );
     assert.match((await page.textContent('#comparison .removed')) ?? '', /\bmkdir\b/);
     await page.screenshot({ path: join(artifacts, 'recorded-vs-docker.png'), fullPage: true });
   });

@@ -12,10 +12,8 @@ const policy = {
   defaultAction: 'SCMP_ACT_ALLOW',
   architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'],
   syscalls: [
-    { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM,
-      args: [{ index: 1, value: S_ISVTX, valueTwo: S_ISVTX, op: 'SCMP_CMP_MASKED_EQ' }] },
-    { names: ['mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM,
-      args: [{ index: 2, value: S_ISVTX, valueTwo: S_ISVTX, op: 'SCMP_CMP_MASKED_EQ' }] },
+    { names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index: 1, value: S_ISVTX, valueTwo: S_ISVTX, op: 'SCMP_CMP_MASKED_EQ' }] },
+    { names: ['mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: EPERM, args: [{ index: 2, value: S_ISVTX, valueTwo: S_ISVTX, op: 'SCMP_CMP_MASKED_EQ' }] },
   ],
 };
 

@@ -35,8 +35,9 @@ export function actionChart(analyses: readonly ArchAnalysis[]): SVGSVGElement {
   const title = el('title', {});
   title.textContent = 'Syscalls per action, per architecture';
   svg.append(title);
-  const actions = [...new Set(analyses.flatMap((a) => Object.keys(a.counts)))]
-    .sort((a, b) => Object.keys(ACTION_COLOURS).indexOf(a) - Object.keys(ACTION_COLOURS).indexOf(b));
+  const actions = [...new Set(analyses.flatMap((a) => Object.keys(a.counts)))].sort(
+    (a, b) => Object.keys(ACTION_COLOURS).indexOf(a) - Object.keys(ACTION_COLOURS).indexOf(b),
+  );
   analyses.forEach((a, i) => {
     const y = i * row + 4;
     const name = el('text', { x: labelWidth - 8, y: y + 16, 'text-anchor': 'end', class: 'chart-label' });

@@ -12,8 +12,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 function hasDockerFields(doc: Record<string, unknown>): boolean {
   if ('archMap' in doc) return true;
   const calls = doc.syscalls;
-  return Array.isArray(calls) && calls.some((c) =>
-    isRecord(c) && ('includes' in c || 'excludes' in c || 'comment' in c || typeof c.name === 'string'));
+  return Array.isArray(calls) && calls.some((c) => isRecord(c) && ('includes' in c || 'excludes' in c || 'comment' in c || typeof c.name === 'string'));
 }
 
 export function detectKind(text: string): DocumentKind {

@@ -9,7 +9,8 @@ import { sampleProfile } from './sample.ts';
 
 // Docker's default capabilities (moby's oci/caps/defaults.go), what a
 // container gets without --cap-add/--cap-drop.
-const DOCKER_CAPS = 'CAP_CHOWN CAP_DAC_OVERRIDE CAP_FSETID CAP_FOWNER CAP_MKNOD CAP_NET_RAW CAP_SETGID ' +
+const DOCKER_CAPS =
+  'CAP_CHOWN CAP_DAC_OVERRIDE CAP_FSETID CAP_FOWNER CAP_MKNOD CAP_NET_RAW CAP_SETGID ' +
   'CAP_SETUID CAP_SETFCAP CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_SYS_CHROOT CAP_KILL CAP_AUDIT_WRITE';
 const DOCKER_ARCHES = ['amd64', 'arm64', '386', 'arm', 'ppc64le', 's390x', 'riscv64', 'loong64', 'mips64le'];
 
@@ -19,8 +20,11 @@ function $<T extends HTMLElement>(id: string): T {
   return e as T;
 }
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; text?: string } = {},
-                                                   ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { class?: string; text?: string } = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (props.class) e.className = props.class;
   if (props.text !== undefined) e.textContent = props.text;
@@ -55,12 +59,9 @@ const api = {
   },
   validate: (text: string) => need().validate(text),
   compileSeccomp: (text: string) => need().compileSeccomp(text),
-  simulate: (bpf: Uint8Array, arch: string, syscall: string | number, args?: (bigint | number)[]) =>
-    need().simulate(bpf, arch, syscall, args),
-  explain: (bpf: Uint8Array, arch: string, syscall: string | number, args?: (bigint | number)[]) =>
-    need().explain(bpf, arch, syscall, args),
-  dockerProfileToOci: (text: string, options: { arch: string; capabilities?: string[]; kernel?: string }) =>
-    need().dockerProfileToOci(text, options),
+  simulate: (bpf: Uint8Array, arch: string, syscall: string | number, args?: (bigint | number)[]) => need().simulate(bpf, arch, syscall, args),
+  explain: (bpf: Uint8Array, arch: string, syscall: string | number, args?: (bigint | number)[]) => need().explain(bpf, arch, syscall, args),
+  dockerProfileToOci: (text: string, options: { arch: string; capabilities?: string[]; kernel?: string }) => need().dockerProfileToOci(text, options),
   syscallNumber: (arch: string, name: string) => need().syscallNumber(arch, name),
   compareFilters: (bpf: Uint8Array, baseline: Uint8Array, arches: string[]) => compareFilters(need(), bpf, baseline, arches),
 };
@@ -97,11 +98,14 @@ function showProblems(problems: readonly Problem[], prefix = ''): void {
   list.replaceChildren();
   for (const p of problems) {
     const where = p.line !== undefined ? `${p.line}:${p.column ?? 1}` : '';
-    const item = h('li', { class: p.severity },
+    const item = h(
+      'li',
+      { class: p.severity },
       h('span', { class: 'sev', text: p.severity }),
       h('code', { class: 'ptr', text: `${prefix}${p.pointer}` || '/' }),
       h('span', { class: 'msg', text: p.message }),
-      h('span', { class: 'pos', text: where }));
+      h('span', { class: 'pos', text: where }),
+    );
     if (p.line !== undefined) {
       const line = p.line;
       item.classList.add('clickable');
@@ -140,28 +144,41 @@ function renderFilter(bpf: Uint8Array, report: SeccompReport, converted: Record<
 
   const table = $<HTMLTableElement>('arch-table');
   const actions = [...new Set(analyses.flatMap((a) => Object.keys(a.counts)))].sort();
-  const head = h('tr', {}, h('th', { text: 'architecture' }), h('th', { text: 'syscalls' }),
+  const head = h(
+    'tr',
+    {},
+    h('th', { text: 'architecture' }),
+    h('th', { text: 'syscalls' }),
     ...actions.map((a) => h('th', {}, h('i', { class: 'dot' }), a.replace('SCMP_ACT_', '').toLowerCase())),
-    h('th', { text: 'conditional' }), h('th', { text: 'mean / max cost' }));
+    h('th', { text: 'conditional' }),
+    h('th', { text: 'mean / max cost' }),
+  );
   head.querySelectorAll('i.dot').forEach((dot, i) => {
     (dot as HTMLElement).style.background = actionColour(actions[i] ?? '');
   });
   const rows = analyses.map((a) => {
     const stats = report.arches?.find((s) => s.name === a.arch);
-    return h('tr', {}, h('td', { text: a.arch.replace('SCMP_ARCH_', '') }), h('td', { text: String(a.outcomes.length) }),
+    return h(
+      'tr',
+      {},
+      h('td', { text: a.arch.replace('SCMP_ARCH_', '') }),
+      h('td', { text: String(a.outcomes.length) }),
       ...actions.map((act) => h('td', { text: String(a.counts[act] ?? 0) })),
       h('td', { text: String(stats?.conditional ?? 0) }),
-      h('td', { text: `${a.meanExecuted.toFixed(1)} / ${a.maxExecuted}` }));
+      h('td', { text: `${a.meanExecuted.toFixed(1)} / ${a.maxExecuted}` }),
+    );
   });
   table.replaceChildren(h('thead', {}, head), h('tbody', {}, ...rows));
   $('chart').replaceChildren(actionChart(analyses));
 
   const archSelect = $<HTMLSelectElement>('q-arch');
-  archSelect.replaceChildren(...arches.map((a) => {
-    const o = h('option', { text: a.replace('SCMP_ARCH_', '') });
-    o.value = a;
-    return o;
-  }));
+  archSelect.replaceChildren(
+    ...arches.map((a) => {
+      const o = h('option', { text: a.replace('SCMP_ARCH_', '') });
+      o.value = a;
+      return o;
+    }),
+  );
   $('disasm').textContent = disassemblyText(bpf);
   $('converted-box').hidden = converted === null;
   $('converted').textContent = converted === null ? '' : JSON.stringify(converted, null, 2);
@@ -191,7 +208,9 @@ function analyze(): void {
     } else if (kind === 'docker-seccomp') {
       const options = {
         arch: $<HTMLSelectElement>('d-arch').value,
-        capabilities: $<HTMLInputElement>('d-caps').value.split(/[\s,]+/).filter(Boolean),
+        capabilities: $<HTMLInputElement>('d-caps')
+          .value.split(/[\s,]+/)
+          .filter(Boolean),
         kernel: $<HTMLInputElement>('d-kernel').value.trim(),
       };
       const converted = k.dockerProfileToOci(text, options);
@@ -218,12 +237,16 @@ function analyze(): void {
 }
 
 function parseArgs(text: string): bigint[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
-    const negative = s.startsWith('-');
-    const body = negative ? s.slice(1) : s;
-    const v = BigInt(/^0o/i.test(body) || /^0x/i.test(body) || /^0b/i.test(body) ? body : body.replace(/^0(?=\d)/, '0o'));
-    return BigInt.asUintN(64, negative ? -v : v);
-  });
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const negative = s.startsWith('-');
+      const body = negative ? s.slice(1) : s;
+      const v = BigInt(/^0o/i.test(body) || /^0x/i.test(body) || /^0b/i.test(body) ? body : body.replace(/^0(?=\d)/, '0o'));
+      return BigInt.asUintN(64, negative ? -v : v);
+    });
 }
 
 function ask(event: Event): void {
@@ -234,14 +257,13 @@ function ask(event: Event): void {
   const raw = $<HTMLInputElement>('q-syscall').value.trim();
   const syscall = /^\d+$/.test(raw) ? Number(raw) : raw;
   try {
-    const why = k.explain(current.bpf, $<HTMLSelectElement>('q-arch').value, syscall,
-      parseArgs($<HTMLInputElement>('q-args').value));
+    const why = k.explain(current.bpf, $<HTMLSelectElement>('q-arch').value, syscall, parseArgs($<HTMLInputElement>('q-args').value));
     const verdict = why.errno !== undefined ? `${why.action}  errno ${why.errno}` : why.action;
     const name = why.syscall ?? `#${why.nr}`;
     out.replaceChildren(
-      h('p', { class: 'verdict' }, h('i', { class: 'dot' }), h('strong', { text: verdict }),
-        ` for ${name} (nr ${why.nr}) after ${why.executed} instructions`),
-      h('pre', { class: 'path', text: why.steps.map((s) => `${String(s.index).padStart(4, '0')}  ${s.text}`).join('\n') }));
+      h('p', { class: 'verdict' }, h('i', { class: 'dot' }), h('strong', { text: verdict }), ` for ${name} (nr ${why.nr}) after ${why.executed} instructions`),
+      h('pre', { class: 'path', text: why.steps.map((s) => `${String(s.index).padStart(4, '0')}  ${s.text}`).join('\n') }),
+    );
     (out.querySelector('i.dot') as HTMLElement).style.background = actionColour(why.action);
     out.dataset.action = why.action;
   } catch (e) {
@@ -252,8 +274,14 @@ function ask(event: Event): void {
 
 // OCI architecture -> Docker's name for it, to convert Docker's profile for the profile's first architecture.
 const DOCKER_ARCH_OF: Readonly<Record<string, string>> = {
-  SCMP_ARCH_X86_64: 'amd64', SCMP_ARCH_AARCH64: 'arm64', SCMP_ARCH_X86: '386', SCMP_ARCH_ARM: 'arm',
-  SCMP_ARCH_PPC64LE: 'ppc64le', SCMP_ARCH_S390X: 's390x', SCMP_ARCH_RISCV64: 'riscv64', SCMP_ARCH_LOONGARCH64: 'loong64',
+  SCMP_ARCH_X86_64: 'amd64',
+  SCMP_ARCH_AARCH64: 'arm64',
+  SCMP_ARCH_X86: '386',
+  SCMP_ARCH_ARM: 'arm',
+  SCMP_ARCH_PPC64LE: 'ppc64le',
+  SCMP_ARCH_S390X: 's390x',
+  SCMP_ARCH_RISCV64: 'riscv64',
+  SCMP_ARCH_LOONGARCH64: 'loong64',
 };
 
 async function compareWithDocker(): Promise<void> {
@@ -268,17 +296,41 @@ async function compareWithDocker(): Promise<void> {
       capabilities: DOCKER_CAPS.split(' '),
       kernel: $<HTMLInputElement>('d-kernel').value.trim() || '6.1',
     });
-    if (docker === null) throw new Error('Docker\'s default profile turned seccomp off');
+    if (docker === null) throw new Error("Docker's default profile turned seccomp off");
     const results = compareFilters(k, shown.bpf, k.compileSeccomp(docker), shown.arches);
-    out.replaceChildren(...results.map((r) => h('div', { class: 'arch-comparison' },
-      h('h3', { text: r.arch.replace('SCMP_ARCH_', '') }),
-      h('p', { class: 'counts', text: `allows ${r.both.length + r.beyondBaseline.length} syscalls: ${r.both.length} that Docker's default allows too, ` +
-        `${r.beyondBaseline.length} that it refuses; refuses ${r.removed.length} that Docker's default allows` }),
-      h('ul', { class: 'beyond' }, ...r.beyondBaseline.map((e) => h('li', {},
-        h('code', { text: e.syscall ?? `#${e.nr}` }),
-        ` Docker's default: ${e.errno !== undefined ? `${e.action} errno ${e.errno}` : e.action} after ${e.executed} instructions`))),
-      h('details', {}, h('summary', { text: `the ${r.removed.length} syscalls Docker's default allows and this profile refuses` }),
-        h('p', { class: 'removed', text: r.removed.join(' ') })))));
+    out.replaceChildren(
+      ...results.map((r) =>
+        h(
+          'div',
+          { class: 'arch-comparison' },
+          h('h3', { text: r.arch.replace('SCMP_ARCH_', '') }),
+          h('p', {
+            class: 'counts',
+            text:
+              `allows ${r.both.length + r.beyondBaseline.length} syscalls: ${r.both.length} that Docker's default allows too, ` +
+              `${r.beyondBaseline.length} that it refuses; refuses ${r.removed.length} that Docker's default allows`,
+          }),
+          h(
+            'ul',
+            { class: 'beyond' },
+            ...r.beyondBaseline.map((e) =>
+              h(
+                'li',
+                {},
+                h('code', { text: e.syscall ?? `#${e.nr}` }),
+                ` Docker's default: ${e.errno !== undefined ? `${e.action} errno ${e.errno}` : e.action} after ${e.executed} instructions`,
+              ),
+            ),
+          ),
+          h(
+            'details',
+            {},
+            h('summary', { text: `the ${r.removed.length} syscalls Docker's default allows and this profile refuses` }),
+            h('p', { class: 'removed', text: r.removed.join(' ') }),
+          ),
+        ),
+      ),
+    );
   } catch (e) {
     out.replaceChildren(h('p', { class: 'error', text: e instanceof Error ? e.message : String(e) }));
   }

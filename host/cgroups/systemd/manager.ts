@@ -50,7 +50,14 @@ function watchJobs(): void {
   if (subscribed) return;
   // No reply awaited: the bus handles a connection's messages in order, so
   // the rule is in place before the call that starts the job reaches systemd.
-  systemBus().callNoReply({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member: 'AddMatch', signature: 's', body: [JOB_REMOVED] });
+  systemBus().callNoReply({
+    destination: 'org.freedesktop.DBus',
+    path: '/org/freedesktop/DBus',
+    interface: 'org.freedesktop.DBus',
+    member: 'AddMatch',
+    signature: 's',
+    body: [JOB_REMOVED],
+  });
   subscribed = true;
 }
 

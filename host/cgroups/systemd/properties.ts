@@ -23,7 +23,10 @@ function u64(n: number | bigint): Variant {
 /** "0-2,7" -> the byte array systemd takes for AllowedCPUs= (bit k of byte j is cpu 8j+k). */
 export function rangeToBitmask(list: string): number[] {
   const bytes: number[] = [];
-  for (const part of list.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new KagoError('config.json: /linux/resources/cpu', `${JSON.stringify(list)} is not a list of cpus or memory nodes`);
     const from = Number(m[1]);
@@ -80,7 +83,11 @@ export function deviceProperties(writes: readonly CgroupWrite[], procDevices: st
     if (allow) allowed.push([name, access]);
     else allowed = allowed.filter(([n]) => n !== name);
   }
-  if (allowAll && allowed.length === 0) return [['DevicePolicy', { sig: 's', value: 'auto' }], ['DeviceAllow', { sig: 'a(ss)', value: [] }]];
+  if (allowAll && allowed.length === 0)
+    return [
+      ['DevicePolicy', { sig: 's', value: 'auto' }],
+      ['DeviceAllow', { sig: 'a(ss)', value: [] }],
+    ];
   return [
     ['DevicePolicy', { sig: 's', value: 'strict' }],
     // An empty list first resets what an earlier call set (systemd appends otherwise).

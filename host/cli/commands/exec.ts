@@ -141,7 +141,7 @@ export const exec: Command = {
     { names: ['apparmor'], type: 'string', arg: 'PROFILE', help: 'AppArmor profile (needs AppArmor)' },
     { names: ['no-new-privs'], type: 'bool', help: 'set no_new_privs' },
     { names: ['cap', 'c'], type: 'list', arg: 'CAP', help: 'add a capability (repeatable)' },
-    { names: ['preserve-fds'], type: 'int', arg: 'N', help: 'pass on kago\'s fds 3 .. 3+N-1' },
+    { names: ['preserve-fds'], type: 'int', arg: 'N', help: "pass on kago's fds 3 .. 3+N-1" },
     { names: ['cgroup'], type: 'list', arg: '[CONTROLLER:]PATH', help: 'run in this sub-cgroup of the container (repeatable)' },
     { names: ['ignore-paused'], type: 'bool', help: 'exec even if the container is paused' },
   ],

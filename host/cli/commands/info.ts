@@ -47,7 +47,10 @@ export const list: Command = {
     } else if (format === 'json') {
       writeOut(`${JSON.stringify(reports)}\n`);
     } else {
-      const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...reports.map((r) => [r.id, String(r.pid), r.status, r.bundle, r.created, r.owner])];
+      const rows = [
+        ['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
+        ...reports.map((r) => [r.id, String(r.pid), r.status, r.bundle, r.created, r.owner]),
+      ];
       const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
       for (const row of rows) writeOut(`${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]! + 3))).join('')}\n`);
     }

@@ -13,8 +13,20 @@ import { writeOut, writeErr } from '../../output.ts';
 
 /** The capabilities Docker gives a container by default (moby's oci/caps/defaults.go). */
 const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
 ];
 
 function arches(args: Parsed): string[] {
@@ -75,9 +87,9 @@ function parseArg(text: string): bigint {
 }
 
 const FLAGS = [
-  { names: ['arch', 'a'], type: 'string' as const, arg: 'A,B', help: 'architectures (OCI, kernel or Go names); compile: replaces the profile\'s' },
+  { names: ['arch', 'a'], type: 'string' as const, arg: 'A,B', help: "architectures (OCI, kernel or Go names); compile: replaces the profile's" },
   { names: ['format', 'f'], type: 'string' as const, arg: 'raw|disasm|c', help: 'compile: output format (default: disasm)' },
-  { names: ['docker'], type: 'bool' as const, help: 'FILE is in Docker\'s format: convert it as Docker does for its default capabilities' },
+  { names: ['docker'], type: 'bool' as const, help: "FILE is in Docker's format: convert it as Docker does for its default capabilities" },
 ];
 
 export const seccomp: Command = {
@@ -111,7 +123,9 @@ export const seccomp: Command = {
     // ENOSYS by the architecture's own errno table (arch/mips, arch/parisc).
     const enosys = e.arch.startsWith('SCMP_ARCH_MIPS') ? 89 : e.arch.startsWith('SCMP_ARCH_PARISC') ? 251 : 38;
     if (above !== undefined && e.nr > above && e.action === 'SCMP_ACT_ERRNO' && e.errno === enosys) {
-      writeOut(`newer than every syscall the profile names on ${e.arch} (the highest is ${above}): ENOSYS, as runc gives it, so that libc falls back to an older call\n`);
+      writeOut(
+        `newer than every syscall the profile names on ${e.arch} (the highest is ${above}): ENOSYS, as runc gives it, so that libc falls back to an older call\n`,
+      );
     }
     return 0;
   },
