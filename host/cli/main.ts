@@ -7,15 +7,8 @@ import { StateStore } from '../state/store.ts';
 import { KAGO_VERSION, SPEC_VERSION } from '../version.ts';
 import { bool, type FlagSpec, formatFlagHelp, parseFlags, str } from './args.ts';
 import type { Command } from './command.ts';
-import { features, spec, validate } from './commands/tools.ts';
-import { list, state } from './commands/info.ts';
-import { create, del, kill, run, start } from './commands/lifecycle.ts';
-import { exec } from './commands/exec.ts';
-import { seccomp } from './commands/seccomp.ts';
-import { events, pause, ps, resume, update } from './commands/cgroups.ts';
 import { writeOut, writeErr } from '../output.ts';
-import { RECORDER_COMMAND } from '../seccomp-record/lifecycle.ts';
-import { runRecorder } from '../seccomp-record/recorder.ts';
+import { RECORDER_COMMAND } from '../seccomp-record/command.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['root'], type: 'string', arg: 'DIR', help: 'where container state is kept (default: /run/kago; for a user, $XDG_RUNTIME_DIR/kago)' },
@@ -29,15 +22,45 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['help', 'h'], type: 'bool', help: 'show help' },
 ];
 
-const COMMANDS: Command[] = [create, start, run, exec, state, kill, del, list, ps, pause, resume, update, events, spec, features, validate, seccomp];
+// Each command's module is evaluated only when that command runs (or help
+// lists them all): under Bun a short command such as state or start pays
+// for evaluating every module it loads, and most of kago is create's.
+const lifecycle = () => import('./commands/lifecycle.ts');
+const info = () => import('./commands/info.ts');
+const cgroups = () => import('./commands/cgroups.ts');
+const tools = () => import('./commands/tools.ts');
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  create: async () => (await lifecycle()).create,
+  start: async () => (await lifecycle()).start,
+  run: async () => (await lifecycle()).run,
+  exec: async () => (await import('./commands/exec.ts')).exec,
+  state: async () => (await info()).state,
+  kill: async () => (await lifecycle()).kill,
+  delete: async () => (await lifecycle()).del,
+  list: async () => (await info()).list,
+  ps: async () => (await cgroups()).ps,
+  pause: async () => (await cgroups()).pause,
+  resume: async () => (await cgroups()).resume,
+  update: async () => (await cgroups()).update,
+  events: async () => (await cgroups()).events,
+  spec: async () => (await tools()).spec,
+  features: async () => (await tools()).features,
+  validate: async () => (await tools()).validate,
+  seccomp: async () => (await import('./commands/seccomp.ts')).seccomp,
+};
+
+function commandFor(name: string): Promise<Command> | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name]!() : undefined;
+}
 
 function versionText(): string {
   const runtime = process.versions.bun ? `bun: ${process.versions.bun}` : `node: ${process.version}`;
   return `kago version ${KAGO_VERSION}\nspec: ${SPEC_VERSION}\n${runtime}\n`;
 }
 
-function usage(): string {
-  const cmds = COMMANDS.map((c) => `   ${c.name.padEnd(12)} ${c.summary}`).join('\n');
+async function usage(): Promise<string> {
+  const all = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const cmds = all.map((c) => `   ${c.name.padEnd(12)} ${c.summary}`).join('\n');
   return `kago: an OCI container runtime\n\nUSAGE:\n   kago [global options] command [command options] [arguments...]\n\nCOMMANDS:\n${cmds}\n   help         show help for a command\n\nGLOBAL OPTIONS:\n${formatFlagHelp(GLOBAL_FLAGS)}\n`;
 }
 
@@ -57,12 +80,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const [name, ...rest] = global.positionals;
   if (!name || name === 'help' || bool(global.flags, 'help')) {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    writeOut(topic ? commandUsage(topic) : usage());
+    const topic = name === 'help' && rest[0] !== undefined ? await commandFor(rest[0]) : undefined;
+    writeOut(topic ? commandUsage(topic) : await usage());
     return 0;
   }
-  if (name === RECORDER_COMMAND) return runRecorder(rest[0]);
-  const command = COMMANDS.find((c) => c.name === name);
+  if (name === RECORDER_COMMAND) return (await import('../seccomp-record/recorder.ts')).runRecorder(rest[0]);
+  const command = await commandFor(name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);
   const parsed = parseFlags(rest, [...command.flags, { names: ['help', 'h'], type: 'bool', help: '' }], command.interspersed);
   if (bool(parsed.flags, 'help')) {

@@ -8,10 +8,9 @@ import type { CompiledSeccomp } from '../plan/seccomp.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { ContainerState } from '../state/types.ts';
 import { builtin } from '../sys/builtin.ts';
+import { RECORDER_COMMAND } from './command.ts';
 import { recordingOf, type RecorderRequest } from './request.ts';
 
-/** The hidden command line of the recorder: `kago __seccomp-record REQUEST`. */
-export const RECORDER_COMMAND = '__seccomp-record';
 const FINISH_WAIT_MS = 10_000;
 
 declare const __KAGO_STANDALONE__: boolean | undefined;

@@ -1,11 +1,6 @@
 // create, start, run, kill, delete: thin wrappers over host/lifecycle.
-import { createContainer, type CreateOptions, prepareCreate, warmUpCreate } from '../../lifecycle/create.ts';
-import { deleteContainer } from '../../lifecycle/delete.ts';
-import { killContainer } from '../../lifecycle/kill.ts';
-import { runDetached, runForeground } from '../../lifecycle/run.ts';
+import type { CreateOptions } from '../../lifecycle/create.ts';
 import { parseSignal } from '../signal.ts';
-import { startContainer } from '../../lifecycle/start.ts';
-import { showPlan } from '../../plan/show.ts';
 import { validateId } from '../../state/store.ts';
 import { UsageError } from '../../errors.ts';
 import { bool, type FlagSpec, type Parsed, str } from '../args.ts';
@@ -56,7 +51,9 @@ export const create: Command = {
     const [id] = requireArgs(args, 1, 1, 'container id');
     validateId(id!);
     const opts = { ...createOptions(id!, args), systemdCgroup: ctx.systemdCgroup };
+    const { createContainer, prepareCreate, warmUpCreate } = await import('../../lifecycle/create.ts');
     if (bool(args.flags, 'dry-run')) {
+      const { showPlan } = await import('../../plan/show.ts');
       writeOut(showPlan(prepareCreate(ctx.store, opts).plan));
       return 0;
     }
@@ -82,6 +79,7 @@ export const run: Command = {
     const opts = { ...createOptions(id!, args), systemdCgroup: ctx.systemdCgroup };
     // A foreground run relays its stdio through pipes made with the executor.
     if (!bool(args.flags, 'detach')) opts.foreground = true;
+    const [{ warmUpCreate }, { runDetached, runForeground }] = await Promise.all([import('../../lifecycle/create.ts'), import('../../lifecycle/run.ts')]);
     await warmUpCreate(opts);
     if (bool(args.flags, 'detach')) {
       runDetached(ctx.store, opts);
@@ -97,8 +95,9 @@ export const start: Command = {
   summary: 'start a created container',
   flags: [],
   interspersed: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [id] = requireArgs(args, 1, 1, 'container id');
+    const { startContainer } = await import('../../lifecycle/start.ts');
     startContainer(ctx.store, id!);
     return 0;
   },
@@ -110,8 +109,9 @@ export const kill: Command = {
   summary: 'send a signal (default SIGTERM) to the container',
   flags: [{ names: ['all', 'a'], type: 'bool', help: 'send it to every process of the container' }],
   interspersed: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [id, sig] = requireArgs(args, 1, 2, 'container id and optional signal');
+    const { killContainer } = await import('../../lifecycle/kill.ts');
     killContainer(ctx.store, id!, parseSignal(sig ?? 'SIGTERM'), bool(args.flags, 'all'));
     return 0;
   },
@@ -123,8 +123,9 @@ export const del: Command = {
   summary: 'delete a container and everything it holds',
   flags: [{ names: ['force', 'f'], type: 'bool', help: 'kill it first if it is still running' }],
   interspersed: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const ids = requireArgs(args, 1, Infinity, 'container ids');
+    const { deleteContainer } = await import('../../lifecycle/delete.ts');
     for (const id of ids) deleteContainer(ctx.store, id, bool(args.flags, 'force'));
     return 0;
   },
