@@ -127,6 +127,24 @@ const ARCH_ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** "aarch64", "arm64", "SCMP_ARCH_AARCH64" -> "SCMP_ARCH_AARCH64". */
+/** The capabilities Docker gives a container by default (moby's oci/caps/defaults.go): what its seccomp profile's capability conditions are judged against. */
+export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
 export function ociArchName(arch: string): string {
   if (arch.startsWith('SCMP_ARCH_')) return arch;
   return ARCH_ALIASES[arch] ?? `SCMP_ARCH_${arch.toUpperCase()}`;

@@ -4,27 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KagoProblemsError, loadKago, loadKagoSync, analyzeFilter, disassemble, type Kago, type Spec } from 'kago';
+import { DOCKER_DEFAULT_CAPABILITIES, KagoProblemsError, loadKago, loadKagoSync, analyzeFilter, disassemble, type Kago, type Spec } from 'kago';
 import { loadCoreSync } from '../../wasm/core.ts';
 import { repoRoot, sharedData } from '../helpers/paths.ts';
-
-// Docker's default capabilities (moby's oci/caps/defaults.go).
-const dockerDefaultCaps = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
 
 const dockerFormat = readFileSync(join(sharedData, 'seccomp-docker-default.docker.json'), 'utf8');
 const dockerOci = readFileSync(join(sharedData, 'seccomp-docker-default.oci.json'), 'utf8');
@@ -49,7 +31,7 @@ describe('library: kago as a package', () => {
   });
 
   it("converts Docker's default profile for amd64 exactly as Docker does", () => {
-    const oci = kago.dockerProfileToOci(dockerFormat, { arch: 'amd64', capabilities: dockerDefaultCaps, kernel: '6.1' });
+    const oci = kago.dockerProfileToOci(dockerFormat, { arch: 'amd64', capabilities: [...DOCKER_DEFAULT_CAPABILITIES], kernel: '6.1' });
     assert.deepStrictEqual(oci, JSON.parse(dockerOci));
   });
 
@@ -57,7 +39,7 @@ describe('library: kago as a package', () => {
     const names = (o: Record<string, unknown> | null) => ((o?.syscalls ?? []) as { names: string[] }[]).flatMap((s) => s.names);
     const admin = kago.dockerProfileToOci(dockerFormat, {
       arch: 'arm64',
-      capabilities: [...dockerDefaultCaps, 'CAP_SYS_ADMIN'],
+      capabilities: [...DOCKER_DEFAULT_CAPABILITIES, 'CAP_SYS_ADMIN'],
       kernel: '4.4',
     });
     assert.deepStrictEqual(admin?.architectures, ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM']);

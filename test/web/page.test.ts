@@ -16,6 +16,7 @@ import { repoRoot, sharedData } from '../helpers/paths.ts';
 interface PageKago {
   ready: Promise<void>;
   loadMs: number | null;
+  DOCKER_DEFAULT_CAPABILITIES: readonly string[];
   validate(text: string): { pointer: string; message: string }[];
   compileSeccomp(text: string): Uint8Array;
   dockerProfileToOci(text: string, options: { arch: string; capabilities?: string[]; kernel?: string }): unknown;
@@ -172,22 +173,7 @@ describe('web page in Chromium', function () {
               window.kago.dockerProfileToOci(text, {
                 arch: 'amd64',
                 kernel: '6.1',
-                capabilities: [
-                  'CAP_CHOWN',
-                  'CAP_DAC_OVERRIDE',
-                  'CAP_FSETID',
-                  'CAP_FOWNER',
-                  'CAP_MKNOD',
-                  'CAP_NET_RAW',
-                  'CAP_SETGID',
-                  'CAP_SETUID',
-                  'CAP_SETFCAP',
-                  'CAP_SETPCAP',
-                  'CAP_NET_BIND_SERVICE',
-                  'CAP_SYS_CHROOT',
-                  'CAP_KILL',
-                  'CAP_AUDIT_WRITE',
-                ],
+                capabilities: [...window.kago.DOCKER_DEFAULT_CAPABILITIES],
               }),
             ),
           ),

@@ -1,17 +1,23 @@
 // The page: paste a document, see its problems, compile and inspect the
 // filter, ask about one syscall. Everything runs in the core's WebAssembly;
 // window.kago exposes the same functions for automation.
-import { analyzeFilter, compareFilters, disassemblyText, KagoProblemsError, loadKago, type Kago, type Problem } from '../../lib/browser.ts';
+import {
+  analyzeFilter,
+  compareFilters,
+  DOCKER_DEFAULT_CAPABILITIES,
+  disassemblyText,
+  KagoProblemsError,
+  loadKago,
+  type Kago,
+  type Problem,
+} from '../../lib/browser.ts';
 import type { SeccompReport } from '../../wasm/seccomp.ts';
 import { actionChart, actionColour } from './chart.ts';
 import { detectKind, KIND_LABELS, type DocumentKind } from './detect.ts';
 import { sampleProfile } from './sample.ts';
 
-// Docker's default capabilities (moby's oci/caps/defaults.go), what a
-// container gets without --cap-add/--cap-drop.
-const DOCKER_CAPS =
-  'CAP_CHOWN CAP_DAC_OVERRIDE CAP_FSETID CAP_FOWNER CAP_MKNOD CAP_NET_RAW CAP_SETGID ' +
-  'CAP_SETUID CAP_SETFCAP CAP_SETPCAP CAP_NET_BIND_SERVICE CAP_SYS_CHROOT CAP_KILL CAP_AUDIT_WRITE';
+// What a Docker container gets without --cap-add/--cap-drop.
+const DOCKER_CAPS = DOCKER_DEFAULT_CAPABILITIES.join(' ');
 const DOCKER_ARCHES = ['amd64', 'arm64', '386', 'arm', 'ppc64le', 's390x', 'riscv64', 'loong64', 'mips64le'];
 
 function $<T extends HTMLElement>(id: string): T {
@@ -54,6 +60,7 @@ const ready = (async () => {
 // For automation (and the page's own tests): the library's functions.
 const api = {
   ready,
+  DOCKER_DEFAULT_CAPABILITIES,
   get loadMs() {
     return loadMs;
   },

@@ -3,31 +3,13 @@
 import { release } from 'node:os';
 import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
-import { type Compilation, createKago, type Kago, KagoProblemsError, ociArchName } from '../../../lib/kago.ts';
+import { type Compilation, createKago, DOCKER_DEFAULT_CAPABILITIES, type Kago, KagoProblemsError, ociArchName } from '../../../lib/kago.ts';
 import { disassemblyText } from '../../../lib/disassemble.ts';
 import { NATIVE_ARCH } from '../../plan/seccomp.ts';
 import { readConfigText } from '../../spec/load.ts';
 import { bool, type Parsed, str } from '../args.ts';
 import type { Command } from '../command.ts';
 import { writeOut, writeErr } from '../../output.ts';
-
-/** The capabilities Docker gives a container by default (moby's oci/caps/defaults.go). */
-const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
 
 function arches(args: Parsed): string[] {
   return (str(args.flags, 'arch') ?? '').split(',').filter(Boolean).map(ociArchName);
@@ -44,7 +26,7 @@ function profileText(kago: Kago, file: string, args: Parsed): string {
   const text = readConfigText(file);
   if (!bool(args.flags, 'docker')) return text;
   const arch = arches(args)[0] ?? NATIVE_ARCH[process.arch] ?? 'SCMP_ARCH_X86_64';
-  const oci = kago.dockerProfileToOci(text, { arch, capabilities: DOCKER_DEFAULT_CAPS, kernel: release() });
+  const oci = kago.dockerProfileToOci(text, { arch, capabilities: [...DOCKER_DEFAULT_CAPABILITIES], kernel: release() });
   if (!oci) throw new KagoError(file, 'this Docker profile turns seccomp off: there is no filter');
   return JSON.stringify(oci);
 }
