@@ -85,7 +85,7 @@ const COMMON = [
 ];
 /** Per architecture: the open(2) flags (asm-generic/fcntl.h unless ARCH_FCNTL says otherwise) and system calls. */
 const FCNTL = ['O_RDONLY', 'O_PATH', 'O_DIRECTORY', 'O_NOFOLLOW', 'O_CLOEXEC', 'O_TMPFILE'];
-const SYSCALLS = ['bpf', 'pidfd_open', 'pidfd_send_signal'];
+const SYSCALLS = ['bpf', 'pidfd_open', 'pidfd_send_signal', 'pidfd_getfd'];
 
 /** The #defines of a header whose values are integer expressions of numbers and earlier names. */
 function defines(header) {

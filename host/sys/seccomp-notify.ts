@@ -2,6 +2,7 @@
 // taking a listener out of another process (pidfd_getfd), waiting on it,
 // receiving a notification and answering it. Only the recorder
 // (seccomp-record/recorder.ts) uses these.
+import { SYS_pidfd_getfd } from '../linux.ts';
 import { SyscallError } from './libc.ts';
 import { type Koffi, loadKoffi } from './koffi.ts';
 
@@ -24,7 +25,6 @@ function load(): NonNullable<typeof loaded> {
 }
 
 const EINTR = 4;
-const SYS_pidfd_getfd = 438;
 
 // include/uapi/linux/seccomp.h: _IOWR('!', 0, struct seccomp_notif) and
 // _IOWR('!', 1, struct seccomp_notif_resp).
