@@ -14,4 +14,5 @@ export function archConstants(arch: string): ArchConstants {
   return table;
 }
 
-export const { O_RDONLY, O_PATH, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_TMPFILE, SYS_bpf, SYS_pidfd_open, SYS_pidfd_send_signal, SYS_pidfd_getfd } = archConstants(process.arch);
+export const { O_RDONLY, O_PATH, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_TMPFILE, SYS_bpf, SYS_pidfd_open, SYS_pidfd_send_signal, SYS_pidfd_getfd } =
+  archConstants(process.arch);
