@@ -35,6 +35,9 @@ struct kago_exec {
 /* path opened O_PATH without following a final symlink, and only if it is a
  * file of that type (and, for a character device, that device); EPERM if not. */
 int kago_open_checked(const char *path, unsigned type, dev_t rdev);
+/* mount(MS_REMOUNT | MS_BIND | flags) of target, with the flags statvfs
+ * reports as set added: see ops_fs.c */
+int kago_remount_keeping_flags(const char *target, unsigned long flags);
 /* bind through /proc/self/fd/FD (source or target), then close fd */
 int kago_bind_fd(int fd, bool fd_is_source, const char *other);
 /* ops_ns.c */

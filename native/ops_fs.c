@@ -69,7 +69,7 @@ int op_mount(struct kago_exec *x, const struct kago_op *op) {
 /* A bind remount must repeat the flags that are already set: in a user
  * namespace the kernel refuses to clear flags locked by a more privileged
  * mount (EPERM), see mount_namespaces(7) "restrictions on mount namespaces". */
-static int remount_keeping_flags(const char *target, unsigned long flags) {
+int kago_remount_keeping_flags(const char *target, unsigned long flags) {
   static const struct {
     unsigned long st, ms;
   } kept[] = {
@@ -87,7 +87,7 @@ static int remount_keeping_flags(const char *target, unsigned long flags) {
 
 int op_remount(struct kago_exec *x, const struct kago_op *op) {
   x->detail = op->u.remount.target;
-  return remount_keeping_flags(op->u.remount.target, (unsigned long)op->u.remount.flags);
+  return kago_remount_keeping_flags(op->u.remount.target, (unsigned long)op->u.remount.flags);
 }
 
 /* pivot_root(".", ".") stacks the old root on top of the new one, so no
@@ -161,7 +161,7 @@ int op_readonly_path(struct kago_exec *x, const struct kago_op *op) {
   const char *path = op->u.readonly_path.path;
   x->detail = path;
   if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return errno == ENOENT ? 0 : -1;
-  return remount_keeping_flags(path, MS_RDONLY);
+  return kago_remount_keeping_flags(path, MS_RDONLY);
 }
 
 int op_hide_mount(struct kago_exec *x, const struct kago_op *op) {

@@ -20,17 +20,12 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "ops.h"
-
-#ifndef ST_NOSYMFOLLOW
-#define ST_NOSYMFOLLOW 0x2000 /* include/linux/statfs.h; older glibc lacks it */
-#endif
 
 /* path(7) MAXSYMLINKS: the same bound the kernel puts on a symlink chain. */
 #define SYMLINK_HOPS 40
@@ -101,32 +96,17 @@ int op_mount_in_root(struct kago_exec *x, const struct kago_op *op) {
   return rc;
 }
 
-/* A bind remount must repeat the flags that are already set: in a user
- * namespace the kernel refuses to clear flags locked by a more privileged
- * mount (EPERM), see mount_namespaces(7) "restrictions on mount namespaces". */
+/* The flags already set are kept, as remount does (ops_fs.c). */
 int op_remount_in_root(struct kago_exec *x, const struct kago_op *op) {
-  static const struct {
-    unsigned long st, ms;
-  } kept[] = {
-      {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},           {ST_NODEV, MS_NODEV},
-      {ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},         {ST_NODIRATIME, MS_NODIRATIME},
-      {ST_RELATIME, MS_RELATIME}, {ST_NOSYMFOLLOW, MS_NOSYMFOLLOW},
-  };
   const struct kago_op_remount_in_root *r = &op->u.remount_in_root;
   x->detail = r->target;
   int root = root_slot(x, r->root);
   if (root < 0) return -1;
   int fd = open_in_root(root, r->target, O_PATH);
   if (fd < 0) return -1;
-  unsigned long flags = (unsigned long)r->flags;
-  struct statvfs sv;
-  if (fstatvfs(fd, &sv) != 0) return keep_errno_close(fd);
-  for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-    if (sv.f_flag & kept[i].st) flags |= kept[i].ms;
-  }
   char target[32];
   fd_path(target, sizeof target, fd);
-  int rc = mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
+  int rc = kago_remount_keeping_flags(target, (unsigned long)r->flags);
   keep_errno_close(fd);
   return rc;
 }
