@@ -7,7 +7,7 @@ import { sleepMs } from '../cgroups/placement.ts';
 import type { CompiledSeccomp } from '../plan/seccomp.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { ContainerState } from '../state/types.ts';
-import { builtin } from '../sys/builtin.ts';
+import { spawnWithFds } from '../sys/spawn.ts';
 import { RECORDER_COMMAND } from './command.ts';
 import { recordingOf, type RecorderRequest } from './request.ts';
 
@@ -19,27 +19,6 @@ declare const __KAGO_STANDALONE__: boolean | undefined;
 function selfCommand(): string[] {
   if (typeof __KAGO_STANDALONE__ !== 'undefined' && __KAGO_STANDALONE__) return [process.execPath];
   return [process.execPath, ...process.execArgv, process.argv[1]!];
-}
-
-interface BunRuntime {
-  spawn(cmd: string[], options: { stdio: ('ignore' | 'inherit')[]; env: Record<string, string> }): { pid: number; unref(): void };
-}
-
-/** A process that outlives kago: nothing waits for it, nothing keeps kago alive for it. */
-function spawnDetached(cmd: string[]): number {
-  const bun = (globalThis as { Bun?: BunRuntime }).Bun;
-  // stderr stays kago's, for the one line a failed recording prints.
-  const stdio: ('ignore' | 'inherit')[] = ['ignore', 'ignore', 'inherit'];
-  if (bun) {
-    const child = bun.spawn(cmd, { stdio, env: {} });
-    child.unref();
-    return child.pid;
-  }
-  const child = builtin('node:child_process').spawn(cmd[0]!, cmd.slice(1), { stdio, env: {}, detached: true });
-  child.on('error', () => {});
-  child.unref();
-  if (child.pid === undefined) throw new Error(`cannot start ${cmd[0]}`);
-  return child.pid;
 }
 
 /** For `exec`, which must never load the recording filter: nobody would hold its listener. */
@@ -61,7 +40,15 @@ export function startRecorderFor(seccomp: CompiledSeccomp | undefined, state: Co
   };
   if (recording.fresh) request.fresh = true;
   if (recording.original) request.original = Buffer.from(recording.original.filter).toString('base64');
-  const pid = spawnDetached([...selfCommand(), RECORDER_COMMAND, Buffer.from(JSON.stringify(request)).toString('base64')]);
+  const [program, ...args] = selfCommand();
+  // stderr stays kago's, for the one line a failed recording prints.
+  const pid = spawnWithFds(
+    program!,
+    [...args, RECORDER_COMMAND, Buffer.from(JSON.stringify(request)).toString('base64')],
+    ['ignore', 'ignore', 'inherit'],
+    {},
+    true,
+  );
   state.kago.recorder = { pid, startTime: readProcStat(pid)?.startTime };
   save();
 }
