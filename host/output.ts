@@ -3,8 +3,7 @@
 // (~1-2 ms under Bun), and a synchronous write is complete when kago exits.
 import { writeSync } from 'node:fs';
 import { dieOfSigpipe } from './sys/libc.ts';
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
+import { sleepMs } from './sys/sleep.ts';
 
 function writeAll(fd: number, data: string | Uint8Array): void {
   let bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -16,7 +15,7 @@ function writeAll(fd: number, data: string | Uint8Array): void {
       if ((e as NodeJS.ErrnoException).code === 'EPIPE') dieOfSigpipe();
       // An inherited non-blocking pipe that is full: wait for the reader.
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(pause, 0, 0, 1);
+      sleepMs(1);
     }
   }
 }

@@ -8,7 +8,8 @@ import { KagoError } from '../errors.ts';
 import { logFailure } from '../log.ts';
 import { killProcess } from '../sys/kill.ts';
 import { writeCgroupFile } from './apply.ts';
-import { cgroupPids, sleepMs } from './placement.ts';
+import { sleepMs } from '../sys/sleep.ts';
+import { cgroupPids } from './placement.ts';
 
 export interface Freezer {
   version: 1 | 2;

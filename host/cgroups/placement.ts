@@ -7,6 +7,7 @@ import { join, posix } from 'node:path';
 import { KagoError } from '../errors.ts';
 import { writeCgroupFile } from './apply.ts';
 import { type Hierarchy, ownCgroup } from './layout.ts';
+import { sleepMs } from '../sys/sleep.ts';
 
 /** Where a container's cgroups are, and which of their directories kago made (recorded in its state). */
 export interface CgroupPlacement {
@@ -156,8 +157,4 @@ export function removeCgroupDirs(created: readonly string[], leaves: readonly st
       }
     }
   }
-}
-
-export function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

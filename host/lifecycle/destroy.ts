@@ -4,7 +4,8 @@
 // and go with its last process, except a container's without one
 // (inherited-mounts.ts).
 import { killCgroupProcesses } from '../cgroups/freezer.ts';
-import { cgroupPids, removeCgroupDirs, sleepMs } from '../cgroups/placement.ts';
+import { cgroupPids, removeCgroupDirs } from '../cgroups/placement.ts';
+import { sleepMs } from '../sys/sleep.ts';
 import { stopContainerUnit } from '../cgroups/systemd/driver.ts';
 import { finishRecorder } from '../seccomp-record/lifecycle.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';

@@ -16,7 +16,7 @@ import { errnoName } from '../sys/errno.ts';
 import { reapIfExited, seqpacketPair, type WaitResult } from '../sys/libc.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import { killProcess } from '../sys/kill.ts';
-import { sleepMs } from '../cgroups/placement.ts';
+import { sleepMs } from '../sys/sleep.ts';
 import { SyncChannel } from './channel.ts';
 import { builtin } from '../sys/builtin.ts';
 import { spawnWithFds } from '../sys/spawn.ts';

@@ -3,7 +3,7 @@
 // delete (it writes the profile once the container's processes are gone),
 // killed if it does not finish. `exec` runs under the config's own filter:
 // only the container's init and its descendants are recorded.
-import { sleepMs } from '../cgroups/placement.ts';
+import { sleepMs } from '../sys/sleep.ts';
 import type { CompiledSeccomp } from '../plan/seccomp.ts';
 import { isSameLiveProcess, readProcStat } from '../state/proc.ts';
 import type { ContainerState } from '../state/types.ts';

@@ -5,7 +5,7 @@
 // until the recorder has noted it and let it go on; when the last of them is
 // gone the listener hangs up and the recorder writes the profile.
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
-import { sleepMs } from '../cgroups/placement.ts';
+import { sleepMs } from '../sys/sleep.ts';
 import { getCore } from '../core.ts';
 import { KagoError } from '../errors.ts';
 import { createNewFile, replaceFile } from '../files.ts';
