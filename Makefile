@@ -48,9 +48,10 @@ $(TEST_EXEC): $(EXEC_SRC) $(EXEC_HDR)
 	$(CC) $(EXEC_CFLAGS) -DKAGO_FAULT_INJECTION -o $@ $(EXEC_SRC)
 $(TEST_BUNDLE) &: $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
 	$(NODE) scripts/bundle.mjs --faults $(TEST_BUILD)/dist
-# A copy: bin/kago finds dist/ beside its own directory, which a link would make the checkout's.
-$(TEST_BUILD)/bin/kago: bin/kago
-	install -D -m 755 $< $@
+# As in the checkout, bin/kago links to the executable beside it.
+$(TEST_BUILD)/bin/kago:
+	@mkdir -p $(@D)
+	ln -sfn ../dist/kago $@
 $(TEST_BUILD)/wasm $(TEST_BUILD)/node_modules:
 	@mkdir -p $(@D)
 	ln -sfn ../../$(@F) $@

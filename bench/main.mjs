@@ -1,9 +1,10 @@
 // `make bench`: kago, runc and crun side by side on one busybox bundle, in
 // alternating rounds; writes bench/results/<timestamp>.{json,md,svg} and
 // prints the Markdown. Absolute times drift on shared machines, so the
-// ratios are the headline. kago is measured as shipped: bin/kago, which
-// execs the Bun single-file executable dist/kago; the Node host
-// (KAGO_RUNTIME=node) is one of the launcher variants.
+// ratios are the headline. kago is measured as shipped: bin/kago, a link
+// to the Bun single-file executable dist/kago (as `make install` links
+// PREFIX/bin/kago); the Node host (bin/kago-node) is one of the launcher
+// variants.
 // usage: node bench/main.mjs [--rounds N] [--no-concurrency] [--no-launchers]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,9 +34,8 @@ const node = existsSync(pinnedNode) ? pinnedNode : process.execPath;
 const bun = join(repo, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
 // Reference data shared with the tests (test/helpers/paths.ts).
 const sharedData = process.env.KAGO_SHARED_DATA ?? join(repo, '..', 'shared', 'data');
-// Inherited, these would switch every kago of the run to Node or make Bun
-// profile every command; the variants that want them set them themselves.
-delete process.env.KAGO_RUNTIME;
+// Inherited, this would make Bun profile every command; the variants that
+// want it set it themselves.
 delete process.env.BUN_OPTIONS;
 
 function step(name) {

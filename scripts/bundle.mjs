@@ -37,7 +37,9 @@ buildSync({ ...common, entryPoints: ['host/cli/main.ts'], outfile: `${out}/kago.
 buildSync({ ...common, entryPoints: ['wasm/core.ts'], outfile: `${out}/core.cjs` });
 
 // A Bun executable would by default read .env and bunfig.toml (preloads,
-// environment) from whatever directory it is started in: not kago's.
+// environment) from whatever directory it is started in: not kago's. The JIT
+// policy raises JavaScriptCore's tier-up thresholds: a command's code runs
+// once, and compiling it cost more CPU than it saved (host/sys/jit.ts).
 execFileSync(
   'node_modules/@oven/bun-linux-x64/bin/bun',
   [
@@ -49,6 +51,7 @@ execFileSync(
     '--target=bun-linux-x64',
     '--no-compile-autoload-dotenv',
     '--no-compile-autoload-bunfig',
+    '--compile-jit-policy=100',
     '--define',
     '__KAGO_STANDALONE__=true',
     '--define',

@@ -37,7 +37,6 @@ export function processSteps(ctx, n) {
       ['true (a static process)', ['true']],
       ['trivial Bun executable (process.exit(0))', [trivialBunExecutable(ctx)]],
       ['dist/kago --version (Bun executable)', [join(repo, 'dist', 'kago'), '--version']],
-      ['bin/kago --version (+ sh launcher)', kago(['--version'])],
       ['node -e 0', [node, '-e', '0']],
       ['node dist/kago.cjs --version', [node, join(repo, 'dist', 'kago.cjs'), '--version']],
       ['kago create --dry-run (validate + plan, bin/kago)', kago(['create', '--dry-run', '--bundle', ctx.bundle, 'bench-dry'])],

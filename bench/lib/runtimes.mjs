@@ -18,7 +18,7 @@ export function crunPrefix() {
 }
 
 // name, argv(args) and a few facts per runtime; kago is the shipped command,
-// bin/kago, a sh script that execs the Bun single-file executable dist/kago.
+// bin/kago, a link to the Bun single-file executable dist/kago.
 // `env` (launcher variants only) changes how kago itself is started.
 export function makeRuntimes({ repo, scratch }) {
   const kago = join(repo, 'bin', 'kago');
@@ -38,8 +38,8 @@ export function kagoVariant(name, tag, command, { scratch }, env) {
 }
 
 // The three ways the one host can start: the shipped Bun executable, the
-// Node host as bin/kago runs it (KAGO_RUNTIME=node: dist/kago.cjs with the
-// compile cache in dist/.compile-cache), and that host without the cache, the
+// Node host as bin/kago-node runs it (dist/kago.cjs with the compile cache
+// in dist/.compile-cache), and that host without the cache, the
 // cost the cache saves.
 export function launcherVariants(ctx, kago) {
   const { repo, node, nodeMajor } = ctx;
@@ -48,10 +48,7 @@ export function launcherVariants(ctx, kago) {
   delete noCache.NODE_COMPILE_CACHE;
   return [
     { ...kago, name: 'bin/kago (shipped: Bun single-file executable dist/kago)', tag: 'bench-kshipped' },
-    kagoVariant(`Node ${nodeMajor} + dist/kago.cjs with compile cache (KAGO_RUNTIME=node bin/kago)`, 'knode', [join(repo, 'bin', 'kago')], ctx, {
-      ...process.env,
-      KAGO_RUNTIME: 'node',
-    }),
+    kagoVariant(`Node ${nodeMajor} + dist/kago.cjs with compile cache (bin/kago-node)`, 'knode', [join(repo, 'bin', 'kago-node')], ctx),
     kagoVariant(`Node ${nodeMajor}, no compile cache`, 'knocache', [node, join(repo, 'dist', 'kago.cjs')], ctx, noCache),
   ];
 }

@@ -4,6 +4,7 @@
 // descriptors (a terminal, files, sockets that /dev/stdout cannot reopen),
 // and the pipes can be given to the container's root and user.
 import { closeSync, createReadStream, fchownSync, readFileSync, writeSync } from 'node:fs';
+import { useNormalJitPolicy } from '../sys/jit.ts';
 import { pipe } from '../sys/libc.ts';
 
 export interface ProcessPipes {
@@ -64,6 +65,7 @@ export function rootOfProcess(pid: number): { uid: number; gid: number } {
 
 /** Copies kago's stdin into the process and its output out, until the process's ends are all closed. */
 export function relayPipes(p: ProcessPipes): { done: Promise<void> } {
+  useNormalJitPolicy();
   const [inW, outR, errR] = p.own;
   let stdinOpen = true;
   const closeStdin = () => {

@@ -4,6 +4,7 @@
 // receiver and relays between the pty and kago's stdio.
 import { closeSync, createReadStream, writeSync } from 'node:fs';
 import { KagoError, UsageError } from '../errors.ts';
+import { useNormalJitPolicy } from '../sys/jit.ts';
 import { clearOnlcr, connectUnix, recvWithFd, setWindowSize, streamPair } from '../sys/libc.ts';
 
 export interface ConsoleEnd {
@@ -57,6 +58,7 @@ export function receiveMaster(own: number): number {
 
 /** Relays the pty master until the process is gone. */
 export function relayConsole(master: number): { done: Promise<void> } {
+  useNormalJitPolicy();
   const stdin = process.stdin;
   if (stdin.isTTY) stdin.setRawMode(true);
   const toPty = (chunk: Buffer) => {

@@ -11,6 +11,7 @@ import { KagoError } from '../errors.ts';
 import { createNewFile, replaceFile } from '../files.ts';
 import { log } from '../log.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
+import { useNormalJitPolicy } from '../sys/jit.ts';
 import { pidfdOpen } from '../sys/libc.ts';
 import { answerNotification, pidfdGetfd, POLLERR, POLLHUP, POLLIN, pollOne, receiveNotification } from '../sys/seccomp-notify.ts';
 import { type Answer, Answerer } from './answer.ts';
@@ -99,6 +100,7 @@ function record(listener: number, request: RecorderRequest, { names, answerer }:
 }
 
 export function runRecorder(payload: string | undefined): number {
+  useNormalJitPolicy();
   const request = JSON.parse(Buffer.from(payload ?? '', 'base64').toString('utf8')) as RecorderRequest;
   // A ^C meant for `kago run` must not end the recording: the container's end does.
   for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM', 'SIGPIPE'] as const) process.on(signal, () => {});

@@ -3,6 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
+import { Kago } from '../helpers/kago.ts';
+import { kagoNodeBin } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('container lifecycle', function () {
@@ -108,18 +110,22 @@ describe('container lifecycle', function () {
     assert.equal(r.code, 0, r.stderr);
   });
 
-  it('runs the same way on Node.js (KAGO_RUNTIME=node) as on the shipped Bun executable', function () {
-    const node = { ...process.env, KAGO_RUNTIME: 'node' };
-    assert.match(kago.run(['--version'], { env: node }).stdout, /^node: v\d+/m);
-    assert.match(kago.run(['--version']).stdout, /^bun: \d+/m);
-    const c = container(['sh', '-c', 'exit 7']);
-    kago.ok(['create', '--bundle', c.bundle.dir, c.id], { env: node });
-    kago.ok(['start', c.id], { env: node });
-    waitFor(() => kago.state(c.id).status === 'stopped');
-    kago.ok(['delete', c.id], { env: node });
-    const d = container(['sh', '-c', 'exit 7']);
-    const r = kago.run(['run', '--bundle', d.bundle.dir, d.id], { env: node });
-    assert.equal(r.code, 7, r.stderr);
+  it('runs the same way on Node.js (bin/kago-node) as on the shipped Bun executable', function () {
+    const onNode = new Kago(kagoNodeBin);
+    try {
+      assert.match(onNode.run(['--version']).stdout, /^node: v\d+/m);
+      assert.match(kago.run(['--version']).stdout, /^bun: \d+/m);
+      const c = container(['sh', '-c', 'exit 7']);
+      onNode.ok(['create', '--bundle', c.bundle.dir, c.id]);
+      onNode.ok(['start', c.id]);
+      waitFor(() => onNode.state(c.id).status === 'stopped');
+      onNode.ok(['delete', c.id]);
+      const d = container(['sh', '-c', 'exit 7']);
+      const r = onNode.run(['run', '--bundle', d.bundle.dir, d.id]);
+      assert.equal(r.code, 7, r.stderr);
+    } finally {
+      onNode.cleanup();
+    }
   });
 
   it('a reused pid does not make a stopped container look alive', function () {
