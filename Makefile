@@ -25,7 +25,7 @@ WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.
 
 CORE_CFLAGS := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror \
   -DBUILDING_NODE_EXTENSION -I$(EMNAPI)/include/node -mexec-model=reactor
-CORE_LDFLAGS := -Wl,--initial-memory=16777216 -Wl,--export-dynamic \
+CORE_LDFLAGS := -Wl,--initial-memory=2097152 -Wl,--export-dynamic \
   -Wl,--export=malloc -Wl,--export=free -Wl,--export=napi_register_wasm_v1 \
   -Wl,--export-if-defined=node_api_module_get_api_version_v1 \
   -Wl,--import-undefined -Wl,--export-table -Wl,--strip-all
