@@ -23,7 +23,10 @@ LIB_SRC   += wasm/spec.gen.ts
 WEB_OUT   := web/dist/index.html
 WEB_SRC   := $(shell find web/src -name '*.ts' | sort) web/index.html web/style.css web/docker-default.json web/build.mjs web/tsconfig.json
 
-CORE_CFLAGS := --target=wasm32-wasi -std=c11 -O2 -Wall -Wextra -Werror \
+# -Os: JavaScriptCore compiles the whole module at every create, and the
+# smaller code compiles in less CPU than -O2's faster code saves
+# (docs/performance.md).
+CORE_CFLAGS := --target=wasm32-wasi -std=c11 -Os -Wall -Wextra -Werror \
   -DBUILDING_NODE_EXTENSION -I$(EMNAPI)/include/node -mexec-model=reactor
 CORE_LDFLAGS := -Wl,--initial-memory=2097152 -Wl,--export-dynamic \
   -Wl,--export=malloc -Wl,--export=free -Wl,--export=napi_register_wasm_v1 \
