@@ -23,7 +23,7 @@ const common = {
   target: 'node24',
   format: 'cjs',
   // koffi's native module cannot be bundled.
-  external: ['koffi'],
+  external: ['koffi', 'bun:ffi'],
   logLevel: 'warning',
   // Folds the build-time defines and drops the branches they make dead (the
   // test build's fault injection above all); names and layout stay readable.

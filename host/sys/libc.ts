@@ -1,62 +1,67 @@
-// The minimal koffi layer: only the libc calls Node.js lacks. koffi is
-// opened on first use (sys/koffi.ts, ~1-2 ms), so commands that never touch
-// these calls do not pay for it.
+// The minimal FFI layer: only the libc calls the JavaScript runtime lacks.
+// Calls that take integers and byte buffers go through Bun's own FFI when
+// kago runs on Bun (sys/bun-ffi.ts, ~0.3 ms to open), through koffi
+// otherwise; the calls that take structs with pointers inside (sendmsg,
+// recvmsg, bpf) always through koffi (sys/koffi.ts, 1.5-2 ms). Each is
+// opened on first use, so commands that never touch these calls do not pay.
 import { closeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { SYS_bpf, SYS_pidfd_open, SYS_pidfd_send_signal } from '../linux.ts';
+import { openBunLibc } from './bun-ffi.ts';
 import { errnoName } from './errno.ts';
 import { type Koffi, loadKoffi } from './koffi.ts';
 
 type Fn = (...args: unknown[]) => number;
 
-interface Libc {
-  socketpair: Fn;
-  pipe2: Fn;
-  mkfifo: Fn;
-  flock: Fn;
-  poll: Fn;
-  waitid: Fn;
-  syscall: Fn;
-  setsockopt: Fn;
-  recvmsg: Fn;
-  sendmsg: Fn;
-  socket: Fn;
-  connect: Fn;
-  ioctl: Fn;
-  eventfd: Fn;
-  umount2: Fn;
-  signal: Fn;
-}
-
-// Each function is declared on its first call (a command uses a few of them).
-const DECLARATIONS: Record<keyof Libc, string> = {
+// Integers and byte buffers only, so that either FFI can make the call. A C
+// string is passed as NUL-terminated bytes (cString). ioctl and syscall are
+// variadic in C; declared with fixed arguments, they are called as glibc's
+// implementations read them on x86-64 and arm64.
+const PLAIN = {
   socketpair: 'int socketpair(int domain, int type, int protocol, _Out_ int *sv)',
   pipe2: 'int pipe2(_Out_ int *fds, int flags)',
-  mkfifo: 'int mkfifo(const char *path, uint32_t mode)',
+  mkfifo: 'int mkfifo(const uint8_t *path, uint32_t mode)',
   flock: 'int flock(int fd, int op)',
   // struct pollfd { int fd; short events; short revents; }
   poll: 'int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)',
   // siginfo_t is 128 bytes; si_code at 8, si_pid at 16, si_status at 24.
   waitid: 'int waitid(int idtype, uint32_t id, _Out_ uint8_t *info, int options)',
-  syscall: 'long syscall(long number, ...)',
-  setsockopt: 'int setsockopt(int fd, int level, int name, int *value, uint32_t len)',
-  recvmsg: 'ssize_t recvmsg(int fd, msghdr *msg, int flags)',
-  sendmsg: 'ssize_t sendmsg(int fd, const msghdr *msg, int flags)',
+  syscall4: 'long syscall(long number, long a, long b, long c, long d)',
   socket: 'int socket(int domain, int type, int protocol)',
-  connect: 'int connect(int fd, const void *addr, uint32_t len)',
-  ioctl: 'int ioctl(int fd, unsigned long request, ...)',
+  connect: 'int connect(int fd, const uint8_t *addr, uint32_t len)',
+  ioctl: 'int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)',
   eventfd: 'int eventfd(uint32_t initval, int flags)',
-  umount2: 'int umount2(const char *target, int flags)',
+  umount2: 'int umount2(const uint8_t *target, int flags)',
   // sighandler_t as an integer: only SIG_DFL (0) is ever passed.
   signal: 'intptr_t signal(int sig, intptr_t handler)',
 };
 
-let loaded: { libc: Libc; koffi: Koffi } | null = null;
+// Structs whose members point to buffers: koffi lays them out.
+const WITH_STRUCTS = {
+  syscall: 'long syscall(long number, ...)',
+  recvmsg: 'ssize_t recvmsg(int fd, msghdr *msg, int flags)',
+  sendmsg: 'ssize_t sendmsg(int fd, const msghdr *msg, int flags)',
+};
 
-function load(): { libc: Libc; koffi: Koffi } {
-  if (loaded) return loaded;
+type Calls<T> = { [name in keyof T]: Fn };
+interface Backend<T> {
+  fns: Calls<T>;
+  errno(): number;
+}
+
+let plain: Backend<typeof PLAIN> | null = null;
+let structs: (Backend<typeof WITH_STRUCTS> & { koffi: Koffi }) | null = null;
+
+function plainCalls(): Backend<typeof PLAIN> {
+  if (plain) return plain;
+  const bun = openBunLibc(PLAIN);
+  plain = bun ? { fns: bun.fns as Calls<typeof PLAIN>, errno: bun.errno } : koffiCalls(PLAIN, loadKoffi());
+  return plain;
+}
+
+function structCalls(): Backend<typeof WITH_STRUCTS> & { koffi: Koffi } {
+  if (structs) return structs;
   const k = loadKoffi();
-  const lib = k.load('libc.so.6');
   k.alias('ssize_t', 'intptr_t');
   k.struct('iovec', { iov_base: 'void *', iov_len: 'size_t' });
   k.struct('msghdr', {
@@ -88,13 +93,23 @@ function load(): { libc: Libc; koffi: Koffi } {
     attach_flags: 'uint32_t',
     replace_bpf_fd: 'uint32_t',
   });
-  const declared: Partial<Libc> = {};
-  const libc = {} as Libc;
-  for (const name of Object.keys(DECLARATIONS) as (keyof Libc)[]) {
-    Object.defineProperty(libc, name, { get: () => (declared[name] ??= lib.func(DECLARATIONS[name])) });
+  structs = { ...koffiCalls(WITH_STRUCTS, k), koffi: k };
+  return structs;
+}
+
+/** Each function declared on its first call (a command uses a few of them). */
+function koffiCalls<T extends Record<string, string>>(declarations: T, k: Koffi): Backend<T> {
+  const lib = k.load('libc.so.6');
+  const declared: Partial<Calls<T>> = {};
+  const fns = {} as Calls<T>;
+  for (const name of Object.keys(declarations) as (keyof T & string)[]) {
+    Object.defineProperty(fns, name, { get: () => (declared[name] ??= lib.func(declarations[name]!)) });
   }
-  loaded = { libc, koffi: k };
-  return loaded;
+  return { fns, errno: () => k.errno() };
+}
+
+function cString(text: string): Uint8Array {
+  return new TextEncoder().encode(`${text}\0`);
 }
 
 /** A failed system call: its name, the errno (and its symbolic name) and the path it was given, if any. */
@@ -113,7 +128,12 @@ export class SyscallError extends KagoError {
 }
 
 function check(name: string, rc: number, path?: string): number {
-  if (rc < 0) throw new SyscallError(name, load().koffi.errno(), path);
+  if (rc < 0) throw new SyscallError(name, plainCalls().errno(), path);
+  return rc;
+}
+
+function checkStructCall(name: string, rc: number): number {
+  if (rc < 0) throw new SyscallError(name, structCalls().errno());
   return rc;
 }
 
@@ -123,15 +143,15 @@ const SOCK_CLOEXEC = 0o2000000;
 
 /** A connected AF_UNIX SOCK_SEQPACKET pair, both ends close-on-exec. */
 export function seqpacketPair(): [number, number] {
-  const sv = [0, 0];
-  check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+  const sv = new Int32Array(2);
+  check('socketpair', plainCalls().fns.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
   return [sv[0]!, sv[1]!];
 }
 
 /** A pipe, both ends close-on-exec: [read end, write end]. */
 export function pipe(): [number, number] {
-  const fds = [0, 0];
-  check('pipe2', load().libc.pipe2(fds, SOCK_CLOEXEC));
+  const fds = new Int32Array(2);
+  check('pipe2', plainCalls().fns.pipe2(fds, SOCK_CLOEXEC));
   return [fds[0]!, fds[1]!];
 }
 
@@ -144,22 +164,22 @@ const SIGPIPE = 13;
  */
 export function dieOfSigpipe(): never {
   try {
-    load().libc.signal(SIGPIPE, 0);
+    plainCalls().fns.signal(SIGPIPE, 0);
     process.kill(process.pid, 'SIGPIPE');
   } catch {
-    // koffi unavailable: the shell's status for a SIGPIPE death, without the death
+    // no FFI: the shell's status for a SIGPIPE death, without the death
   }
   process.exit(128 + SIGPIPE);
 }
 
 export function mkfifo(path: string, mode: number): void {
-  check('mkfifo', load().libc.mkfifo(path, mode), path);
+  check('mkfifo', plainCalls().fns.mkfifo(cString(path), mode), path);
 }
 
 export const MNT_DETACH = 2;
 
 export function umount2(path: string, flags: number): void {
-  check('umount2', load().libc.umount2(path, flags), path);
+  check('umount2', plainCalls().fns.umount2(cString(path), flags), path);
 }
 
 export const LOCK_EX = 2;
@@ -167,7 +187,7 @@ export const LOCK_NB = 4;
 export const LOCK_UN = 8;
 
 export function flock(fd: number, op: number): void {
-  check('flock', load().libc.flock(fd, op));
+  check('flock', plainCalls().fns.flock(fd, op));
 }
 
 const POLLIN = 0x1;
@@ -179,9 +199,9 @@ export function waitReadable(fd: number, timeoutMs: number): boolean {
   view.setInt32(0, fd, true);
   view.setInt16(4, POLLIN, true);
   for (;;) {
-    const n = load().libc.poll(pollfd, 1, timeoutMs);
+    const n = plainCalls().fns.poll(pollfd, 1, timeoutMs);
     if (n >= 0) return n > 0;
-    const errno = load().koffi.errno();
+    const errno = plainCalls().errno();
     if (errno !== 4 /* EINTR */) throw new SyscallError('poll', errno);
   }
 }
@@ -196,7 +216,7 @@ export type WaitResult = { exited: true; code: number; signal: number } | { exit
 /** waitid(P_PID, pid, WEXITED | WNOHANG): reaps pid if it has ended. */
 export function reapIfExited(pid: number): WaitResult {
   const info = new Uint8Array(128);
-  check(`waitid ${pid}`, load().libc.waitid(P_PID, pid, info, WEXITED | WNOHANG));
+  check(`waitid ${pid}`, plainCalls().fns.waitid(P_PID, pid, info, WEXITED | WNOHANG));
   const view = new DataView(info.buffer);
   const sipid = view.getInt32(16, true);
   if (sipid === 0) return { exited: false };
@@ -207,11 +227,11 @@ export function reapIfExited(pid: number): WaitResult {
 
 /** A pidfd pins the process: signals sent through it cannot hit a reused pid. */
 export function pidfdOpen(pid: number): number {
-  return check(`pidfd_open ${pid}`, load().libc.syscall(SYS_pidfd_open, 'int', pid, 'uint', 0));
+  return check(`pidfd_open ${pid}`, plainCalls().fns.syscall4(SYS_pidfd_open, pid, 0, 0, 0));
 }
 
 export function pidfdSendSignal(pidfd: number, signal: number): void {
-  check('pidfd_send_signal', load().libc.syscall(SYS_pidfd_send_signal, 'int', pidfd, 'int', signal, 'void *', null, 'uint', 0));
+  check('pidfd_send_signal', plainCalls().fns.syscall4(SYS_pidfd_send_signal, pidfd, signal, 0, 0));
 }
 
 const SOL_SOCKET = 1;
@@ -226,7 +246,7 @@ const BPF_LOG_SIZE = 65536;
  * bpf fd O_CLOEXEC). On failure the verifier's log is part of the error.
  */
 export function bpfProgLoad(progType: number, insns: Uint8Array, license: string): number {
-  const { libc: c, koffi: k } = load();
+  const { fns: c, koffi: k } = structCalls();
   const attempt = (log: Uint8Array | null) => {
     const attr = {
       prog_type: progType,
@@ -260,9 +280,9 @@ export function bpfProgLoad(progType: number, insns: Uint8Array, license: string
 }
 
 function progAttach(cmd: number, name: string, targetFd: number, progFd: number, attachType: number, flags: number): void {
-  const { libc: c, koffi: k } = load();
+  const { fns: c, koffi: k } = structCalls();
   const attr = { target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, attach_flags: flags, replace_bpf_fd: 0 };
-  check(name, c.syscall(SYS_bpf, 'int', cmd, 'kago_bpf_prog_attach *', attr, 'uint', k.sizeof('kago_bpf_prog_attach')));
+  checkStructCall(name, c.syscall(SYS_bpf, 'int', cmd, 'kago_bpf_prog_attach *', attr, 'uint', k.sizeof('kago_bpf_prog_attach')));
 }
 
 export function bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void {
@@ -276,7 +296,7 @@ export function bpfProgDetach(targetFd: number, progFd: number, attachType: numb
 export const EFD_CLOEXEC = 0o2000000;
 
 export function eventfd(initval: number, flags: number): number {
-  return check('eventfd', load().libc.eventfd(initval, flags));
+  return check('eventfd', plainCalls().fns.eventfd(initval, flags));
 }
 
 const SOCK_STREAM = 1;
@@ -293,7 +313,7 @@ export interface Received {
 
 /** One packet, and the fd it carries if any. n === 0 in data.length with no fd means end-of-file. */
 export function recvWithFd(fd: number, maxLength: number): Received {
-  const { libc: c } = load();
+  const { fns: c, errno: lastErrno } = structCalls();
   const data = new Uint8Array(maxLength);
   const control = new Uint8Array(64);
   const msg = {
@@ -309,7 +329,7 @@ export function recvWithFd(fd: number, maxLength: number): Received {
   for (;;) {
     n = c.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
     if (n >= 0) break;
-    const errno = load().koffi.errno();
+    const errno = lastErrno();
     if (errno !== 4 /* EINTR */) throw new SyscallError('recvmsg', errno);
   }
   const view = new DataView(control.buffer);
@@ -321,7 +341,7 @@ export function recvWithFd(fd: number, maxLength: number): Received {
 }
 
 export function sendWithFd(fd: number, data: Uint8Array, passed: number): void {
-  const { libc: c } = load();
+  const { fns: c } = structCalls();
   const control = new Uint8Array(FD_CONTROL_SIZE);
   const view = new DataView(control.buffer);
   view.setBigUint64(0, 20n, true);
@@ -337,12 +357,12 @@ export function sendWithFd(fd: number, data: Uint8Array, passed: number): void {
     msg_controllen: FD_CONTROL_SIZE,
     msg_flags: 0,
   };
-  check('sendmsg', c.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */));
+  checkStructCall('sendmsg', c.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */));
 }
 
 /** A connected AF_UNIX stream socket, close-on-exec. */
 export function connectUnix(path: string): number {
-  const { libc: c } = load();
+  const { fns: c, errno: lastErrno } = plainCalls();
   const encoded = new TextEncoder().encode(path);
   if (encoded.length >= 108) throw new SyscallError('connect', 36 /* ENAMETOOLONG */, path);
   const addr = new Uint8Array(110);
@@ -350,7 +370,7 @@ export function connectUnix(path: string): number {
   addr.set(encoded, 2);
   const fd = check('socket', c.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (c.connect(fd, addr, 2 + encoded.length + 1) < 0) {
-    const errno = load().koffi.errno();
+    const errno = lastErrno();
     closeSync(fd);
     throw new SyscallError('connect', errno, path);
   }
@@ -359,8 +379,8 @@ export function connectUnix(path: string): number {
 
 /** A connected AF_UNIX stream pair, both ends close-on-exec. */
 export function streamPair(): [number, number] {
-  const sv = [0, 0];
-  check('socketpair', load().libc.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+  const sv = new Int32Array(2);
+  check('socketpair', plainCalls().fns.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
   return [sv[0]!, sv[1]!];
 }
 
@@ -368,7 +388,7 @@ const TIOCSWINSZ = 0x5414;
 
 export function setWindowSize(fd: number, rows: number, cols: number): void {
   const winsize = new Uint16Array([rows, cols, 0, 0]);
-  check('ioctl TIOCSWINSZ', load().libc.ioctl(fd, TIOCSWINSZ, 'uint16_t *', winsize));
+  check('ioctl TIOCSWINSZ', plainCalls().fns.ioctl(fd, TIOCSWINSZ, new Uint8Array(winsize.buffer)));
 }
 
 const TCGETS = 0x5401;
@@ -382,14 +402,15 @@ const ONLCR = 0o4;
  */
 export function clearOnlcr(fd: number): void {
   const termios = new Uint32Array(16);
-  check('ioctl TCGETS', load().libc.ioctl(fd, TCGETS, 'uint32_t *', termios));
+  const bytes = new Uint8Array(termios.buffer);
+  check('ioctl TCGETS', plainCalls().fns.ioctl(fd, TCGETS, bytes));
   termios[1] = termios[1]! & ~ONLCR;
-  check('ioctl TCSETS', load().libc.ioctl(fd, TCSETS, 'uint32_t *', termios));
+  check('ioctl TCSETS', plainCalls().fns.ioctl(fd, TCSETS, bytes));
 }
 
 const FIONBIO = 0x5421;
 
 /** Clears O_NONBLOCK (FIONBIO works on any fd, without fcntl's variadic flags). */
 export function setBlocking(fd: number): void {
-  check('ioctl FIONBIO', load().libc.ioctl(fd, FIONBIO, 'int *', new Int32Array([0])));
+  check('ioctl FIONBIO', plainCalls().fns.ioctl(fd, FIONBIO, new Uint8Array(4)));
 }
