@@ -28,8 +28,7 @@ import { loadBundle, readConfigBytes } from '../spec/load.ts';
 import { readProcStat } from '../state/proc.ts';
 import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
-import { loadKoffi } from '../sys/koffi.ts';
-import { mkfifo } from '../sys/libc.ts';
+import { mkfifo, openFfiAhead } from '../sys/libc.ts';
 import { crashPoint } from './crash.ts';
 import { setgroupsWillBeDenied, writeIdMaps } from './idmaps.ts';
 import { sendListenerToAgent } from './notify.ts';
@@ -115,7 +114,7 @@ function mayWantTerminal(bundle: string | undefined): boolean {
 
 /**
  * What a create needs whatever its config, done while the core's wasm
- * compiles on another thread: koffi, and the executor, started now to wait
+ * compiles on another thread: the FFI, and the executor, started now to wait
  * for its plan and keep the cgroup migration path warm meanwhile
  * (cgroups/prime.ts). Not for a terminal: its console comes later.
  */
@@ -134,7 +133,7 @@ export async function warmUpCreate(opts: CreateOptions): Promise<void> {
     }
     if (opts.pipes) closeChildEnds(opts.pipes);
   }
-  loadKoffi();
+  openFfiAhead();
   await compiling;
 }
 

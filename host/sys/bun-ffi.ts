@@ -9,11 +9,14 @@ type Fn = (...args: unknown[]) => number;
 interface BunFfi {
   dlopen(lib: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...args: unknown[]) => unknown> };
   read: { i32(ptr: number, offset?: number): number };
+  ptr(view: ArrayBufferView): number;
 }
 
 export interface BunLibc {
   fns: Record<string, Fn>;
   errno(): number;
+  /** Where a buffer's bytes are, for a struct that points to it; valid while the buffer is referenced. */
+  address(view: ArrayBufferView): number;
 }
 
 // C type → bun:ffi type, for the declarations sys/libc.ts writes.
@@ -70,5 +73,5 @@ export function openBunLibc(declarations: Record<string, string>): BunLibc | nul
     const f = lib[symbol]!;
     fns[name] = (...args) => Number(f(...args));
   }
-  return { fns, errno: () => ffi.read.i32(errnoAt, 0) };
+  return { fns, errno: () => ffi.read.i32(errnoAt, 0), address: (view) => ffi.ptr(view) };
 }

@@ -1,9 +1,9 @@
 // The minimal FFI layer: only the libc calls the JavaScript runtime lacks.
-// Calls that take integers and byte buffers go through Bun's own FFI when
-// kago runs on Bun (sys/bun-ffi.ts, ~0.3 ms to open), through koffi
-// otherwise; the calls that take structs with pointers inside (sendmsg,
-// recvmsg, bpf) always through koffi (sys/koffi.ts, 1.5-2 ms). Each is
-// opened on first use, so commands that never touch these calls do not pay.
+// Under Bun they go through Bun's own FFI (sys/bun-ffi.ts, ~0.3 ms to open)
+// with struct msghdr laid out here as bytes; under Node.js through koffi
+// (sys/koffi.ts, 1.5-2 ms), which lays out sendmsg's and recvmsg's structs
+// itself. bpf's attributes always go through koffi. Each is opened on first
+// use, so commands that never touch these calls do not pay.
 import { closeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
 import { SYS_bpf, SYS_pidfd_open, SYS_pidfd_send_signal } from '../linux.ts';
@@ -36,6 +36,12 @@ const PLAIN = {
   signal: 'intptr_t signal(int sig, intptr_t handler)',
 };
 
+// Under Bun: struct msghdr built here (messageCall).
+const BUN_MESSAGES = {
+  recvmsg: 'ssize_t recvmsg(int fd, _Inout_ uint8_t *msg, int flags)',
+  sendmsg: 'ssize_t sendmsg(int fd, const uint8_t *msg, int flags)',
+};
+
 // Structs whose members point to buffers: koffi lays them out.
 const WITH_STRUCTS = {
   syscall: 'long syscall(long number, ...)',
@@ -47,16 +53,50 @@ type Calls<T> = { [name in keyof T]: Fn };
 interface Backend<T> {
   fns: Calls<T>;
   errno(): number;
+  address?(view: ArrayBufferView): number;
 }
 
-let plain: Backend<typeof PLAIN> | null = null;
+let plain: Backend<typeof PLAIN & Partial<typeof BUN_MESSAGES>> | null = null;
 let structs: (Backend<typeof WITH_STRUCTS> & { koffi: Koffi }) | null = null;
 
-function plainCalls(): Backend<typeof PLAIN> {
+function plainCalls(): Backend<typeof PLAIN & Partial<typeof BUN_MESSAGES>> {
   if (plain) return plain;
-  const bun = openBunLibc(PLAIN);
-  plain = bun ? { fns: bun.fns as Calls<typeof PLAIN>, errno: bun.errno } : koffiCalls(PLAIN, loadKoffi());
+  const bun = openBunLibc({ ...PLAIN, ...BUN_MESSAGES });
+  plain = bun ? { fns: bun.fns as Calls<typeof PLAIN & typeof BUN_MESSAGES>, errno: bun.errno, address: bun.address } : koffiCalls(PLAIN, loadKoffi());
   return plain;
+}
+
+/** Opens what create's calls go through, ahead of them (while the core compiles). */
+export function openFfiAhead(): void {
+  if (!plainCalls().address) structCalls();
+}
+
+/**
+ * recvmsg or sendmsg of one data buffer and a control buffer: the result,
+ * and errno when it is negative. struct msghdr on 64-bit Linux: name, namelen
+ * (u32, padded), iov, iovlen, control, controllen, flags (i32, padded).
+ */
+function messageCall(call: 'recvmsg' | 'sendmsg', fd: number, data: Uint8Array, control: Uint8Array, controlLength: number, flags: number): [number, number] {
+  const p = plainCalls();
+  const f = p.fns[call];
+  if (p.address && f) {
+    const iov = new BigUint64Array([BigInt(p.address(data)), BigInt(data.length)]);
+    const msg = new BigUint64Array([0n, 0n, BigInt(p.address(iov)), 1n, BigInt(p.address(control)), BigInt(controlLength), 0n]);
+    const rc = f(fd, msg, flags);
+    return [rc, rc < 0 ? p.errno() : 0];
+  }
+  const s = structCalls();
+  const msg = {
+    msg_name: null,
+    msg_namelen: 0,
+    msg_iov: [{ iov_base: data, iov_len: data.length }],
+    msg_iovlen: 1,
+    msg_control: control,
+    msg_controllen: controlLength,
+    msg_flags: 0,
+  };
+  const rc = s.fns[call](fd, msg, flags);
+  return [rc, rc < 0 ? s.errno() : 0];
 }
 
 function structCalls(): Backend<typeof WITH_STRUCTS> & { koffi: Koffi } {
@@ -313,23 +353,13 @@ export interface Received {
 
 /** One packet, and the fd it carries if any. n === 0 in data.length with no fd means end-of-file. */
 export function recvWithFd(fd: number, maxLength: number): Received {
-  const { fns: c, errno: lastErrno } = structCalls();
   const data = new Uint8Array(maxLength);
   const control = new Uint8Array(64);
-  const msg = {
-    msg_name: null,
-    msg_namelen: 0,
-    msg_iov: [{ iov_base: data, iov_len: maxLength }],
-    msg_iovlen: 1,
-    msg_control: control,
-    msg_controllen: control.length,
-    msg_flags: 0,
-  };
   let n: number;
   for (;;) {
-    n = c.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+    const [rc, errno] = messageCall('recvmsg', fd, data, control, control.length, MSG_CMSG_CLOEXEC);
+    n = rc;
     if (n >= 0) break;
-    const errno = lastErrno();
     if (errno !== 4 /* EINTR */) throw new SyscallError('recvmsg', errno);
   }
   const view = new DataView(control.buffer);
@@ -341,23 +371,14 @@ export function recvWithFd(fd: number, maxLength: number): Received {
 }
 
 export function sendWithFd(fd: number, data: Uint8Array, passed: number): void {
-  const { fns: c } = structCalls();
   const control = new Uint8Array(FD_CONTROL_SIZE);
   const view = new DataView(control.buffer);
   view.setBigUint64(0, 20n, true);
   view.setInt32(8, SOL_SOCKET, true);
   view.setInt32(12, SCM_RIGHTS, true);
   view.setInt32(16, passed, true);
-  const msg = {
-    msg_name: null,
-    msg_namelen: 0,
-    msg_iov: [{ iov_base: data, iov_len: data.length }],
-    msg_iovlen: 1,
-    msg_control: control,
-    msg_controllen: FD_CONTROL_SIZE,
-    msg_flags: 0,
-  };
-  checkStructCall('sendmsg', c.sendmsg(fd, msg, 0x4000 /* MSG_NOSIGNAL */));
+  const [rc, errno] = messageCall('sendmsg', fd, data, control, FD_CONTROL_SIZE, 0x4000 /* MSG_NOSIGNAL */);
+  if (rc < 0) throw new SyscallError('sendmsg', errno);
 }
 
 /** A connected AF_UNIX stream socket, close-on-exec. */
