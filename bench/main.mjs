@@ -109,11 +109,14 @@ async function main() {
   for (const tool of ['runc', 'crun', 'unshare', 'cc']) execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
   for (const f of [join(repo, 'dist', 'kago'), join(repo, 'dist', 'kago.cjs'), bun]) if (!existsSync(f)) throw new Error(`${f} is missing: run make`);
   const scratch = mkdtempSync(join(tmpdir(), 'kago-bench-'));
+  // Each runtime's state root, on tmpfs as their defaults are (/run/runc,
+  // /run/crun, /run/kago): on a disk, the state files' renames would be measured.
+  const stateRoots = mkdtempSync('/run/kago-bench-state-');
   const logFile = join(scratch, 'runtime.log');
   const timestamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
   try {
     const nodeVersion = firstLine([node, '--version']);
-    const ctx = { repo, node, nodeMajor: nodeVersion.replace(/^v(\d+).*/, '$1'), bun, scratch, logFile, ...makeBundles(scratch) };
+    const ctx = { repo, node, nodeMajor: nodeVersion.replace(/^v(\d+).*/, '$1'), bun, scratch, stateRoots, logFile, ...makeBundles(scratch) };
     const floors = buildTools(scratch);
     const rt = makeRuntimes(ctx);
     const all = [rt.kago, rt.runc, rt.crun];
@@ -178,6 +181,7 @@ async function main() {
     process.stdout.write(`${md}\nwritten: bench/results/${timestamp}.{json,md,svg}\n`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+    rmSync(stateRoots, { recursive: true, force: true });
   }
 }
 

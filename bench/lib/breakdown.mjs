@@ -31,7 +31,7 @@ function trivialBunExecutable(ctx) {
 
 export function processSteps(ctx, n) {
   const { node, repo } = ctx;
-  const kago = (args) => [join(repo, 'bin', 'kago'), '--root', join(ctx.scratch, 'state', 'kago'), ...args];
+  const kago = (args) => [join(repo, 'bin', 'kago'), '--root', join(ctx.stateRoots, 'kago'), ...args];
   return alternating(
     [
       ['true (a static process)', ['true']],
@@ -125,7 +125,7 @@ const SPAN = 'profiled span (the rest is runtime start-up and exit)';
 // shares.
 export function lifecycleProfile(ctx, n) {
   const dir = join(ctx.scratch, 'profiles');
-  const root = join(ctx.scratch, 'state', 'kago');
+  const root = join(ctx.stateRoots, 'kago');
   const walls = { create: [], start: [], delete: [] };
   const profiled = (cmd, args) => {
     const d = join(dir, cmd);

@@ -20,9 +20,9 @@ export function crunPrefix() {
 // name, argv(args) and a few facts per runtime; kago is the shipped command,
 // bin/kago, a link to the Bun single-file executable dist/kago.
 // `env` (launcher variants only) changes how kago itself is started.
-export function makeRuntimes({ repo, scratch }) {
+export function makeRuntimes({ repo, stateRoots }) {
   const kago = join(repo, 'bin', 'kago');
-  const root = (name) => join(scratch, 'state', name);
+  const root = (name) => join(stateRoots, name);
   return {
     kago: { name: 'kago', tag: 'bench-kago', argv: (args) => [kago, '--root', root('kago'), ...args] },
     runc: { name: 'runc', tag: 'bench-runc', argv: (args) => ['runc', '--root', root('runc'), ...args] },
@@ -32,8 +32,8 @@ export function makeRuntimes({ repo, scratch }) {
 
 // kago started another way than plain bin/kago (command: the argv that starts
 // it, e.g. [node, dist/kago.cjs]), same bundle, same state root.
-export function kagoVariant(name, tag, command, { scratch }, env) {
-  const root = join(scratch, 'state', 'kago');
+export function kagoVariant(name, tag, command, { stateRoots }, env) {
+  const root = join(stateRoots, 'kago');
   return { name, tag: `bench-${tag}`, env, argv: (args) => [...command, '--root', root, ...args] };
 }
 

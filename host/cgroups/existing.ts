@@ -23,6 +23,8 @@ function readTrim(path: string): string | undefined {
  */
 export function refuseFrozenCgroup(dirs: readonly string[]): void {
   for (const dir of dirs) {
+    // A cgroup kago is about to make cannot be frozen (and reading its files would fail one by one).
+    if (!existsSync(dir)) continue;
     const v1 = readTrim(join(dir, 'freezer.state'));
     const v2 = readTrim(join(dir, 'cgroup.freeze')) === '1' || /^frozen 1$/m.test(readTrim(join(dir, 'cgroup.events')) ?? '');
     if ((v1 !== undefined && v1 !== 'THAWED') || v2) throw new KagoError(`cgroup ${dir}`, "container's cgroup unexpectedly frozen");
