@@ -1,4 +1,4 @@
-import { constants } from 'node:os';
+import { builtin } from '../sys/builtin.ts';
 import { KagoError } from '../errors.ts';
 
 /** SIGTERM, TERM, term and 15 all name the same signal, as runc accepts. */
@@ -10,7 +10,7 @@ export function parseSignal(text: string): number {
   }
   const upper = text.toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
-  const n = (constants.signals as Record<string, number>)[name];
+  const n = (builtin('node:os').constants.signals as Record<string, number>)[name];
   if (n === undefined) throw new KagoError(`signal ${JSON.stringify(text)}`, 'unknown signal');
   return n;
 }

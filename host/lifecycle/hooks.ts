@@ -3,7 +3,6 @@
 // startContainer must run inside the container and are run by init (the
 // `run_hook` operation), with the state kago sends it.
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { KagoError } from '../errors.ts';
 import { O_CLOEXEC, O_TMPFILE } from '../linux.ts';
 import { log } from '../log.ts';
@@ -40,7 +39,7 @@ export function hookEnv(env: readonly string[] | undefined): NodeJS.ProcessEnv {
  */
 function hookOutput(): number | undefined {
   try {
-    return openSync(tmpdir(), constants.O_RDWR | O_TMPFILE | O_CLOEXEC, 0o600);
+    return openSync(builtin('node:os').tmpdir(), constants.O_RDWR | O_TMPFILE | O_CLOEXEC, 0o600);
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 // Waiting in the foreground for a process kago started (`run`, `exec`): it
 // is kago's own child through CLONE_PARENT, so waitid works; signals kago
 // receives are passed on to it, as runc does.
-import { constants } from 'node:os';
+import { builtin } from '../sys/builtin.ts';
 import { reapIfExited } from '../sys/libc.ts';
 import { killProcess } from '../sys/kill.ts';
 
@@ -11,7 +11,7 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 export function waitForChild(pid: number): Promise<number> {
   return new Promise((resolve) => {
     const forwarders = FORWARDED.map((sig) => {
-      const handler = () => killProcess(pid, constants.signals[sig]);
+      const handler = () => killProcess(pid, builtin('node:os').constants.signals[sig]);
       process.on(sig, handler);
       return () => process.off(sig, handler);
     });

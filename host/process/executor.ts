@@ -4,7 +4,6 @@
 // reports READY. Everything between clone and execve happens in the
 // executor; the host only answers.
 import { closeSync } from 'node:fs';
-import { constants } from 'node:os';
 import { KagoError } from '../errors.ts';
 import { log } from '../log.ts';
 import { encodePlan } from '../plan/encode.ts';
@@ -138,7 +137,7 @@ function silentDeath(plan: Plan, pid: number | undefined): KagoError {
 }
 
 function signalName(signal: number): string {
-  const name = Object.entries(constants.signals).find(([, n]) => n === signal)?.[0];
+  const name = Object.entries(builtin('node:os').constants.signals).find(([, n]) => n === signal)?.[0];
   return name ?? `signal ${signal}`;
 }
 

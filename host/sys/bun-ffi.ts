@@ -58,20 +58,27 @@ export function openBunLibc(declarations: Record<string, string>): BunLibc | nul
   } catch {
     return null;
   }
-  const symbols: Record<string, { args: string[]; returns: string }> = { __errno_location: { args: [], returns: 'ptr' } };
-  const names: Record<string, string> = {};
-  for (const [name, decl] of Object.entries(declarations)) {
-    const { symbol, returns, args } = bunSignature(decl);
-    symbols[symbol] = { args, returns };
-    names[name] = symbol;
-  }
-  const lib = ffi.dlopen('libc.so.6', symbols).symbols;
+  // Each function is declared on its first call (bun:ffi compiles a
+  // trampoline per symbol; a command uses a few of them).
+  // What dlopen returns stays referenced: its trampolines must outlive any collection.
+  const opened: unknown[] = [];
+  const open = (symbol: string, signature: { args: string[]; returns: string }) => {
+    const lib = ffi.dlopen('libc.so.6', { [symbol]: signature });
+    opened.push(lib);
+    return lib.symbols[symbol]!;
+  };
   // errno's address is fixed for the thread; kago calls libc from its main thread only.
-  const errnoAt = lib.__errno_location!() as number;
+  const errnoAt = open('__errno_location', { args: [], returns: 'ptr' })() as number;
   const fns: Record<string, Fn> = {};
-  for (const [name, symbol] of Object.entries(names)) {
-    const f = lib[symbol]!;
-    fns[name] = (...args) => Number(f(...args));
+  for (const [name, decl] of Object.entries(declarations)) {
+    let f: ((...args: unknown[]) => unknown) | undefined;
+    fns[name] = (...args) => {
+      if (!f) {
+        const { symbol, returns, args: types } = bunSignature(decl);
+        f = open(symbol, { args: types, returns });
+      }
+      return Number(f(...args));
+    };
   }
   return { fns, errno: () => ffi.read.i32(errnoAt, 0), address: (view) => ffi.ptr(view) };
 }

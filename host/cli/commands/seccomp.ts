@@ -1,6 +1,5 @@
 // `kago seccomp compile|explain`: the filter kago would load, for people and
 // tools, without running anything.
-import { release } from 'node:os';
 import { getCore } from '../../core.ts';
 import { KagoError, UsageError } from '../../errors.ts';
 import { type Compilation, createKago, DOCKER_DEFAULT_CAPABILITIES, type Kago, KagoProblemsError, ociArchName } from '../../../lib/kago.ts';
@@ -10,6 +9,7 @@ import { readConfigText } from '../../spec/load.ts';
 import { bool, type Parsed, str } from '../args.ts';
 import type { Command } from '../command.ts';
 import { writeOut, writeErr } from '../../output.ts';
+import { builtin } from '../../sys/builtin.ts';
 
 function arches(args: Parsed): string[] {
   return (str(args.flags, 'arch') ?? '').split(',').filter(Boolean).map(ociArchName);
@@ -26,7 +26,7 @@ function profileText(kago: Kago, file: string, args: Parsed): string {
   const text = readConfigText(file);
   if (!bool(args.flags, 'docker')) return text;
   const arch = arches(args)[0] ?? NATIVE_ARCH[process.arch] ?? 'SCMP_ARCH_X86_64';
-  const oci = kago.dockerProfileToOci(text, { arch, capabilities: [...DOCKER_DEFAULT_CAPABILITIES], kernel: release() });
+  const oci = kago.dockerProfileToOci(text, { arch, capabilities: [...DOCKER_DEFAULT_CAPABILITIES], kernel: builtin('node:os').release() });
   if (!oci) throw new KagoError(file, 'this Docker profile turns seccomp off: there is no filter');
   return JSON.stringify(oci);
 }
