@@ -133,8 +133,16 @@ export async function warmUpCreate(opts: CreateOptions): Promise<void> {
     }
     if (opts.pipes) closeChildEnds(opts.pipes);
   }
-  openFfiAhead();
-  await compiling;
+  try {
+    openFfiAhead();
+    await compiling;
+  } catch (e) {
+    // Nothing else knows of the executor yet: left waiting for its plan, it would keep kago from exiting.
+    if (opts.executor) abandonExecutor(opts.executor);
+    opts.executor = undefined;
+    closeProcessPipes(opts.pipes);
+    throw e;
+  }
 }
 
 /** Everything up to the plan; touches nothing, so `--dry-run` stops here. */

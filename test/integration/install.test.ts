@@ -52,6 +52,29 @@ describe('packaging', function () {
     runsAContainer(bin, bundle);
   });
 
+  it('an install that lost its core fails create in one line, exits, and leaves no executor behind', () => {
+    const prefix = join(scratch, 'broken');
+    make('install', `PREFIX=${prefix}`);
+    const wasm = join(prefix, 'lib', 'kago', 'wasm', 'kago-core.wasm');
+    rmSync(wasm);
+    const kago = new Kago(join(prefix, 'bin', 'kago'));
+    try {
+      const id = `kago-broken-${process.pid}`;
+      // The executor is started before the core is compiled; create once waited on it forever here.
+      const r = kago.run(['create', '--bundle', bundle.dir, id], { timeoutMs: 20_000 });
+      assert.equal(r.signal, null, 'create did not exit by itself');
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, `kago: ${wasm}: ENOENT\n`);
+      assert.equal(existsSync(join(kago.root, id)), false);
+      const left = execFileSync('ps', ['-eo', 'pid,stat,args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(join(prefix, 'lib', 'kago', 'native', 'kago-exec')) && !/ Z/.test(l));
+      assert.deepEqual(left, []);
+    } finally {
+      kago.cleanup();
+    }
+  });
+
   it('make dist packs the same tree into a tarball that works where it is unpacked', () => {
     make('dist');
     const tarball = join(repoRoot, 'dist', `kago-${version}-linux-x64.tar.gz`);
