@@ -1,8 +1,9 @@
 // libc through Bun's own FFI, for the calls whose arguments are integers and
-// byte buffers. Opening it costs ~0.3 ms and 30 page faults; koffi's native
+// byte buffers (a struct is laid out as bytes, with address() for what it
+// points to). Opening it costs ~0.3 ms and 30 page faults; koffi's native
 // module costs 1.5-2 ms and 165 (it brings libstdc++ with it), which every
-// start, delete and kill paid for one flock or pidfd. Under Node.js, or where
-// bun:ffi cannot open libc, sys/libc.ts goes through koffi instead.
+// start, delete and kill paid for one flock or pidfd. Under Node.js
+// sys/libc.ts goes through koffi instead.
 
 type Fn = (...args: unknown[]) => number;
 
