@@ -69,6 +69,9 @@ static int run_device_program(const struct kcg_bpf_program *p, uint32_t ctx[3]) 
     case 0x15:
       if (r[dst] == imm64) pc += (size_t)(int64_t)in->off;
       break;
+    case 0x5d:
+      if (r[dst] != r[src]) pc += (size_t)(int64_t)in->off;
+      break;
     case 0x95: return (int)r[0];
     default: FUZZ_CHECK(!"instruction outside the device program's subset");
     }

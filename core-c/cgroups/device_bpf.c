@@ -21,6 +21,7 @@
 #define BPF_ALU32_MOV_X 0xbc /* BPF_ALU | BPF_MOV | BPF_X */
 #define BPF_JNE_K 0x55 /* BPF_JMP | BPF_JNE | BPF_K */
 #define BPF_JEQ_K 0x15 /* BPF_JMP | BPF_JEQ | BPF_K */
+#define BPF_JNE_X 0x5d /* BPF_JMP | BPF_JNE | BPF_X */
 #define BPF_EXIT 0x95 /* BPF_JMP | BPF_EXIT */
 #define DEVCG_DEV_BLOCK 1
 #define DEVCG_DEV_CHAR 2
@@ -36,9 +37,25 @@ static void op(struct emitter *e, uint8_t code, int dst, int src, int16_t off, i
   e->insns[e->len++] = (struct kcg_bpf_insn){code, (uint8_t)(dst | src << 4), off, imm};
 }
 
+/* A jump's immediate is sign-extended to 64 bits and the loaded device
+ * number is not: a number above INT32_MAX would never compare equal to its
+ * immediate, so it goes through a register (mov32 zero-extends). */
+static size_t number_len(int64_t n) { return n == -1 ? 0 : n > INT32_MAX ? 2 : 1; }
+
 /* Instructions a rule takes, so the jumps past it can be computed first. */
 static size_t rule_len(const struct kcg_device_rule *r) {
-  return 1 + (r->major != -1) + (r->minor != -1) + (r->allow ? 4 : 5);
+  return 1 + number_len(r->major) + number_len(r->minor) + (r->allow ? 4 : 5);
+}
+
+/* Jumps to end unless the register holds n (-1: any number). */
+static void number_check(struct emitter *e, int reg, int64_t n, size_t end) {
+  if (n == -1) return;
+  if (n > INT32_MAX) {
+    op(e, BPF_ALU32_MOV_K, TMP, 0, 0, (int32_t)(uint32_t)n);
+    op(e, BPF_JNE_X, reg, TMP, (int16_t)(end - e->len - 1), 0);
+  } else {
+    op(e, BPF_JNE_K, reg, 0, (int16_t)(end - e->len - 1), (int32_t)n);
+  }
 }
 
 void kcg_device_bpf(struct kago_arena *a, const struct kcg_device_rules *rules, struct kcg_bpf_program *out) {
@@ -61,8 +78,8 @@ void kcg_device_bpf(struct kago_arena *a, const struct kcg_device_rules *rules, 
     /* Each jump's offset counts from the instruction after it. */
 #define TO_END() ((int16_t)(end - e.len - 1))
     op(&e, BPF_JNE_K, TYPE, 0, TO_END(), r->type == 'b' ? DEVCG_DEV_BLOCK : DEVCG_DEV_CHAR);
-    if (r->major != -1) op(&e, BPF_JNE_K, MAJOR, 0, TO_END(), (int32_t)(uint32_t)r->major);
-    if (r->minor != -1) op(&e, BPF_JNE_K, MINOR, 0, TO_END(), (int32_t)(uint32_t)r->minor);
+    number_check(&e, MAJOR, r->major, end);
+    number_check(&e, MINOR, r->minor, end);
     if (r->allow) {
       op(&e, BPF_ALU32_AND_K, ACCESS, 0, 0, (int32_t)~r->access);
       op(&e, BPF_JNE_K, ACCESS, 0, TO_END(), 0);
