@@ -102,14 +102,38 @@ export function executorIo(preserved: number, consoleFd?: number): ExecutorIo {
   return { extraFds: [consoleFd ?? 'ignore', ...preservedFdList(preserved)] };
 }
 
-/** Whether the config asks for a terminal, read without validating: the console is set up only after that. */
-function mayWantTerminal(bundle: string | undefined): boolean {
+/** What the warm-up reads of the config before it is validated; undefined when it cannot (create will say why). */
+function peekConfig(bundle: string | undefined): Spec | undefined {
   try {
-    const config = JSON.parse(readConfigBytes(join(resolve(bundle ?? '.'), 'config.json')).toString('utf8')) as { process?: { terminal?: unknown } };
-    return config.process?.terminal !== false && config.process?.terminal !== undefined;
+    return JSON.parse(readConfigBytes(join(resolve(bundle ?? '.'), 'config.json')).toString('utf8')) as Spec;
   } catch {
-    return true;
+    return undefined;
   }
+}
+
+/**
+ * kago's own cgroup.procs, for the executor to keep the migration path warm
+ * through (cgroups/prime.ts), or undefined where that does not pay: where
+ * init will be cloned straight into its cgroup there is no migration to wait
+ * for, and the no-op moves would only take the lock forks and other
+ * creates need.
+ */
+function primingFile(opts: CreateOptions, config: Spec | undefined): string | undefined {
+  // Priming moves the executor into kago's own cgroup: out of a scope systemd has just put it in.
+  if (isRootless() || opts.systemdCgroup) return undefined;
+  const hierarchies = detectHierarchies();
+  const cloned =
+    config !== undefined &&
+    canCloneIntoCgroup({
+      // one directory per hierarchy, as the container will have
+      dirs: hierarchies.map((h) => h.mountPoint),
+      version: hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1,
+      systemd: false,
+      namespaces: config.linux?.namespaces ?? [],
+      userRoot: mappedRoot(config.linux?.uidMappings),
+    });
+  log('debug', cloned ? 'init will be cloned into its cgroup: no priming' : 'priming the cgroup migration path');
+  return cloned ? undefined : ownCgroupProcsFile();
 }
 
 /**
@@ -119,11 +143,13 @@ function mayWantTerminal(bundle: string | undefined): boolean {
  * (cgroups/prime.ts). Not for a terminal: its console comes later.
  */
 export async function warmUpCreate(opts: CreateOptions): Promise<void> {
-  // Priming moves the executor into kago's own cgroup: out of a scope systemd has just put it in.
-  const prime = isRootless() || opts.systemdCgroup ? undefined : ownCgroupProcsFile();
-  if (prime) primeFrom(prime);
   const compiling = compileCoreAhead();
-  if (!mayWantTerminal(opts.bundle)) {
+  const config = peekConfig(opts.bundle);
+  const prime = primingFile(opts, config);
+  if (prime) primeFrom(prime);
+  const terminal = config?.process?.terminal;
+  // The console is set up only once the config is validated: a config that may want one waits.
+  if (config !== undefined && (terminal === false || terminal === undefined)) {
     if (opts.foreground) opts.pipes = makeProcessPipes();
     try {
       opts.executor = startExecutor({ ...executorIo(listenFds() + (opts.preserveFds ?? 0)), stdio: opts.pipes?.child }, prime);

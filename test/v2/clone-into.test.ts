@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Spec } from '../../wasm/spec.gen.ts';
 import { kagoBin, repoRoot, runcBin } from '../helpers/paths.ts';
@@ -80,6 +81,24 @@ describeV2('kago: processes created in their cgroup with clone3(CLONE_INTO_CGROU
     const r = kago.ok(['exec', c.id, 'cat', '/proc/self/cgroup']);
     assert.equal(r.stdout, '0::/\n');
     assert.equal(keyed(c.dir, 'pids.events').max, 0);
+  });
+
+  it('create primes the cgroup migration path only where init is not cloned into its cgroup', function () {
+    // Priming is the executor moving itself into kago's cgroup while it
+    // waits (cgroups/prime.ts): with clone3 there is no migration to warm.
+    const debugLog = (c: { bundleDir: string; id: string }) => {
+      const file = h.scratch(join(tmpdir(), `${c.id}.log`));
+      kago.ok(['--debug', '--log', file, 'create', '--bundle', c.bundleDir, c.id]);
+      return readFileSync(file, 'utf8');
+    };
+    const cloned = v2Bundle(h, ['true'], {}, noCgroupNs);
+    assert.match(debugLog(cloned), /init will be cloned into its cgroup: no priming/);
+    // A joined cgroup namespace makes the executor fall back to the cgroup.procs write.
+    const written = v2Bundle(h, ['true'], {}, (s) => {
+      noCgroupNs(s);
+      s.linux!.namespaces!.push({ type: 'cgroup', path: '/proc/1/ns/cgroup' });
+    });
+    assert.match(debugLog(written), /priming the cgroup migration path/);
   });
 
   it('a nested cgroupsPath: init is created in the innermost level', function () {
