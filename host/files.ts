@@ -7,7 +7,7 @@
 // a character device or a FIFO of kago's own) or uses a name another user
 // could guess ahead.
 // docs/security.md lists every such path and the rule it follows.
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, linkSync, lstatSync, openSync, renameSync, type Stats, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { KagoError } from './errors.ts';
 import { builtin } from './sys/builtin.ts';
@@ -40,15 +40,11 @@ function writeAll(fd: number, data: Buffer): void {
 }
 
 /**
- * Replaces `path` with a file holding `data`, whole: written under a random
- * name in the same directory (so the rename is atomic and a reader never
- * sees half of it) that is created O_EXCL|O_NOFOLLOW, so a planted name can
- * neither redirect the write nor be guessed in advance. A symlink at `path`
- * itself is replaced, not followed (rename never follows). On any failure
- * nothing is left; the error names the user's path, after `what` ("--pid-file ").
+ * `data` in a new file beside `abs`, under a random name (created
+ * O_EXCL|O_NOFOLLOW, so a planted name can neither redirect the write nor be
+ * guessed in advance): its path. exactMode: `mode` whatever kago's umask.
  */
-export function replaceFile(what: string, path: string, data: string, mode: number): void {
-  const abs = resolve(path);
+function writeBeside(what: string, path: string, abs: string, data: string, mode: number, exactMode: boolean): string {
   const tmp = join(dirname(abs), `.${basename(abs)}.${builtin('node:crypto').randomBytes(8).toString('hex')}.kago-tmp`);
   let fd: number;
   try {
@@ -58,39 +54,57 @@ export function replaceFile(what: string, path: string, data: string, mode: numb
   }
   try {
     try {
-      // The mode the engines expect whatever kago's umask.
-      fchmodSync(fd, mode);
+      if (exactMode) fchmodSync(fd, mode);
       writeAll(fd, Buffer.from(data));
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, abs);
   } catch (e) {
+    unlinkSync(tmp);
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
+  }
+  return tmp;
+}
+
+/**
+ * Puts the whole file written beside `abs` at `abs` with `place` (a reader
+ * never sees half of it); on any failure nothing is left, and the error
+ * names the user's path, after `what` ("--pid-file ").
+ */
+function placeWritten(what: string, path: string, tmp: string, place: () => void): void {
+  try {
+    place();
+  } catch (e) {
+    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
+  } finally {
     try {
       unlinkSync(tmp);
     } catch {
-      // already gone: the rename happened, or someone removed it
+      // already gone: renamed into place
     }
-    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
 }
 
-/** A new file at `path`: never an existing one, never through a symlink. */
+/**
+ * Replaces `path` with a file holding `data`, whole, with the exact mode
+ * the engines expect. A symlink at `path` itself is replaced, not followed
+ * (rename never follows).
+ */
+export function replaceFile(what: string, path: string, data: string, mode: number): void {
+  const abs = resolve(path);
+  const tmp = writeBeside(what, path, abs, data, mode, true);
+  placeWritten(what, path, tmp, () => renameSync(tmp, abs));
+}
+
+/**
+ * A new file at `path`, whole once it appears: never an existing one, never
+ * through a symlink (link fails on any name that exists, a symlink
+ * included). The mode is `mode` under kago's umask, as a plain create.
+ */
 export function createNewFile(what: string, path: string, data: string, mode: number): void {
-  let fd: number;
-  try {
-    fd = openSync(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  } catch (e) {
-    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
-  }
-  try {
-    writeAll(fd, Buffer.from(data));
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(path);
-    throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
-  }
-  closeSync(fd);
+  const abs = resolve(path);
+  const tmp = writeBeside(what, path, abs, data, mode, false);
+  placeWritten(what, path, tmp, () => linkSync(tmp, abs));
 }
 
 /**
