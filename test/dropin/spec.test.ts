@@ -11,10 +11,12 @@ import { kagoBin, runcBin } from '../helpers/paths.ts';
 
 function specOf(bin: string, flags: string[] = []): { linux: { namespaces: { type: string }[] } } {
   const dir = mkdtempSync(join(tmpdir(), 'kago-spec-'));
+  const runtime = new Kago(bin);
   try {
-    new Kago(bin).ok(['spec', ...flags, '--bundle', dir]);
+    runtime.ok(['spec', ...flags, '--bundle', dir]);
     return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   } finally {
+    runtime.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }
