@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 function field(text: string, name: string): string {
   const line = text.split('\n').find((l) => l.startsWith(name));
@@ -116,9 +117,10 @@ describe('kernel settings', function () {
     assert.equal(inside.status, 0, inside.stderr);
     assert.match(inside.stdout, /^\d+: eth7(@\S+)?: .*link\/ether /);
     h.kago.ok(['delete', '--force', id]);
-    // A virtual device goes with the network namespace that held it, and a veth with its peer.
-    assert.ok(!existsSync(`/sys/class/net/${name}`));
-    assert.ok(!existsSync(`/sys/class/net/${peer}`));
+    // A virtual device goes with the network namespace that held it, and a
+    // veth with its peer: the kernel tears the namespace down on a work
+    // queue, shortly after its last process is gone.
+    waitFor(() => !existsSync(`/sys/class/net/${name}`) && !existsSync(`/sys/class/net/${peer}`));
   });
 
   it('refuses a missing network device by name, before the container exists', function () {
