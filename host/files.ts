@@ -60,28 +60,31 @@ function writeBeside(what: string, path: string, abs: string, data: string, mode
       closeSync(fd);
     }
   } catch (e) {
-    unlinkSync(tmp);
+    removeQuietly(tmp);
     throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
   }
   return tmp;
 }
 
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // someone removed it already
+  }
+}
+
 /**
  * Puts the whole file written beside `abs` at `abs` with `place` (a reader
- * never sees half of it); on any failure nothing is left, and the error
- * names the user's path, after `what` ("--pid-file ").
+ * never sees half of it); on a failure nothing is left, and the error names
+ * the user's path, after `what` ("--pid-file ").
  */
 function placeWritten(what: string, path: string, tmp: string, place: () => void): void {
   try {
     place();
   } catch (e) {
+    removeQuietly(tmp);
     throw new KagoError(`${what}${path}`, fileErrorReason(e), { cause: e });
-  } finally {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone: renamed into place
-    }
   }
 }
 
@@ -105,6 +108,8 @@ export function createNewFile(what: string, path: string, data: string, mode: nu
   const abs = resolve(path);
   const tmp = writeBeside(what, path, abs, data, mode, false);
   placeWritten(what, path, tmp, () => linkSync(tmp, abs));
+  // The file has its own name now; the temporary one goes.
+  removeQuietly(tmp);
 }
 
 /**
