@@ -55,6 +55,11 @@ export function parseCgroupMounts(mountinfo: string): Hierarchy[] {
 
 let detected: Hierarchy[] | null = null;
 
+/** 2 on a pure cgroup v2 host, 1 where any v1 hierarchy is mounted (or none is). */
+export function cgroupVersion(hierarchies: readonly Hierarchy[]): 1 | 2 {
+  return hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1;
+}
+
 /** Read once per command: a command does not outlive a change of the host's cgroup mounts. */
 export function detectHierarchies(): Hierarchy[] {
   detected ??= parseCgroupMounts(readFileSync('/proc/self/mountinfo', 'utf8'));

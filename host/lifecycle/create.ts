@@ -7,7 +7,7 @@ import { applyCgroupLimits } from '../cgroups/apply.ts';
 import { refuseFrozenCgroup, warnIfCgroupNotEmpty } from '../cgroups/existing.ts';
 import { cgroupDirs, createCgroupDirs, removeCgroupDirs, resolveCgroupPath } from '../cgroups/placement.ts';
 import { lendRealtimeBudget } from '../cgroups/realtime.ts';
-import { detectHierarchies } from '../cgroups/layout.ts';
+import { cgroupVersion, detectHierarchies } from '../cgroups/layout.ts';
 import { ownCgroupProcsFile, primeFrom } from '../cgroups/prime.ts';
 import { cgroupsDelegated, isRootless, refuseLimitsWithoutCgroups } from '../cgroups/rootless.ts';
 import { canCloneIntoCgroup, mappedRoot } from '../cgroups/clone-into.ts';
@@ -127,7 +127,7 @@ function primingFile(opts: CreateOptions, config: Spec | undefined): string | un
     canCloneIntoCgroup({
       // one directory per hierarchy, as the container will have
       dirs: hierarchies.map((h) => h.mountPoint),
-      version: hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1,
+      version: cgroupVersion(hierarchies),
       systemd: false,
       namespaces: config.linux?.namespaces ?? [],
       userRoot: mappedRoot(config.linux?.uidMappings),
@@ -186,7 +186,7 @@ export function prepareCreate(store: StateStore, opts: CreateOptions): Prepared 
   }
   refuseFrozenCgroup(leaves);
   warnIfCgroupNotEmpty(leaves);
-  const version = hierarchies.length > 0 && hierarchies.every((h) => h.version === 2) ? 2 : 1;
+  const version = cgroupVersion(hierarchies);
   const facts = gatherFacts(spec, bundle, store.fifoPath(opts.id), {
     dirs: leaves,
     mountPoints: hierarchies.map((h) => h.mountPoint),

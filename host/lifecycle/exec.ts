@@ -1,6 +1,6 @@
 // `exec`: a new process in a running container.
 import { closeSync, existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { detectHierarchies, type Hierarchy } from '../cgroups/layout.ts';
+import { cgroupVersion, detectHierarchies, type Hierarchy } from '../cgroups/layout.ts';
 import { canCloneIntoCgroup, processUserRoot } from '../cgroups/clone-into.ts';
 import { KagoError } from '../errors.ts';
 import { buildExecPlan, type ExecTarget } from '../plan/exec.ts';
@@ -159,7 +159,7 @@ function execPlan(state: ContainerState, opts: ExecOptions, terminal: boolean): 
   }
   if (terminal) target.console = consoleSize(opts.process.consoleSize);
   if (!namespaces.some((ns) => ns.type === 'mount')) target.root = `/proc/${state.pid}/root`;
-  const version = detectHierarchies().every((h) => h.version === 2) ? 2 : 1;
+  const version = cgroupVersion(detectHierarchies());
   const systemd = state.kago.cgroup.systemd !== undefined;
   // Its cgroup namespace is joined after the fork when the process is cloned in (plan/exec.ts).
   const joinedBeforeFork = namespaces.filter((ns) => ns.type !== 'cgroup');

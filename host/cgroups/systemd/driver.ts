@@ -8,7 +8,7 @@ import type { CgroupWrite } from '../../../wasm/cgroups.ts';
 import { KagoError } from '../../errors.ts';
 import type { LinuxResources, Spec } from '../../../wasm/spec.gen.ts';
 import { computeWrites } from '../apply.ts';
-import type { Hierarchy } from '../layout.ts';
+import { cgroupVersion, type Hierarchy } from '../layout.ts';
 import { log } from '../../log.ts';
 import { isRootless } from '../rootless.ts';
 import { setUnitProperties, startScope, stopUnit } from './manager.ts';
@@ -22,7 +22,7 @@ export function refuseRootlessSystemd(): void {
 }
 
 function isUnified(hierarchies: readonly Hierarchy[]): boolean {
-  return hierarchies.length > 0 && hierarchies.every((h) => h.version === 2);
+  return cgroupVersion(hierarchies) === 2;
 }
 
 /** The device rules as the core orders them for v1, whatever the host: systemd's DeviceAllow= comes from them. */
