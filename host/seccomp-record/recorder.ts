@@ -12,8 +12,8 @@ import { createNewFile, replaceFile } from '../files.ts';
 import { log } from '../log.ts';
 import { isSameLiveProcess } from '../state/proc.ts';
 import { useNormalJitPolicy } from '../sys/jit.ts';
-import { pidfdOpen } from '../sys/libc.ts';
-import { answerNotification, pidfdGetfd, POLLERR, POLLHUP, POLLIN, pollOne, receiveNotification } from '../sys/seccomp-notify.ts';
+import { pidfdGetfd, pidfdOpen, POLLERR, POLLHUP, POLLIN, pollOne } from '../sys/libc.ts';
+import { answerNotification, receiveNotification } from '../sys/seccomp-notify.ts';
 import { type Answer, Answerer } from './answer.ts';
 import { Recording, recordedProfile } from './profile.ts';
 import type { RecorderRequest } from './request.ts';
@@ -74,7 +74,7 @@ function record(listener: number, request: RecorderRequest, { names, answerer }:
   // audit -> numbers already noted, when a second call of a number can teach nothing (no answers, no arguments)
   const done = !answerer && !request.withArgs ? new Map<number, Set<number>>() : null;
   for (;;) {
-    const events = pollOne(listener, -1);
+    const events = pollOne(listener, POLLIN, -1);
     if (events & POLLIN) {
       const n = receiveNotification(listener);
       if (!n) continue;

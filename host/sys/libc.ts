@@ -6,7 +6,7 @@
 // use, so commands that never touch these calls do not pay.
 import { closeSync } from 'node:fs';
 import { KagoError } from '../errors.ts';
-import { SYS_bpf, SYS_pidfd_open, SYS_pidfd_send_signal } from '../linux.ts';
+import { SYS_bpf, SYS_pidfd_getfd, SYS_pidfd_open, SYS_pidfd_send_signal } from '../linux.ts';
 import { openBunLibc } from './bun-ffi.ts';
 import { errnoName } from './errno.ts';
 import { type Koffi, loadKoffi } from './koffi.ts';
@@ -230,20 +230,36 @@ export function flock(fd: number, op: number): void {
   check('flock', plainCalls().fns.flock(fd, op));
 }
 
-const POLLIN = 0x1;
+export const POLLIN = 0x1;
+export const POLLERR = 0x8;
+export const POLLHUP = 0x10;
 
-/** Waits up to timeoutMs for fd to be readable (or at end-of-file); false on timeout. */
-export function waitReadable(fd: number, timeoutMs: number): boolean {
-  const pollfd = new Uint8Array(8);
-  const view = new DataView(pollfd.buffer);
-  view.setInt32(0, fd, true);
-  view.setInt16(4, POLLIN, true);
+// One struct pollfd for every call: the seccomp recorder polls for each notification.
+const pollfd = new Uint8Array(8);
+const pollView = new DataView(pollfd.buffer);
+
+/** poll(2) on one fd for `events`: the revents, or 0 on timeout. */
+export function pollOne(fd: number, events: number, timeoutMs: number): number {
+  pollView.setInt32(0, fd, true);
+  pollView.setInt16(4, events, true);
+  pollView.setInt16(6, 0, true);
   for (;;) {
     const n = plainCalls().fns.poll(pollfd, 1, timeoutMs);
-    if (n >= 0) return n > 0;
+    if (n > 0) return pollView.getInt16(6, true);
+    if (n === 0) return 0;
     const errno = plainCalls().errno();
     if (errno !== 4 /* EINTR */) throw new SyscallError('poll', errno);
   }
+}
+
+/** Waits up to timeoutMs for fd to be readable (or at end-of-file); false on timeout. */
+export function waitReadable(fd: number, timeoutMs: number): boolean {
+  return pollOne(fd, POLLIN, timeoutMs) !== 0;
+}
+
+/** ioctl(2) with a buffer for its argument: 0, or the errno it failed with (callers tell EINTR and ENOENT apart). */
+export function ioctlErrno(fd: number, request: number, arg: Uint8Array): number {
+  return plainCalls().fns.ioctl(fd, request, arg) === 0 ? 0 : plainCalls().errno();
 }
 
 const P_PID = 1;
@@ -272,6 +288,11 @@ export function pidfdOpen(pid: number): number {
 
 export function pidfdSendSignal(pidfd: number, signal: number): void {
   check('pidfd_send_signal', plainCalls().fns.syscall4(SYS_pidfd_send_signal, pidfd, signal, 0, 0));
+}
+
+/** A copy of descriptor `fd` of the process behind `pidfd`, close-on-exec (pidfd_getfd(2)). */
+export function pidfdGetfd(pidfd: number, fd: number): number {
+  return check('pidfd_getfd', plainCalls().fns.syscall4(SYS_pidfd_getfd, pidfd, fd, 0, 0));
 }
 
 const SOL_SOCKET = 1;
