@@ -73,8 +73,8 @@ export function startContainer(store: StateStore, id: string): ContainerState {
     } finally {
       closeSync(fd);
     }
-    state.status = 'running';
-    store.write(state);
+    // No state write: the status is derived (store.status), and the FIFO's
+    // removal above is what makes it 'running'.
     // runtime-spec: poststart runs after the program has started, and its failure is an error of start.
     runHostHooks('poststart', state.kago.hooks, hookState(state, 'running'), state.bundle);
     return state;
