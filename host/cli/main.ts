@@ -85,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === RECORDER_COMMAND) return (await import('../seccomp-record/recorder.ts')).runRecorder(rest[0]);
+  if (name === 'start-failed')
+    (await import('../lifecycle/start.ts')).reportStartFailure(new StateStore(str(global.flags, 'root') ?? defaultStateRoot()), rest);
   const command = await commandFor(name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);
   const parsed = parseFlags(rest, [...command.flags, { names: ['help', 'h'], type: 'bool', help: '' }], command.interspersed);

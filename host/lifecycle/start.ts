@@ -31,6 +31,29 @@ function seccompHint(state: ContainerState, failure: string): string {
   return refusedByFilter(Buffer.from(filter, 'base64'), ['execve']).length ? ' (the seccomp profile, /linux/seccomp, refuses execve)' : '';
 }
 
+/** How a start can fail once init has been released: the launcher (native/launcher) reports through here too. */
+export type StartFailure = 'exited' | 'timeout' | 'init';
+
+export function startFailure(state: ContainerState, kind: StartFailure, failure = ''): KagoError {
+  const what = `container ${state.id}`;
+  if (kind === 'exited') return new KagoError(what, 'its init process exited before start');
+  if (kind === 'timeout') return new KagoError(what, 'init did not take the start signal');
+  return new KagoError(what, `init failed before executing the program: ${failure}${seccompHint(state, failure)}`);
+}
+
+/**
+ * `kago start-failed KIND ID [TEXT]`: not a command for people. The launcher
+ * runs it when the start it did itself failed after init was released, so
+ * that the words, the log line and the exit status are the host's.
+ */
+const START_FAILED_COMMAND = 'start-failed'; // host/cli/main.ts and native/launcher/main.c name it too
+
+export function reportStartFailure(store: StateStore, args: readonly string[]): never {
+  const [kind, id, text] = args;
+  if ((kind !== 'exited' && kind !== 'timeout' && kind !== 'init') || id === undefined) throw new KagoError(START_FAILED_COMMAND, 'is run by kago itself');
+  throw startFailure(store.read(id), kind, text ?? '');
+}
+
 export function startContainer(store: StateStore, id: string): ContainerState {
   return store.withLock(id, () => {
     const state = store.read(id);
@@ -53,9 +76,9 @@ export function startContainer(store: StateStore, id: string): ContainerState {
           // byte, executed a short program and exited (1 `run` of `true` in
           // ~200 did, test/stress/soak.test.ts): the byte is still there.
           if (readNonBlocking(fd, byte) === 1) break;
-          throw new KagoError(`container ${id}`, 'its init process exited before start');
+          throw startFailure(state, 'exited');
         }
-        if (Date.now() > deadline) throw new KagoError(`container ${id}`, 'init did not take the start signal');
+        if (Date.now() > deadline) throw startFailure(state, 'timeout');
         waitReadable(fd, CHECK_MS);
       }
       unlinkSync(fifo);
@@ -69,7 +92,7 @@ export function startContainer(store: StateStore, id: string): ContainerState {
         if (n === 1) failure += String.fromCharCode(byte[0]!);
         else waitReadable(fd, CHECK_MS);
       }
-      if (failure) throw new KagoError(`container ${id}`, `init failed before executing the program: ${failure}${seccompHint(state, failure)}`);
+      if (failure) throw startFailure(state, 'init', failure);
     } finally {
       closeSync(fd);
     }
