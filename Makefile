@@ -12,6 +12,11 @@ CORE_WASM := wasm/kago-core.wasm
 EXEC_SRC  := $(wildcard native/*.c)
 EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h native/ops.gen.h
 EXEC_BIN  := native/kago-exec
+# The front command (bin/kago): state, start, kill and delete in their
+# ordinary case, everything else handed to dist/kago (docs/launcher.md).
+LAUNCHER_SRC := $(wildcard native/launcher/*.c) core-c/json/json.c core-c/common/arena.c
+LAUNCHER_HDR := $(wildcard native/launcher/*.h) core-c/json/json.h core-c/common/arena.h
+LAUNCHER_BIN := native/kago
 HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts host/linux.gen.ts
 HOST_SRC  += wasm/spec.gen.ts
 BUNDLE    := dist/kago.cjs dist/kago
@@ -35,7 +40,7 @@ CORE_LDFLAGS := -Wl,--initial-memory=2097152 -Wl,--export-dynamic \
 EXEC_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static
 
 .PHONY: all check test test-v2 test-unit lint format install dist clean deps lib web fuzz fuzz-short soak bench conformance
-all: $(CORE_WASM) $(EXEC_BIN) $(BUNDLE)
+all: $(CORE_WASM) $(EXEC_BIN) $(LAUNCHER_BIN) $(BUNDLE)
 
 # The test build: kago and its executor with the crash tests' fault
 # injection (KAGO_CRASH_AT, KAGO_CRASH_AFTER_OP) compiled in, under
@@ -51,7 +56,7 @@ $(TEST_EXEC): $(EXEC_SRC) $(EXEC_HDR)
 	$(CC) $(EXEC_CFLAGS) -DKAGO_FAULT_INJECTION -o $@ $(EXEC_SRC)
 $(TEST_BUNDLE) &: $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
 	$(NODE) scripts/bundle.mjs --faults $(TEST_BUILD)/dist
-# As in the checkout, bin/kago links to the executable beside it.
+# bin/kago is the host itself here, not the launcher: the faults are the host's.
 $(TEST_BUILD)/bin/kago:
 	@mkdir -p $(@D)
 	ln -sfn ../dist/kago $@
@@ -79,6 +84,9 @@ $(CORE_WASM): $(CORE_SRC) $(CORE_HDR) | node_modules/.kago-lock-stamp
 
 $(EXEC_BIN): $(EXEC_SRC) $(EXEC_HDR)
 	$(CC) $(EXEC_CFLAGS) -o $@ $(EXEC_SRC)
+
+$(LAUNCHER_BIN): $(LAUNCHER_SRC) $(LAUNCHER_HDR)
+	$(CC) $(EXEC_CFLAGS) -Icore-c -o $@ $(LAUNCHER_SRC)
 
 $(BUNDLE) &: $(HOST_SRC) scripts/bundle.mjs | node_modules/.kago-lock-stamp
 	$(NODE) scripts/bundle.mjs
@@ -183,10 +191,10 @@ conformance: all
 bench: deps all
 	$(NODE) bench/main.mjs $(BENCH_FLAGS)
 
-# An installed kago: the executable, the executor, the core and koffi's native
-# module, laid out as in the checkout (host/paths.ts finds them beside the
-# executable), with PREFIX/bin/kago a link to it. `make dist` packs the same
-# tree as a release tarball.
+# An installed kago: the host executable, the executor, the launcher, the core
+# and koffi's native module, laid out as in the checkout (host/paths.ts finds
+# them beside the executable), with PREFIX/bin/kago a link to the launcher.
+# `make dist` packs the same tree as a release tarball.
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 VERSION  := $(shell $(NODE) -p "require('./package.json').version" 2>/dev/null)
@@ -196,19 +204,20 @@ DIST_TAR := dist/kago-$(VERSION)-linux-x64.tar.gz
 install: all
 	install -D -m 0755 dist/kago $(LIBEXEC)/dist/kago
 	install -D -m 0755 $(EXEC_BIN) $(LIBEXEC)/native/kago-exec
+	install -D -m 0755 $(LAUNCHER_BIN) $(LIBEXEC)/native/kago
 	install -D -m 0644 $(CORE_WASM) $(LIBEXEC)/wasm/kago-core.wasm
 	install -D -m 0644 $(KOFFI_NODE) $(LIBEXEC)/$(KOFFI_NODE)
 	install -D -m 0644 LICENSE $(LIBEXEC)/LICENSE
 	install -d $(DESTDIR)$(PREFIX)/bin
-	ln -sfn ../lib/kago/dist/kago $(DESTDIR)$(PREFIX)/bin/kago
+	ln -sfn ../lib/kago/native/kago $(DESTDIR)$(PREFIX)/bin/kago
 dist: $(DIST_TAR)
-$(DIST_TAR): $(CORE_WASM) $(EXEC_BIN) $(BUNDLE) LICENSE
+$(DIST_TAR): $(CORE_WASM) $(EXEC_BIN) $(LAUNCHER_BIN) $(BUNDLE) LICENSE
 	rm -rf build/dist-stage
 	$(MAKE) --no-print-directory install PREFIX=/kago-$(VERSION) DESTDIR=$(CURDIR)/build/dist-stage
 	tar -C build/dist-stage --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -czf $@ kago-$(VERSION)
 	rm -rf build/dist-stage
 
 clean:
-	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts host/linux.gen.ts
+	rm -rf dist web/dist $(CORE_WASM) $(EXEC_BIN) $(LAUNCHER_BIN) native/plan.gen.h native/ops.gen.h host/plan/format.gen.ts host/linux.gen.ts
 	rm -rf $(TEST_BUILD)
 	rm -f wasm/spec.gen.ts $(SPEC_GEN)

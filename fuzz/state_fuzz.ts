@@ -95,7 +95,7 @@ type Rand = () => number;
 const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 
 /** A byte-level change: flip, insert, delete, duplicate, splice a JSON token. */
-function mutateText(r: Rand, text: string): string {
+export function mutateText(r: Rand, text: string): string {
   const at = Math.floor(r() * (text.length + 1));
   switch (Math.floor(r() * 5)) {
     case 0:
@@ -114,7 +114,7 @@ function mutateText(r: Rand, text: string): string {
 }
 
 /** A structural change: some value anywhere in the tree replaced, removed or added. */
-function mutateTree(r: Rand, root: unknown): unknown {
+export function mutateTree(r: Rand, root: unknown): unknown {
   const containers: (Record<string, unknown> | unknown[])[] = [];
   const walk = (v: unknown) => {
     if (typeof v === 'object' && v !== null) {

@@ -65,7 +65,9 @@ static const char *flag_name(const char *arg, const char **value, size_t *len) {
   return body;
 }
 
-static bool named(const char *body, size_t len, const char *name) { return strlen(name) == len && !strncmp(body, name, len); }
+static bool named(const char *body, size_t len, const char *name) {
+  return strlen(name) == len && !strncmp(body, name, len);
+}
 
 /* A --log the host would only open: an existing file of one link (or a
  * character device), not a link, not a FIFO. Anything else the host creates
@@ -84,19 +86,23 @@ static bool parse_global(int argc, char **argv, struct options *o) {
     size_t len;
     const char *body = flag_name(argv[i], &value, &len);
     if (named(body, len, "systemd-cgroup")) {
-      if (value && strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") && strcmp(value, "0")) return false;
+      if (value && strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") && strcmp(value, "0"))
+        return false;
       continue;
     }
-    bool takes = named(body, len, "root") || named(body, len, "log") || named(body, len, "log-format") || named(body, len, "rootless") ||
-                 named(body, len, "criu");
+    bool takes = named(body, len, "root") || named(body, len, "log") || named(body, len, "log-format") ||
+                 named(body, len, "rootless") || named(body, len, "criu");
     if (!takes) return false; /* --debug, --version, --help, --, unknown */
     if (!value) {
       if (i + 1 >= argc) return false;
       value = argv[++i];
     }
-    if (named(body, len, "root")) o->root = value;
-    else if (named(body, len, "log") && !log_file_taken(value)) return false;
-    else if (named(body, len, "log-format") && strcmp(value, "text") && strcmp(value, "json")) return false;
+    if (named(body, len, "root"))
+      o->root = value;
+    else if (named(body, len, "log") && !log_file_taken(value))
+      return false;
+    else if (named(body, len, "log-format") && strcmp(value, "text") && strcmp(value, "json"))
+      return false;
   }
   if (i >= argc || !o->root[0]) return false;
   o->command = argv[i];
@@ -278,8 +284,10 @@ static void put_json_string(struct out *o, const char *s, size_t n) {
         e = esc;
       }
     }
-    if (e) puts_(o, e);
-    else put(o, (const char *)&ch, 1);
+    if (e)
+      puts_(o, e);
+    else
+      put(o, (const char *)&ch, 1);
   }
   put(o, "\"", 1);
 }
@@ -291,7 +299,8 @@ static bool plain_annotation_keys(const struct kj_value *obj) {
     const struct kj_member *m = &obj->u.object.members[i];
     if (m->key_len && strspn(m->key, "0123456789") == m->key_len) return false;
     for (size_t j = 0; j < i; j++)
-      if (obj->u.object.members[j].key_len == m->key_len && !memcmp(obj->u.object.members[j].key, m->key, m->key_len)) return false;
+      if (obj->u.object.members[j].key_len == m->key_len && !memcmp(obj->u.object.members[j].key, m->key, m->key_len))
+        return false;
   }
   return true;
 }
@@ -419,8 +428,10 @@ static int cmd_start(const struct options *o) {
   for (;;) {
     int r = read_byte(fd, &byte);
     if (r == 0) break;
-    if (r == 1 && n + 1 < sizeof failure) failure[n++] = byte;
-    else if (r < 0) wait_readable(fd);
+    if (r == 1 && n + 1 < sizeof failure)
+      failure[n++] = byte;
+    else if (r < 0)
+      wait_readable(fd);
   }
   close(fd);
   if (n) {
@@ -448,7 +459,8 @@ static int cmd_kill(const struct options *o) {
   if (!open_container(o, o->args[0], false, &c)) host();
   const char *status = status_of(&c);
   /* a paused container's SIGKILL thaws it too: the host's */
-  if (strcmp(status, "created") && strcmp(status, "running") && !(strcmp(status, "paused") == 0 && signal != SIGKILL)) host();
+  if (strcmp(status, "created") && strcmp(status, "running") && !(strcmp(status, "paused") == 0 && signal != SIGKILL))
+    host();
   int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)c.s.pid, 0);
   if (pidfd < 0) host();
   /* the pid could have been reused between the status and the pidfd */
@@ -485,7 +497,7 @@ static bool listed(const struct kj_value *list, const char *dir) {
 
 /* The state directory's files, then the directory; false at anything that is not a plain file. */
 static bool remove_state_dir(struct container *c, const struct options *o) {
-  DIR *d = fdopendir(dup(c->dir));
+  DIR *d = fdopendir(fcntl(c->dir, F_DUPFD_CLOEXEC, 0));
   if (!d) return false;
   bool ok = true;
   for (struct dirent *e; ok && (e = readdir(d));) {

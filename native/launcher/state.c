@@ -72,8 +72,8 @@ static bool hook_list(const struct kj_value *v) {
   if (!v || v->type != KJ_ARRAY) return false;
   for (size_t i = 0; i < v->u.array.count; i++) {
     const struct kj_value *h = v->u.array.items[i];
-    if (!is_object(h) || !is_string(kj_get(h, "path")) || !optional(h, "args", string_array) || !optional(h, "env", string_array) ||
-        !optional(h, "timeout", any_count))
+    if (!is_object(h) || !is_string(kj_get(h, "path")) || !optional(h, "args", string_array) ||
+        !optional(h, "env", string_array) || !optional(h, "timeout", any_count))
       return false;
   }
   return true;
@@ -87,7 +87,8 @@ static bool annotations(const struct kj_value *v) {
 }
 
 static bool process(const struct kj_value *v) {
-  return is_object(v) && optional(v, "args", string_array) && optional(v, "env", string_array) && optional(v, "cwd", any_string);
+  return is_object(v) && optional(v, "args", string_array) && optional(v, "env", string_array) &&
+         optional(v, "cwd", any_string);
 }
 
 static bool base64(const struct kj_value *v) {
@@ -95,8 +96,10 @@ static bool base64(const struct kj_value *v) {
   size_t i = 0, n = v->u.string.len, pad = 0;
   for (; i < n && pad == 0; i++) {
     char c = v->u.string.s[i];
-    if (c == '=') pad = 1;
-    else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/')) return false;
+    if (c == '=')
+      pad = 1;
+    else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/'))
+      return false;
   }
   for (; i < n; i++, pad++)
     if (v->u.string.s[i] != '=') return false;
@@ -108,7 +111,8 @@ static bool listener(const struct kj_value *v) {
 }
 
 static bool seccomp(const struct kj_value *v) {
-  return is_object(v) && count(kj_get(v, "flags"), NULL) && base64(kj_get(v, "filter")) && optional(v, "listener", listener);
+  return is_object(v) && count(kj_get(v, "flags"), NULL) && base64(kj_get(v, "filter")) &&
+         optional(v, "listener", listener);
 }
 
 static bool hooks(const struct kj_value *v) {
@@ -123,17 +127,20 @@ static bool non_empty(const struct kj_value *list) { return list && list->type =
 
 static const char *const STATUSES[] = {"creating", "created", "running", "paused", "stopped"};
 
-bool launcher_read_state(struct kago_arena *a, const char *id, const char *text, size_t len, struct launcher_state *out) {
+bool launcher_read_state(struct kago_arena *a, const char *id, const char *text, size_t len,
+                         struct launcher_state *out) {
   struct kj_error err;
   const struct kj_value *s = kj_parse(a, text, len, 64, &err);
   if (!is_object(s)) return false;
   const struct kj_value *v = kj_get(s, "id");
-  if (!is_string(kj_get(s, "ociVersion")) || !is_string(v) || strlen(v->u.string.s) != v->u.string.len || strcmp(v->u.string.s, id))
+  if (!is_string(kj_get(s, "ociVersion")) || !is_string(v) || strlen(v->u.string.s) != v->u.string.len ||
+      strcmp(v->u.string.s, id))
     return false;
   v = kj_get(s, "status");
   if (!is_string(v)) return false;
   bool known = false;
-  for (size_t i = 0; i < sizeof STATUSES / sizeof *STATUSES; i++) known |= !strcmp(v->u.string.s, STATUSES[i]) && strlen(STATUSES[i]) == v->u.string.len;
+  for (size_t i = 0; i < sizeof STATUSES / sizeof *STATUSES; i++)
+    known |= !strcmp(v->u.string.s, STATUSES[i]) && strlen(STATUSES[i]) == v->u.string.len;
   if (!known) return false;
   out->status = v->u.string.s;
   if (!pid(kj_get(s, "pid"), &out->pid)) return false;
@@ -147,7 +154,8 @@ bool launcher_read_state(struct kago_arena *a, const char *id, const char *text,
   const struct kj_value *cg = kj_get(k, "cgroup");
   if (!is_object(cg) || !cgroup_dirs(kj_get(cg, "dirs")) || !cgroup_dirs(kj_get(cg, "created"))) return false;
   if (!optional(k, "executorPid", any_pid) || !optional(k, "executorStartTime", start_time)) return false;
-  if (!optional(k, "process", process) || !optional(k, "seccomp", seccomp) || !optional(k, "hooks", hooks)) return false;
+  if (!optional(k, "process", process) || !optional(k, "seccomp", seccomp) || !optional(k, "hooks", hooks))
+    return false;
   if (!optional(k, "resources", any_object) || !optional(k, "recorder", recorder)) return false;
 
   out->root = s;

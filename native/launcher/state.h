@@ -10,18 +10,19 @@
 
 struct launcher_state {
   const struct kj_value *root;
-  const char *status;               /* as stored: "creating", "created", ... */
+  const char *status; /* as stored: "creating", "created", ... */
   long pid;
-  const char *init_start_time;      /* NULL when absent */
-  const struct kj_value *dirs;      /* kago.cgroup.dirs */
-  const struct kj_value *created;   /* kago.cgroup.created */
-  long executor_pid;                /* 0 when absent */
-  const char *executor_start_time;  /* NULL when absent */
+  const char *init_start_time; /* NULL when absent */
+  const struct kj_value *dirs; /* kago.cgroup.dirs */
+  const struct kj_value *created; /* kago.cgroup.created */
+  long executor_pid; /* 0 when absent */
+  const char *executor_start_time; /* NULL when absent */
   bool systemd, recorder, inherited_mounts, poststart, poststop;
 };
 
 /* false when the host would refuse the file (or the launcher cannot be sure
  * it would not): the caller then hands the command to the host. */
-bool launcher_read_state(struct kago_arena *a, const char *id, const char *text, size_t len, struct launcher_state *out);
+bool launcher_read_state(struct kago_arena *a, const char *id, const char *text, size_t len,
+                         struct launcher_state *out);
 
 #endif

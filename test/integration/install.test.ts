@@ -46,8 +46,9 @@ describe('packaging', function () {
     make('install', `PREFIX=${prefix}`);
     const bin = join(prefix, 'bin', 'kago');
     assert.ok(lstatSync(bin).isSymbolicLink());
-    assert.equal(readlinkSync(bin), '../lib/kago/dist/kago');
-    for (const f of ['dist/kago', 'native/kago-exec', 'wasm/kago-core.wasm', 'LICENSE']) assert.ok(existsSync(join(prefix, 'lib', 'kago', f)), f);
+    assert.equal(readlinkSync(bin), '../lib/kago/native/kago');
+    for (const f of ['dist/kago', 'native/kago-exec', 'native/kago', 'wasm/kago-core.wasm', 'LICENSE'])
+      assert.ok(existsSync(join(prefix, 'lib', 'kago', f)), f);
     assert.match(execFileSync(bin, ['--version'], { cwd: '/', encoding: 'utf8' }), new RegExp(`^kago version ${version.replace(/\./g, '\\.')}\n`));
     runsAContainer(bin, bundle);
   });
@@ -79,7 +80,7 @@ describe('packaging', function () {
     make('dist');
     const tarball = join(repoRoot, 'dist', `kago-${version}-linux-x64.tar.gz`);
     const listing = execFileSync('tar', ['-tzvf', tarball], { encoding: 'utf8' });
-    assert.match(listing, new RegExp(`0/0 .* kago-${version}/bin/kago -> \\.\\./lib/kago/dist/kago`));
+    assert.match(listing, new RegExp(`0/0 .* kago-${version}/bin/kago -> \\.\\./lib/kago/native/kago`));
     const unpacked = join(scratch, 'unpacked');
     mkdirSync(unpacked);
     execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
