@@ -2,9 +2,10 @@
 // alternating rounds; writes bench/results/<timestamp>.{json,md,svg} and
 // prints the Markdown. Absolute times drift on shared machines, so the
 // ratios are the headline. kago is measured as shipped: bin/kago, a link
-// to the Bun single-file executable dist/kago (as `make install` links
-// PREFIX/bin/kago); the Node host (bin/kago-node) is one of the launcher
-// variants.
+// to the native launcher native/kago, which answers state, start, kill and
+// delete itself and execs the Bun single-file executable dist/kago for the
+// rest (as `make install` links PREFIX/bin/kago); the Node host
+// (bin/kago-node) is one of the launcher variants.
 // usage: node bench/main.mjs [--rounds N] [--no-concurrency] [--no-launchers]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

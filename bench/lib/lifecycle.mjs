@@ -141,8 +141,8 @@ export function execAndState(ctx, runtimes, n) {
 
 // Resident memory: of init while it waits for start (VmRSS of the pid the
 // runtime reports), and the peak RSS of the CLI process for create and run.
-// For kago that is the Bun executable: bin/kago execs dist/kago in the same
-// process, and the peak a process reports survives its execs.
+// For kago's create that is the Bun executable: the launcher execs dist/kago
+// in the same process, and the peak a process reports survives its execs.
 export function memory(ctx, runtimes, n) {
   const init = {};
   const cliCreate = {};

@@ -18,7 +18,7 @@ export function crunPrefix() {
 }
 
 // name, argv(args) and a few facts per runtime; kago is the shipped command,
-// bin/kago, a link to the Bun single-file executable dist/kago.
+// bin/kago, a link to the launcher native/kago (docs/launcher.md).
 // `env` (launcher variants only) changes how kago itself is started.
 export function makeRuntimes({ repo, stateRoots }) {
   const kago = join(repo, 'bin', 'kago');
@@ -37,17 +37,19 @@ export function kagoVariant(name, tag, command, { stateRoots }, env) {
   return { name, tag: `bench-${tag}`, env, argv: (args) => [...command, '--root', root, ...args] };
 }
 
-// The three ways the one host can start: the shipped Bun executable, the
-// Node host as bin/kago-node runs it (dist/kago.cjs with the compile cache
-// in dist/.compile-cache), and that host without the cache, the
-// cost the cache saves.
+// The ways the one host can start: as shipped (the launcher, then the Bun
+// executable), the Bun executable alone (what the launcher saves), the Node
+// host as bin/kago-node runs it (dist/kago.cjs with the compile cache in
+// dist/.compile-cache), and that host without the cache, the cost the cache
+// saves.
 export function launcherVariants(ctx, kago) {
   const { repo, node, nodeMajor } = ctx;
   /** @type {NodeJS.ProcessEnv} */
   const noCache = { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' };
   delete noCache.NODE_COMPILE_CACHE;
   return [
-    { ...kago, name: 'bin/kago (shipped: Bun single-file executable dist/kago)', tag: 'bench-kshipped' },
+    { ...kago, name: 'bin/kago (shipped: the launcher native/kago, then dist/kago)', tag: 'bench-kshipped' },
+    kagoVariant('dist/kago alone (the Bun single-file executable, no launcher)', 'khost', [join(repo, 'dist', 'kago')], ctx),
     kagoVariant(`Node ${nodeMajor} + dist/kago.cjs with compile cache (bin/kago-node)`, 'knode', [join(repo, 'bin', 'kago-node')], ctx),
     kagoVariant(`Node ${nodeMajor}, no compile cache`, 'knocache', [node, join(repo, 'dist', 'kago.cjs')], ctx, noCache),
   ];

@@ -443,18 +443,43 @@ static int cmd_start(const struct options *o) {
 
 /* ---- kill ---- */
 
+/* The names the host knows (Node's and Bun's os.constants.signals on Linux). */
+static const struct {
+  const char *name;
+  int number;
+} SIGNALS[] = {
+    {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},     {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},   {"FPE", SIGFPE},     {"KILL", SIGKILL},
+    {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},   {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},     {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"POLL", SIGPOLL}, {"PWR", SIGPWR},       {"SYS", SIGSYS},
+};
+
+/* As host/cli/signal.ts: 0-64, or a name with or without SIG in any case; -1 for the host to refuse. */
+static int parse_signal(const char *text) {
+  size_t n = strlen(text);
+  if (n && strspn(text, "0123456789") == n) {
+    if (n > 2) return n <= 20 && strspn(text, "0") >= n - 2 ? parse_signal(text + n - 2) : -1;
+    int v = atoi(text);
+    return v <= 64 ? v : -1;
+  }
+  char upper[16];
+  if (n >= sizeof upper) return -1;
+  for (size_t i = 0; i <= n; i++) upper[i] = (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
+  const char *name = strncmp(upper, "SIG", 3) ? upper : upper + 3;
+  for (size_t i = 0; i < sizeof SIGNALS / sizeof *SIGNALS; i++)
+    if (!strcmp(name, SIGNALS[i].name)) return SIGNALS[i].number;
+  return -1;
+}
+
 static int cmd_kill(const struct options *o) {
   if (o->nargs < 1 || o->nargs > 2) host();
   for (int i = 0; i < o->nargs; i++)
     if (o->args[i][0] == '-') host(); /* --all, and flags the host must check */
-  long signal = SIGTERM;
-  if (o->nargs == 2) {
-    const char *t = o->args[1];
-    size_t n = strlen(t);
-    if (n == 0 || n > 2 || strspn(t, "0123456789") != n) host(); /* names: the host knows them */
-    signal = strtol(t, NULL, 10);
-    if (signal > 64) host();
-  }
+  int signal = o->nargs == 2 ? parse_signal(o->args[1]) : SIGTERM;
+  if (signal < 0) host();
   struct container c;
   if (!open_container(o, o->args[0], false, &c)) host();
   const char *status = status_of(&c);
@@ -465,7 +490,7 @@ static int cmd_kill(const struct options *o) {
   if (pidfd < 0) host();
   /* the pid could have been reused between the status and the pidfd */
   if (!same_live_process(c.s.pid, c.s.init_start_time)) host();
-  if (syscall(SYS_pidfd_send_signal, pidfd, (int)signal, NULL, 0) < 0) host();
+  if (syscall(SYS_pidfd_send_signal, pidfd, signal, NULL, 0) < 0) host();
   close(pidfd);
   return 0;
 }

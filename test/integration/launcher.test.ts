@@ -175,7 +175,9 @@ describe('the native launcher (bin/kago -> native/kago)', function () {
     assert.equal(debug.stdout, host(['state', d.id]).stdout);
     assert.match(debug.stderr, new RegExp(`level=debug msg="state ${d.id}"`));
     kago.ok(['start', d.id]);
-    fallback(['kill', d.id, 'KILL']);
+    const unknown = fallback(['kill', d.id, 'NOPE']);
+    assert.deepEqual([unknown.code, unknown.stderr], [1, 'kago: signal "NOPE": unknown signal\n']);
+    fastPath(['kill', d.id, 'sigKill']);
     stopped(d.id);
 
     const missing = fallback(['state', 'no-such-container']);
@@ -262,6 +264,20 @@ describe('the native launcher (bin/kago -> native/kago)', function () {
     kago.ok(['start', d.id]);
     assert.equal(fallback(['delete', '--force', d.id]).code, 0);
     assert.deepEqual(leftovers(kago.root, d.id, d.bundle.dir), []);
+  });
+
+  it("kill's signal: the names and numbers the host takes, the launcher takes; the rest go to the host", function () {
+    const c = created(['sleep', '100']);
+    kago.ok(['start', c.id]);
+    // signals sleep ignores or survives, so the container lives through them all
+    for (const sig of ['0', '000', '0028', 'winch', 'SIGWINCH', 'Cont', 'sigcont', 'URG']) fastPath(['kill', c.id, sig]);
+    for (const sig of ['65', '100', 'SIG', 'NOPE', 'SIGWINCHX', '-1']) {
+      const r = fallback(['kill', c.id, sig]);
+      assert.deepEqual([r.code, r.stderr], [host(['kill', c.id, sig]).code, host(['kill', c.id, sig]).stderr]);
+      assert.notEqual(r.code, 0, sig);
+    }
+    assert.equal(JSON.parse(host(['state', c.id]).stdout).status, 'running');
+    kago.ok(['delete', '--force', c.id]);
   });
 
   it('with --log FILE --log-format json, the fast path writes nothing to FILE; an error still goes there', function () {
