@@ -386,7 +386,6 @@ static long long now_ms(void) {
 /* Init was released, so there is no handing the whole command over any more:
  * the host words the outcome (host/lifecycle/start.ts, startFailure). */
 static _Noreturn void start_failed(const struct options *o, const char *kind, const char *text) {
-  (void)o;
   int argc = 0;
   while (g_argv[argc]) argc++;
   char **argv = calloc((size_t)argc + 3, sizeof *argv);
