@@ -14,8 +14,8 @@ EXEC_HDR  := $(wildcard native/*.h) native/plan.gen.h native/ops.gen.h
 EXEC_BIN  := native/kago-exec
 # The front command (bin/kago): state, start, kill and delete in their
 # ordinary case, everything else handed to dist/kago (docs/launcher.md).
-LAUNCHER_SRC := $(wildcard native/launcher/*.c) core-c/json/json.c core-c/common/arena.c
-LAUNCHER_HDR := $(wildcard native/launcher/*.h) core-c/json/json.h core-c/common/arena.h
+LAUNCHER_SRC := $(wildcard native/launcher/*.c) core-c/json/json.c core-c/common/arena.c core-c/common/text.c
+LAUNCHER_HDR := $(wildcard native/launcher/*.h) core-c/json/json.h core-c/common/arena.h core-c/common/text.h
 LAUNCHER_BIN := native/kago
 HOST_SRC  := $(shell find host wasm -name '*.ts' | sort) host/plan/format.gen.ts host/linux.gen.ts
 HOST_SRC  += wasm/spec.gen.ts

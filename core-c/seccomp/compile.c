@@ -1,91 +1,51 @@
 /* The whole compile as one call, and its report as JSON text. */
 #include "seccomp.h"
 
+#include "../common/text.h"
+
 #include <stdio.h>
 #include <string.h>
 
-struct text {
-  struct kago_arena *a;
-  char *buf;
-  size_t len, cap;
-  bool oom;
-};
-
-static void put(struct text *t, const char *s, size_t n) {
-  if (t->oom) return;
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 256;
-    while (cap < t->len + n + 1) cap *= 2;
-    char *b = kago_arena_alloc(t->a, cap);
-    if (!b) {
-      t->oom = true;
-      return;
-    }
-    if (t->len) memcpy(b, t->buf, t->len);
-    t->buf = b;
-    t->cap = cap;
-  }
-  memcpy(t->buf + t->len, s, n);
-  t->len += n;
-  t->buf[t->len] = '\0';
-}
-
-static void puts_(struct text *t, const char *s) { put(t, s, strlen(s)); }
-
-static void putu(struct text *t, uint64_t v) {
+static void putu(struct kago_text *t, uint64_t v) {
   char b[24];
   int n = snprintf(b, sizeof b, "%llu", (unsigned long long)v);
-  put(t, b, (size_t)n);
+  kago_text_put(t, b, (size_t)n);
 }
 
-static void putstr(struct text *t, const char *s) {
-  put(t, "\"", 1);
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') {
-      char e[2] = {'\\', (char)*p};
-      put(t, e, 2);
-    } else if (*p < 0x20) {
-      char e[8];
-      int n = snprintf(e, sizeof e, "\\u%04x", *p);
-      put(t, e, (size_t)n);
-    } else
-      put(t, (const char *)p, 1);
-  }
-  put(t, "\"", 1);
-}
+static void putstr(struct kago_text *t, const char *s) { kago_text_json_string(t, s, strlen(s)); }
 
-static void put_problems(struct text *t, const struct kago_problems *pr) {
-  puts_(t, "\"problems\":[");
+static void put_problems(struct kago_text *t, const struct kago_problems *pr) {
+  kago_text_puts(t, "\"problems\":[");
   for (const struct kago_problem *p = pr->first; p; p = p->next) {
-    if (p != pr->first) puts_(t, ",");
-    puts_(t, "{\"severity\":");
+    if (p != pr->first) kago_text_puts(t, ",");
+    kago_text_puts(t, "{\"severity\":");
     putstr(t, p->severity == KAGO_ERROR ? "error" : "warning");
-    puts_(t, ",\"pointer\":");
+    kago_text_puts(t, ",\"pointer\":");
     putstr(t, p->pointer);
-    puts_(t, ",\"message\":");
+    kago_text_puts(t, ",\"message\":");
     putstr(t, p->message);
     if (p->line) {
-      puts_(t, ",\"line\":");
+      kago_text_puts(t, ",\"line\":");
       putu(t, p->line);
-      puts_(t, ",\"column\":");
+      kago_text_puts(t, ",\"column\":");
       putu(t, p->column);
     }
-    puts_(t, "}");
+    kago_text_puts(t, "}");
   }
-  puts_(t, "],\"errors\":");
+  kago_text_puts(t, "],\"errors\":");
   putu(t, pr->errors);
-  puts_(t, ",\"warnings\":");
+  kago_text_puts(t, ",\"warnings\":");
   putu(t, pr->warnings);
 }
 
-static void put_action(struct text *t, const char *key, uint32_t ret) {
-  puts_(t, ",\"");
-  puts_(t, key);
-  puts_(t, "\":{\"name\":");
+static void put_action(struct kago_text *t, const char *key, uint32_t ret) {
+  kago_text_puts(t, ",\"");
+  kago_text_puts(t, key);
+  kago_text_puts(t, "\":{\"name\":");
   putstr(t, ksc_action_name(ret));
-  puts_(t, ",\"ret\":");
+  kago_text_puts(t, ",\"ret\":");
   putu(t, ret);
-  puts_(t, "}");
+  kago_text_puts(t, "}");
 }
 
 /* Splits the comma-separated list into the profile's architectures. */
@@ -131,7 +91,7 @@ const char *ksc_compile(struct kago_arena *a, const char *src, size_t len, const
   kago_problems_init(&problems, a);
   program->insns = NULL;
   program->len = 0;
-  struct text t = {a, NULL, 0, 0, false};
+  struct kago_text t = {a, NULL, 0, 0, false};
   struct ksc_profile profile;
   struct ksc_policy policy;
   struct ksc_codegen_stats stats;
@@ -176,88 +136,88 @@ const char *ksc_compile(struct kago_arena *a, const char *src, size_t len, const
     program->len = 0;
   }
 
-  puts_(&t, "{\"ok\":");
-  puts_(&t, problems.errors == 0 ? "true" : "false");
-  puts_(&t, ",\"seccomp\":");
-  puts_(&t, present ? "true" : "false");
-  puts_(&t, ",\"pointer\":");
+  kago_text_puts(&t, "{\"ok\":");
+  kago_text_puts(&t, problems.errors == 0 ? "true" : "false");
+  kago_text_puts(&t, ",\"seccomp\":");
+  kago_text_puts(&t, present ? "true" : "false");
+  kago_text_puts(&t, ",\"pointer\":");
   putstr(&t, base);
-  puts_(&t, ",");
+  kago_text_puts(&t, ",");
   put_problems(&t, &problems);
   if (generated) {
-    puts_(&t, ",\"flags\":");
+    kago_text_puts(&t, ",\"flags\":");
     putu(&t, profile.flags);
-    puts_(&t, ",\"flagNames\":[");
+    kago_text_puts(&t, ",\"flagNames\":[");
     bool first = true;
     for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++) {
       if (!flag_names[i] || !(profile.flags & (1u << i))) continue;
-      if (!first) puts_(&t, ",");
+      if (!first) kago_text_puts(&t, ",");
       putstr(&t, flag_names[i]);
       first = false;
     }
-    puts_(&t, "]");
+    kago_text_puts(&t, "]");
     put_action(&t, "defaultAction", policy.default_action);
     put_action(&t, "badArchAction", policy.bad_arch_action);
-    puts_(&t, ",\"notify\":");
-    puts_(&t, profile.uses_notify ? "true" : "false");
-    puts_(&t, ",\"listenerPath\":");
+    kago_text_puts(&t, ",\"notify\":");
+    kago_text_puts(&t, profile.uses_notify ? "true" : "false");
+    kago_text_puts(&t, ",\"listenerPath\":");
     if (profile.listener_path)
       putstr(&t, profile.listener_path);
     else
-      puts_(&t, "null");
-    puts_(&t, ",\"instructions\":");
+      kago_text_puts(&t, "null");
+    kago_text_puts(&t, ",\"instructions\":");
     putu(&t, program->len);
-    puts_(&t, ",\"arches\":[");
+    kago_text_puts(&t, ",\"arches\":[");
     for (size_t i = 0; i < policy.narches; i++) {
       const struct ksc_arch_policy *ap = &policy.arches[i];
       size_t conditional = 0;
       for (size_t s = 0; s < ap->nsyscalls; s++) conditional += ap->syscalls[s].nrules > 0;
-      if (i) puts_(&t, ",");
-      puts_(&t, "{\"name\":");
+      if (i) kago_text_puts(&t, ",");
+      kago_text_puts(&t, "{\"name\":");
       putstr(&t, ap->arch->name);
-      puts_(&t, ",\"audit\":");
+      kago_text_puts(&t, ",\"audit\":");
       putu(&t, ap->arch->audit_arch);
-      puts_(&t, ",\"syscalls\":");
+      kago_text_puts(&t, ",\"syscalls\":");
       putu(&t, ap->nsyscalls);
-      puts_(&t, ",\"conditional\":");
+      kago_text_puts(&t, ",\"conditional\":");
       putu(&t, conditional);
-      puts_(&t, ",\"ranges\":");
+      kago_text_puts(&t, ",\"ranges\":");
       putu(&t, i < KSC_ARCH_COUNT ? stats.ranges[i] : 0);
       if (ap->has_newer) {
-        puts_(&t, ",\"newerAbove\":");
+        kago_text_puts(&t, ",\"newerAbove\":");
         putu(&t, ap->highest_named);
       }
-      puts_(&t, "}");
+      kago_text_puts(&t, "}");
     }
-    puts_(&t, "]");
+    kago_text_puts(&t, "]");
   }
-  puts_(&t, "}");
+  kago_text_puts(&t, "}");
   return t.oom ? "{\"ok\":false,\"problems\":[{\"severity\":\"error\",\"pointer\":\"\","
                  "\"message\":\"out of memory\"}],\"errors\":1,\"warnings\":0}"
                : t.buf;
 }
 
 const char *ksc_verdict_json(struct kago_arena *a, const struct ksc_verdict *v) {
-  struct text t = {a, NULL, 0, 0, false};
-  puts_(&t, "{\"valid\":");
-  puts_(&t, v->valid ? "true" : "false");
+  struct kago_text t = {a, NULL, 0, 0, false};
+  kago_text_puts(&t, "{\"valid\":");
+  kago_text_puts(&t, v->valid ? "true" : "false");
   if (!v->valid) {
-    puts_(&t, ",\"error\":");
+    kago_text_puts(&t, ",\"error\":");
     putstr(&t, v->error);
   }
-  puts_(&t, ",\"ret\":");
+  kago_text_puts(&t, ",\"ret\":");
   putu(&t, v->ret);
-  puts_(&t, ",\"action\":");
+  kago_text_puts(&t, ",\"action\":");
   putstr(&t, ksc_action_name(v->ret));
-  puts_(&t, ",\"data\":");
+  kago_text_puts(&t, ",\"data\":");
   putu(&t, v->ret & KSC_RET_DATA);
-  puts_(&t, ",\"executed\":");
+  kago_text_puts(&t, ",\"executed\":");
   putu(&t, v->executed);
-  puts_(&t, ",\"path\":[");
+  kago_text_puts(&t, ",\"path\":[");
   for (size_t i = 0; i < v->path_len; i++) {
-    if (i) puts_(&t, ",");
+    if (i) kago_text_puts(&t, ",");
     putu(&t, v->path[i]);
   }
-  puts_(&t, "]}");
+  kago_text_puts(&t, "]}");
   return t.oom ? "{\"valid\":false,\"error\":\"out of memory\"}" : t.buf;
 }

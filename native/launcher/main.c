@@ -14,6 +14,8 @@
 #endif
 #include "state.h"
 
+#include "common/text.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -246,52 +248,6 @@ static const char *status_of(struct container *c) {
 
 /* ---- state: runc's shape, byte for byte what the host prints ---- */
 
-struct out {
-  char *buf;
-  size_t len, cap;
-};
-
-static void put(struct out *o, const char *s, size_t n) {
-  if (o->len + n + 1 > o->cap) {
-    while (o->len + n + 1 > o->cap) o->cap = o->cap ? o->cap * 2 : 4096;
-    o->buf = realloc(o->buf, o->cap);
-    if (!o->buf) exit(1);
-  }
-  memcpy(o->buf + o->len, s, n);
-  o->len += n;
-}
-
-static void puts_(struct out *o, const char *s) { put(o, s, strlen(s)); }
-
-/* JSON.stringify's escaping (the strings are valid UTF-8: the parser checked). */
-static void put_json_string(struct out *o, const char *s, size_t n) {
-  put(o, "\"", 1);
-  for (size_t i = 0; i < n; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    char esc[8];
-    const char *e = NULL;
-    switch (ch) {
-    case '"': e = "\\\""; break;
-    case '\\': e = "\\\\"; break;
-    case '\b': e = "\\b"; break;
-    case '\f': e = "\\f"; break;
-    case '\n': e = "\\n"; break;
-    case '\r': e = "\\r"; break;
-    case '\t': e = "\\t"; break;
-    default:
-      if (ch < 0x20) {
-        snprintf(esc, sizeof esc, "\\u%04x", ch);
-        e = esc;
-      }
-    }
-    if (e)
-      puts_(o, e);
-    else
-      put(o, (const char *)&ch, 1);
-  }
-  put(o, "\"", 1);
-}
-
 /* A JavaScript object lists integer-like keys first, and a repeated key at
  * its first place: such annotations are left to the host's printing. */
 static bool plain_annotation_keys(const struct kj_value *obj) {
@@ -305,11 +261,11 @@ static bool plain_annotation_keys(const struct kj_value *obj) {
   return true;
 }
 
-static void member(struct out *o, const char *key, const struct kj_value *string) {
-  puts_(o, ",\n  \"");
-  puts_(o, key);
-  puts_(o, "\": ");
-  put_json_string(o, string->u.string.s, string->u.string.len);
+static void member(struct kago_text *t, const char *key, const struct kj_value *string) {
+  kago_text_puts(t, ",\n  \"");
+  kago_text_puts(t, key);
+  kago_text_puts(t, "\": ");
+  kago_text_json_string(t, string->u.string.s, string->u.string.len);
 }
 
 static int cmd_state(const struct options *o) {
@@ -320,34 +276,35 @@ static int cmd_state(const struct options *o) {
   if (!strcmp(status, "creating")) host();
   const struct kj_value *s = c.s.root, *ann = kj_get(s, "annotations");
   if (ann && !plain_annotation_keys(ann)) host();
-  struct out out = {0};
-  puts_(&out, "{\n  \"ociVersion\": ");
+  struct kago_text out = {.a = &c.arena};
+  kago_text_puts(&out, "{\n  \"ociVersion\": ");
   const struct kj_value *v = kj_get(s, "ociVersion");
-  put_json_string(&out, v->u.string.s, v->u.string.len);
+  kago_text_json_string(&out, v->u.string.s, v->u.string.len);
   member(&out, "id", kj_get(s, "id"));
   char num[32];
   snprintf(num, sizeof num, ",\n  \"pid\": %ld", strcmp(status, "stopped") ? c.s.pid : 0L);
-  puts_(&out, num);
-  puts_(&out, ",\n  \"status\": \"");
-  puts_(&out, status);
-  puts_(&out, "\"");
+  kago_text_puts(&out, num);
+  kago_text_puts(&out, ",\n  \"status\": \"");
+  kago_text_puts(&out, status);
+  kago_text_puts(&out, "\"");
   member(&out, "bundle", kj_get(s, "bundle"));
   member(&out, "rootfs", kj_get(s, "rootfs"));
   member(&out, "created", kj_get(s, "created"));
-  puts_(&out, ",\n  \"owner\": \"\"");
+  kago_text_puts(&out, ",\n  \"owner\": \"\"");
   /* after owner: the host's report gains it last */
   if (ann && ann->u.object.count) {
-    puts_(&out, ",\n  \"annotations\": {");
+    kago_text_puts(&out, ",\n  \"annotations\": {");
     for (size_t i = 0; i < ann->u.object.count; i++) {
       const struct kj_member *m = &ann->u.object.members[i];
-      puts_(&out, i ? ",\n    " : "\n    ");
-      put_json_string(&out, m->key, m->key_len);
-      puts_(&out, ": ");
-      put_json_string(&out, m->value->u.string.s, m->value->u.string.len);
+      kago_text_puts(&out, i ? ",\n    " : "\n    ");
+      kago_text_json_string(&out, m->key, m->key_len);
+      kago_text_puts(&out, ": ");
+      kago_text_json_string(&out, m->value->u.string.s, m->value->u.string.len);
     }
-    puts_(&out, "\n  }");
+    kago_text_puts(&out, "\n  }");
   }
-  puts_(&out, "\n}\n");
+  kago_text_puts(&out, "\n}\n");
+  if (out.oom) host();
   for (size_t done = 0; done < out.len;) {
     ssize_t w = write(1, out.buf + done, out.len - done);
     if (w < 0 && errno == EINTR) continue;
