@@ -9,6 +9,7 @@ import { bool, type FlagSpec, formatFlagHelp, parseFlags, str } from './args.ts'
 import type { Command } from './command.ts';
 import { writeOut, writeErr } from '../output.ts';
 import { RECORDER_COMMAND } from '../seccomp-record/command.ts';
+import { START_FAILED_COMMAND } from '../lifecycle/start-failed-command.ts';
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { names: ['root'], type: 'string', arg: 'DIR', help: 'where container state is kept (default: /run/kago; for a user, $XDG_RUNTIME_DIR/kago)' },
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === RECORDER_COMMAND) return (await import('../seccomp-record/recorder.ts')).runRecorder(rest[0]);
-  if (name === 'start-failed')
+  if (name === START_FAILED_COMMAND)
     (await import('../lifecycle/start.ts')).reportStartFailure(new StateStore(str(global.flags, 'root') ?? defaultStateRoot()), rest);
   const command = await commandFor(name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}; see kago help`);

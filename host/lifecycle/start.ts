@@ -9,6 +9,7 @@ import type { StateStore } from '../state/store.ts';
 import type { ContainerState } from '../state/types.ts';
 import { waitReadable } from '../sys/libc.ts';
 import { hookState, runHostHooks } from './hooks.ts';
+import { START_FAILED_COMMAND } from './start-failed-command.ts';
 
 const START_TIMEOUT_MS = 30_000;
 /** how often a wait on the FIFO looks whether init still lives */
@@ -41,12 +42,7 @@ export function startFailure(state: ContainerState, kind: StartFailure, failure 
   return new KagoError(what, `init failed before executing the program: ${failure}${seccompHint(state, failure)}`);
 }
 
-/**
- * `kago start-failed KIND ID [TEXT]`: not a command for people. The launcher
- * runs it when the start it did itself failed after init was released, so
- * that the words, the log line and the exit status are the host's.
- */
-const START_FAILED_COMMAND = 'start-failed'; // host/cli/main.ts and native/launcher/main.c name it too
+/** START_FAILED_COMMAND: the words, the log line and the exit status of the launcher's failed start are the host's. */
 
 export function reportStartFailure(store: StateStore, args: readonly string[]): never {
   const [kind, id, text] = args;

@@ -8,7 +8,7 @@
  * execv of dist/kago beside it with the same arguments. It never words an
  * error: what would need one goes to the host, which says it, before the
  * launcher has changed anything (start's failures after init was released go
- * to the host's `start-failed` command, below). */
+ * to the host's `__start-failed` command, below). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -350,7 +350,7 @@ static _Noreturn void start_failed(const struct options *o, const char *kind, co
   int n = 0;
   /* the global flags as given, then the host's command */
   for (int i = 0; i < argc && g_argv[i] != o->command; i++) argv[n++] = g_argv[i];
-  argv[n++] = "start-failed";
+  argv[n++] = "__start-failed";
   argv[n++] = (char *)kind;
   argv[n++] = o->args[0];
   if (text) argv[n++] = (char *)text;
