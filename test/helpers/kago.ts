@@ -5,6 +5,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kagoBin, runcBin } from './paths.ts';
 
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  cwd?: string;
+}
+
+/** Runs a command with its stdout and stderr in files under scratch (why: Kago.run). */
+export function runThroughFiles(bin: string, argv: string[], scratch: string, options: RunOptions = {}): Result {
+  const out = join(scratch, 'out');
+  const err = join(scratch, 'err');
+  const fds = [openSync(out, 'w+'), openSync(err, 'w+')];
+  try {
+    const r = spawnSync(bin, argv, {
+      stdio: ['ignore', fds[0]!, fds[1]!],
+      env: options.env ?? process.env,
+      timeout: options.timeoutMs ?? 30_000,
+      cwd: options.cwd,
+    });
+    return { code: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
+  } finally {
+    for (const fd of fds) closeSync(fd);
+    rmSync(out, { force: true });
+    rmSync(err, { force: true });
+  }
+}
+
 export interface Result {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -32,23 +58,8 @@ export class Kago {
    * `run -d` inherits kago's stdio and would hold a pipe open long after
    * kago itself has exited.
    */
-  run(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Result {
-    const out = join(this.scratch, 'out');
-    const err = join(this.scratch, 'err');
-    const fds = [openSync(out, 'w+'), openSync(err, 'w+')];
-    try {
-      const r = spawnSync(this.bin, ['--root', this.root, ...args], {
-        stdio: ['ignore', fds[0]!, fds[1]!],
-        env: options.env ?? process.env,
-        timeout: options.timeoutMs ?? 30_000,
-        cwd: options.cwd,
-      });
-      return { code: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') };
-    } finally {
-      for (const fd of fds) closeSync(fd);
-      rmSync(out, { force: true });
-      rmSync(err, { force: true });
-    }
+  run(args: string[], options: RunOptions = {}): Result {
+    return runThroughFiles(this.bin, ['--root', this.root, ...args], this.scratch, options);
   }
 
   /** Fails the test with kago's stderr when the command fails. */

@@ -6,12 +6,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
-  closeSync,
   copyFileSync,
   mkdirSync,
   existsSync,
   mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -24,7 +22,7 @@ import { dirname, join } from 'node:path';
 import type { Spec } from '../../wasm/spec.gen.ts';
 import { shell } from '../helpers/bundle.ts';
 import { harness } from '../helpers/harness.ts';
-import type { Result } from '../helpers/kago.ts';
+import { type Result, runThroughFiles } from '../helpers/kago.ts';
 import { leftovers } from '../helpers/leaks.ts';
 import { kagoBin, repoRoot, runcBin } from '../helpers/paths.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -57,18 +55,7 @@ describe('the native launcher (bin/kago -> native/kago)', function () {
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  /** Through files, as Kago.run: a container may inherit the streams. */
-  function runFiles(cmd: string, argv: string[]): Result {
-    const files = [join(out, 'stdout'), join(out, 'stderr')];
-    const fds = files.map((f) => openSync(f, 'w+'));
-    try {
-      const r = spawnSync(cmd, argv, { stdio: ['ignore', fds[0]!, fds[1]!], timeout: 30_000 });
-      const [stdout, stderr] = files.map((f) => readFileSync(f, 'utf8')) as [string, string];
-      return { code: r.status, signal: r.signal, stdout, stderr };
-    } finally {
-      for (const fd of fds) closeSync(fd);
-    }
-  }
+  const runFiles = (cmd: string, argv: string[]) => runThroughFiles(cmd, argv, out);
   const host = (args: string[]) => runFiles(hostBin, ['--root', kago.root, ...args]);
 
   /** The launcher's answer, checked to be the host's byte for byte (for commands that change nothing). */
